@@ -1,0 +1,184 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode plus the upcoming features
+/// grpc-swift-2 adopts, so imports and existentials are explicit.
+let swiftSettings: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+  name: "SafeMap",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "account-service", targets: ["AccountServiceMain"]),
+    .executable(name: "assessment-service", targets: ["AssessmentServiceMain"]),
+    .executable(name: "reporting-service", targets: ["ReportingServiceMain"]),
+    .executable(name: "safemap-admin", targets: ["SafeMapAdmin"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+    .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+  ],
+  targets: [
+    // MARK: Shared layers
+
+    /// Generated messages and stubs from Proto/ (committed; scripts/generate-protos.sh).
+    .target(
+      name: "SafeMapAPI",
+      dependencies: [
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Shared/API",
+      swiftSettings: swiftSettings
+    ),
+    /// Domain types and rules without I/O.
+    .target(name: "SafeMapCore", path: "Shared/Core", swiftSettings: swiftSettings),
+    /// The reference Argon2 implementation (Debian: libargon2-dev).
+    .systemLibrary(
+      name: "CArgon2",
+      path: "Shared/CArgon2",
+      pkgConfig: "libargon2",
+      providers: [.apt(["libargon2-dev"])]
+    ),
+    .target(
+      name: "SafeMapDatabase",
+      dependencies: [
+        "SafeMapCore",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Shared/Database",
+      resources: [.copy("Migrations")],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "SafeMapAuth",
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "CArgon2",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Shared/Auth",
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "SafeMapRuntime",
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+      ],
+      path: "Shared/Runtime",
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Services (handlers as libraries; executables only wire them)
+
+    .target(
+      name: "SafeMapAccount",
+      dependencies: ["SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime"],
+      path: "Services/Account/Handlers",
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "SafeMapAssessment",
+      dependencies: ["SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime"],
+      path: "Services/Assessment/Handlers",
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "SafeMapReporting",
+      dependencies: ["SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime"],
+      path: "Services/Reporting/Handlers",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "AccountServiceMain",
+      dependencies: ["SafeMapAccount", "SafeMapRuntime"],
+      path: "Services/Account/Main",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "AssessmentServiceMain",
+      dependencies: ["SafeMapAssessment", "SafeMapRuntime"],
+      path: "Services/Assessment/Main",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "ReportingServiceMain",
+      dependencies: ["SafeMapReporting", "SafeMapRuntime"],
+      path: "Services/Reporting/Main",
+      swiftSettings: swiftSettings
+    ),
+    /// Operator command: migrate, import districts, bootstrap the first admin, demo data.
+    .executableTarget(
+      name: "SafeMapAdmin",
+      dependencies: [
+        "SafeMapCore", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/Admin",
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Tests
+
+    /// Starts a throwaway PostgreSQL and the real services for the test suites.
+    .target(
+      name: "SafeMapTestSupport",
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        "SafeMapAccount", "SafeMapAssessment", "SafeMapReporting",
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      ],
+      path: "Tests/Support",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapCoreTests",
+      dependencies: ["SafeMapCore"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapDatabaseTests",
+      dependencies: ["SafeMapTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapAuthTests",
+      dependencies: ["SafeMapTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapRuntimeTests",
+      dependencies: ["SafeMapTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+  ]
+)
