@@ -31,6 +31,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
   ],
   targets: [
     // MARK: Shared layers
@@ -61,7 +62,9 @@ let package = Package(
         "SafeMapCore",
         .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Shared/Database",
       resources: [.copy("Migrations")],
@@ -73,6 +76,8 @@ let package = Package(
         "SafeMapCore", "SafeMapAPI", "CArgon2",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
@@ -93,6 +98,7 @@ let package = Package(
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Shared/Runtime",
       swiftSettings: swiftSettings
@@ -102,19 +108,28 @@ let package = Package(
 
     .target(
       name: "SafeMapAccount",
-      dependencies: ["SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime"],
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       path: "Services/Account/Handlers",
       swiftSettings: swiftSettings
     ),
     .target(
       name: "SafeMapAssessment",
-      dependencies: ["SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime"],
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       path: "Services/Assessment/Handlers",
       swiftSettings: swiftSettings
     ),
     .target(
       name: "SafeMapReporting",
-      dependencies: ["SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime"],
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       path: "Services/Reporting/Handlers",
       swiftSettings: swiftSettings
     ),
@@ -156,6 +171,7 @@ let package = Package(
         "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
         "SafeMapAccount", "SafeMapAssessment", "SafeMapReporting",
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Tests/Support",
       swiftSettings: swiftSettings

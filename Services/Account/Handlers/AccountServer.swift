@@ -1,0 +1,40 @@
+public import GRPCCore
+public import SafeMapAPI
+import SafeMapAuth
+public import SafeMapRuntime
+
+/// Assembles account-service on a ``ServiceHost``: its two RPC services, its signing keys and
+/// the first ministry admin. The executable and the tests both start it through here.
+public enum AccountServer {
+  /// Callable without a token.
+  public static let publicMethods: Set<MethodDescriptor> = [
+    Safemap_Account_V1_AccountService.Method.Login.descriptor,
+    Safemap_Account_V1_AccountService.Method.RefreshToken.descriptor,
+    Safemap_Account_V1_AccountService.Method.GetSigningKeys.descriptor,
+  ]
+
+  /// All a holder of a one-time password may do (DESIGN.md §2 step 2).
+  public static let allowedDuringPasswordChange: Set<MethodDescriptor> = [
+    Safemap_Account_V1_AccountService.Method.ChangePassword.descriptor,
+    Safemap_Account_V1_AccountService.Method.WhoAmI.descriptor,
+    Safemap_Account_V1_AccountService.Method.Logout.descriptor,
+  ]
+
+  /// Serves until shutdown. `environment` supplies the signing keys and the bootstrap admin.
+  public static func run(host: ServiceHost, environment: [String: String]) async throws {
+    let keys = try SigningKeyStore.load(
+      environment: environment, dataDirectory: host.configuration.dataDirectory,
+      logger: host.logger)
+    let bootstrap = try AdminBootstrap(environment: environment)
+    let database = host.database
+    try await host.run(
+      services: [AccountService(database: database), FacilityService(database: database)],
+      keySource: DatabaseKeySource(database: database),
+      publicMethods: publicMethods,
+      allowedDuringPasswordChange: allowedDuringPasswordChange,
+      prepare: {
+        try await SigningKeyStore.publish(keys, database: database)
+        try await bootstrap?.apply(database: database, logger: host.logger)
+      })
+  }
+}

@@ -1,0 +1,115 @@
+import Foundation
+public import GRPCCore
+public import JWTKit
+public import SafeMapCore
+import Synchronization
+
+/// Verifies access tokens locally against the published Ed25519 keys.
+///
+/// Only `alg: EdDSA` with a known `kid` is accepted, so `alg: none`, HMAC confusion and tokens
+/// signed by a key that was never published all fail before any claim is read. Every refusal is
+/// `UNAUTHENTICATED` with a short reason; the keys are replaced atomically by
+/// ``SigningKeyRefresher`` so rotation needs no restart.
+public final class TokenVerifier: Sendable {
+  public let audience: String
+  public let issuer: String
+
+  private struct State {
+    var keys = JWTKeyCollection()
+    var keyIDs: Set<String> = []
+  }
+  private let state = Mutex(State())
+  /// Called when a token names a key this verifier does not know yet (rate-limited by the
+  /// refresher), so a freshly rotated key is picked up before the next periodic refresh.
+  private let unknownKeyHandler = Mutex<(@Sendable () async -> Void)?>(nil)
+
+  public init(audience: String, issuer: String) {
+    self.audience = audience
+    self.issuer = issuer
+  }
+
+  /// Replaces the set of verification keys.
+  public func setKeys(_ keys: [PublicSigningKey]) async {
+    let collection = JWTKeyCollection()
+    var ids: Set<String> = []
+    for key in keys {
+      guard let publicKey = try? eddsaPublicKey(key.rawPublicKey) else { continue }
+      await collection.add(eddsa: publicKey, kid: JWKIdentifier(string: key.keyID))
+      ids.insert(key.keyID)
+    }
+    state.withLock { $0 = State(keys: collection, keyIDs: ids) }
+  }
+
+  public var keyIDs: Set<String> { state.withLock { $0.keyIDs } }
+
+  func onUnknownKey(_ handler: @escaping @Sendable () async -> Void) {
+    unknownKeyHandler.withLock { $0 = handler }
+  }
+
+  /// The principal of a valid token, or `RPCError(.unauthenticated)`.
+  public func verify(_ token: String) async throws -> Principal {
+    let header = try Self.header(of: token)
+    guard header.alg == "EdDSA" else { throw Self.refusal("token algorithm must be EdDSA") }
+    guard let kid = header.kid, !kid.isEmpty else { throw Self.refusal("token has no key id") }
+    var (keys, known) = state.withLock { ($0.keys, $0.keyIDs.contains(kid)) }
+    if !known, let refresh = unknownKeyHandler.withLock({ $0 }) {
+      await refresh()
+      (keys, known) = state.withLock { ($0.keys, $0.keyIDs.contains(kid)) }
+    }
+    guard known else {
+      if state.withLock({ $0.keyIDs.isEmpty }) {
+        throw RPCError(code: .unavailable, message: "token signing keys not loaded yet; retry")
+      }
+      throw Self.refusal("token signed by an unknown key")
+    }
+    let claims: AccessTokenClaims
+    do {
+      claims = try await keys.verify(token, as: AccessTokenClaims.self)
+    } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+      throw Self.refusal("token expired")
+    } catch {
+      throw Self.refusal("token signature or format is invalid")
+    }
+    guard claims.audience.value.contains(audience) else {
+      throw Self.refusal("token is for another audience")
+    }
+    guard claims.issuer.value == issuer else { throw Self.refusal("token from another issuer") }
+    guard let principal = claims.principal else { throw Self.refusal("token has an unknown role") }
+    return principal
+  }
+
+  static func refusal(_ reason: String) -> RPCError {
+    RPCError(code: .unauthenticated, message: reason)
+  }
+
+  struct Header: Decodable {
+    var alg: String?
+    var kid: String?
+  }
+
+  /// Decodes the JOSE header without trusting it, to refuse what we never accept.
+  static func header(of token: String) throws -> Header {
+    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 3, let data = Base64URL.decode(parts[0]),
+      let header = try? JSONDecoder().decode(Header.self, from: data)
+    else { throw refusal("token is malformed") }
+    return header
+  }
+}
+
+private func eddsaPublicKey(_ raw: [UInt8]) throws -> EdDSA.PublicKey {
+  try EdDSA.PublicKey(x: Base64URL.encode(raw), curve: .ed25519)
+}
+
+enum Base64URL {
+  static func decode(_ text: Substring) -> Data? {
+    var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    while s.count % 4 != 0 { s.append("=") }
+    return Data(base64Encoded: s)
+  }
+
+  static func encode(_ bytes: [UInt8]) -> String {
+    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+      .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+  }
+}

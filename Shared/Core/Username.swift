@@ -1,0 +1,14 @@
+/// Usernames: 3–64 characters of ASCII letters, digits and `. _ - @`, unique ignoring case.
+/// ASCII keeps them typeable on any keyboard and free of look-alike characters.
+public enum Username {
+  public static let rule = "must be 3–64 characters: letters, digits, '.', '_', '-', '@'"
+
+  public static func isWellFormed(_ username: String) -> Bool {
+    let bytes = Array(username.utf8)
+    guard (3...64).contains(bytes.count) else { return false }
+    return bytes.allSatisfy { b in
+      (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57)
+        || b == 46 || b == 95 || b == 45 || b == 64
+    }
+  }
+}

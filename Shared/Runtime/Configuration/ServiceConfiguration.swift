@@ -1,0 +1,126 @@
+public import Logging
+public import SafeMapDatabase
+
+/// Everything a service reads at start-up, from environment variables with local defaults.
+/// README.md has the table; `fromEnvironment` is the only place that names the variables.
+public struct ServiceConfiguration: Sendable {
+  public var service: SafeMapService
+  /// gRPC listen address; 0.0.0.0 so probes reach it in a container.
+  public var grpcHost: String
+  /// 0 picks a free port (tests).
+  public var grpcPort: Int
+  /// Prometheus `/metrics` over HTTP; `nil` disables it.
+  public var metricsPort: Int?
+  public var database: DatabaseConfiguration
+  /// account-service, for the signing keys (assessment and reporting; assessment also for
+  /// facility profiles).
+  public var accountServiceHost: String
+  public var accountServicePort: Int
+  public var tokenAudience: String
+  public var tokenIssuer: String
+  public var logLevel: Logger.Level
+  public var logFormat: LogFormat
+  /// Time between NOT_SERVING and the start of draining, so load balancers stop routing first.
+  public var shutdownDelaySeconds: Double
+  /// Longest drain before in-flight calls are cancelled.
+  public var shutdownTimeoutSeconds: Double
+  /// Folder for local state (a generated signing key on developer machines).
+  public var dataDirectory: String
+  /// How often the database is probed for the health status.
+  public var databaseProbeIntervalSeconds: Double
+
+  public enum LogFormat: String, Sendable {
+    case json, text
+  }
+
+  public struct Invalid: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  public init(service: SafeMapService, database: DatabaseConfiguration) {
+    self.service = service
+    self.grpcHost = "0.0.0.0"
+    self.grpcPort = service.defaultGRPCPort
+    self.metricsPort = service.defaultMetricsPort
+    self.database = database
+    self.accountServiceHost = "127.0.0.1"
+    self.accountServicePort = SafeMapService.account.defaultGRPCPort
+    self.tokenAudience = "safemap"
+    self.tokenIssuer = "safemap-account"
+    self.logLevel = .info
+    self.logFormat = .json
+    self.shutdownDelaySeconds = 0
+    self.shutdownTimeoutSeconds = 30
+    self.dataDirectory = ".data"
+    self.databaseProbeIntervalSeconds = 2
+  }
+
+  /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
+  public static func fromEnvironment(
+    service: SafeMapService, environment: [String: String]
+  ) throws -> ServiceConfiguration {
+    func value(_ name: String) -> String? {
+      guard let v = environment[name], !v.isEmpty else { return nil }
+      return v
+    }
+    func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+      guard let text = value(name) else { return nil }
+      guard let v = Int(text), range.contains(v) else {
+        throw Invalid(description: "\(name) must be an integer in \(range), got \(text)")
+      }
+      return v
+    }
+    func seconds(_ name: String) throws -> Double? {
+      guard let text = value(name) else { return nil }
+      guard let v = Double(text), v >= 0 else {
+        throw Invalid(description: "\(name) must be a number of seconds, got \(text)")
+      }
+      return v
+    }
+
+    var database = try DatabaseConfiguration(
+      url: value("SAFEMAP_DATABASE_URL") ?? "postgres://127.0.0.1:5432/safemap",
+      defaultUsername: service.databaseRole)
+    if let user = value("SAFEMAP_DATABASE_USER") { database.username = user }
+    if let password = value("SAFEMAP_DATABASE_PASSWORD") { database.password = password }
+    if let max = try integer("SAFEMAP_DATABASE_MAX_CONNECTIONS", 1...1000) {
+      database.maximumConnections = max
+    }
+    if let ms = try integer("SAFEMAP_STATEMENT_TIMEOUT_MS", 100...3_600_000) {
+      database.statementTimeoutMilliseconds = ms
+    }
+
+    var config = ServiceConfiguration(service: service, database: database)
+    config.grpcHost = value("SAFEMAP_GRPC_HOST") ?? config.grpcHost
+    config.grpcPort = try integer("SAFEMAP_GRPC_PORT", 0...65535) ?? config.grpcPort
+    if let port = try integer("SAFEMAP_METRICS_PORT", 0...65535) {
+      config.metricsPort = port == 0 ? nil : port
+    }
+    if let target = value("SAFEMAP_ACCOUNT_SERVICE") {
+      let parts = target.split(separator: ":")
+      guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
+        throw Invalid(description: "SAFEMAP_ACCOUNT_SERVICE must be host:port, got \(target)")
+      }
+      config.accountServiceHost = String(parts[0])
+      config.accountServicePort = port
+    }
+    config.tokenAudience = value("SAFEMAP_TOKEN_AUDIENCE") ?? config.tokenAudience
+    config.tokenIssuer = value("SAFEMAP_TOKEN_ISSUER") ?? config.tokenIssuer
+    if let level = value("SAFEMAP_LOG_LEVEL") {
+      guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+        throw Invalid(description: "SAFEMAP_LOG_LEVEL must be trace…critical, got \(level)")
+      }
+      config.logLevel = parsed
+    }
+    if let format = value("SAFEMAP_LOG_FORMAT") {
+      guard let parsed = LogFormat(rawValue: format) else {
+        throw Invalid(description: "SAFEMAP_LOG_FORMAT must be json or text, got \(format)")
+      }
+      config.logFormat = parsed
+    }
+    config.shutdownDelaySeconds = try seconds("SAFEMAP_SHUTDOWN_DELAY_S") ?? 0
+    config.shutdownTimeoutSeconds = try seconds("SAFEMAP_SHUTDOWN_TIMEOUT_S") ?? 30
+    config.dataDirectory = value("SAFEMAP_DATA_DIR") ?? config.dataDirectory
+    return config
+  }
+}

@@ -1,0 +1,34 @@
+public import GRPCCore
+public import SafeMapCore
+
+extension RPCError {
+  /// INVALID_ARGUMENT listing every violation (`field: description; …`).
+  public static func invalidArgument(_ violations: FieldViolations) -> RPCError {
+    RPCError(code: .invalidArgument, message: violations.message)
+  }
+
+  /// The answer of an RPC whose behaviour belongs to a later issue: the contract exists and
+  /// clients can be written against it, the behaviour does not yet.
+  public static func pendingIssue(_ method: String, issue: Int? = nil) -> RPCError {
+    let owner = issue.map { "issue #\($0)" } ?? "a later issue"
+    return RPCError(code: .unimplemented, message: "\(method) is not available yet (\(owner))")
+  }
+}
+
+extension Principal {
+  /// The tenant for a request naming `provinceCode`, or the status the caller gets: ministry
+  /// without a province → INVALID_ARGUMENT; another province → PERMISSION_DENIED.
+  public func tenant(forRequested provinceCode: String, field: String = "province_code")
+    throws -> Tenant
+  {
+    switch resolveProvince(requested: provinceCode) {
+    case .resolved(let tenant): return tenant
+    case .missing:
+      throw RPCError(code: .invalidArgument, message: "\(field): required for ministry users")
+    case .malformed:
+      throw RPCError(code: .invalidArgument, message: "\(field): must be a two-digit province code")
+    case .otherProvince:
+      throw RPCError(code: .permissionDenied, message: "\(field): outside your province")
+    }
+  }
+}

@@ -1,0 +1,194 @@
+public import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+public import PostgresNIO
+import Prometheus
+import SafeMapAPI
+public import SafeMapAuth
+public import SafeMapDatabase
+public import ServiceLifecycle
+import Synchronization
+public import UnixSignals
+
+/// Everything a SafeMap service process shares: the database pool, token verification, health,
+/// metrics, and the lifecycle that starts and drains them in the right order.
+///
+/// Executables build one from their configuration and call ``run(services:keySource:…)``;
+/// tests do the same in-process on port 0 and stop it with ``shutdown()``.
+///
+/// Start order (shutdown is the reverse): database pool → metrics → extra services (gRPC
+/// clients) → signing-key refresher → gRPC server → health probe. So on SIGTERM the health
+/// status turns NOT_SERVING first, then the server drains its in-flight calls while the
+/// database pool is still up.
+public final class ServiceHost: Sendable {
+  public let configuration: ServiceConfiguration
+  public let logger: Logger
+  public let postgres: PostgresClient
+  public let database: Database
+  public let verifier: TokenVerifier
+  public let health: HealthService
+  public let metrics: ServerMetrics
+
+  private struct State {
+    var group: ServiceGroup?
+    var port: Int?
+    var portWaiters: [CheckedContinuation<Int, any Error>] = []
+    var failed: (any Error)?
+  }
+  private let state = Mutex(State())
+
+  public init(configuration: ServiceConfiguration, logger: Logger) throws {
+    self.configuration = configuration
+    self.logger = logger
+    self.postgres = PostgresClient(
+      configuration: try configuration.database.clientConfiguration(
+        applicationName: configuration.service.processName),
+      backgroundLogger: logger)
+    self.database = Database(
+      client: postgres, logger: logger,
+      statementTimeoutMilliseconds: configuration.database.statementTimeoutMilliseconds)
+    self.verifier = TokenVerifier(
+      audience: configuration.tokenAudience, issuer: configuration.tokenIssuer)
+    self.health = HealthService(names: configuration.service.grpcServiceNames)
+    self.metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
+    metrics.recordPool(maximumConnections: configuration.database.maximumConnections)
+  }
+
+  /// Serves until SIGTERM or SIGINT (or ``shutdown()``), then drains and returns.
+  ///
+  /// - Parameters:
+  ///   - services: the RPC services of this process; health is added here.
+  ///   - keySource: where the token verification keys come from.
+  ///   - publicMethods: methods that need no token (login and the like).
+  ///   - allowedDuringPasswordChange: methods a one-time-password holder may call.
+  ///   - additionalServices: started before the server and stopped after it (gRPC clients).
+  ///   - prepare: runs once the database pool is up and before the server listens (publishing
+  ///     keys, bootstrap); if it throws, the process stops.
+  public func run(
+    services: [any RegistrableRPCService],
+    keySource: any SigningKeySource,
+    publicMethods: Set<MethodDescriptor> = [],
+    allowedDuringPasswordChange: Set<MethodDescriptor> = [],
+    additionalServices: [any Service] = [],
+    signals: [UnixSignal] = [.sigterm, .sigint],
+    prepare: @escaping @Sendable () async throws -> Void = {}
+  ) async throws {
+    let transport = HTTP2ServerTransport.Posix(
+      address: .ipv4(host: configuration.grpcHost, port: configuration.grpcPort),
+      transportSecurity: .plaintext,
+      config: .defaults { config in
+        config.rpc.maxRequestPayloadSize = 4 * 1024 * 1024
+        config.connection.maxIdleTime = .seconds(300)
+        config.connection.maxGraceTime = .seconds(Int64(configuration.shutdownTimeoutSeconds))
+        config.connection.keepalive = .init(
+          time: .seconds(30), timeout: .seconds(10),
+          clientBehavior: .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
+      })
+    let auth = AuthInterceptor(
+      verifier: verifier, publicMethods: publicMethods,
+      allowedDuringPasswordChange: allowedDuringPasswordChange)
+    let server = GRPCServer(
+      transport: transport,
+      services: services + [health],
+      interceptorPipeline: [
+        .apply(MetricsInterceptor(metrics: metrics), to: .all),
+        .apply(auth, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: [])),
+      ])
+
+    var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: postgres)]
+    if let port = configuration.metricsPort {
+      lifecycle.append(
+        .init(
+          service: MetricsServer(
+            host: configuration.grpcHost, port: port, registry: metrics.registry, logger: logger)))
+    }
+    lifecycle += additionalServices.map { .init(service: $0) }
+    lifecycle.append(
+      .init(service: SigningKeyRefresher(verifier: verifier, source: keySource, logger: logger)))
+    lifecycle.append(
+      .init(service: GRPCServerService<HTTP2ServerTransport.Posix>(server: server, prepare: prepare)))
+    lifecycle.append(
+      .init(
+        service: DatabaseHealthProbe(
+          health: health, client: postgres,
+          interval: .milliseconds(Int64(configuration.databaseProbeIntervalSeconds * 1000)),
+          shutdownDelay: .milliseconds(Int64(configuration.shutdownDelaySeconds * 1000)),
+          logger: logger)))
+
+    var groupConfiguration = ServiceGroupConfiguration(
+      services: lifecycle, gracefulShutdownSignals: signals, logger: logger)
+    groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(
+      Int64((configuration.shutdownTimeoutSeconds + configuration.shutdownDelaySeconds) * 1000))
+    let group = ServiceGroup(configuration: groupConfiguration)
+    state.withLock { $0.group = group }
+
+    let addressTask = Task {
+      do {
+        let address = try await transport.listeningAddress
+        let port = address.ipv4?.port ?? address.ipv6?.port ?? configuration.grpcPort
+        logger.info(
+          "gRPC listening",
+          metadata: ["service": "\(configuration.service.processName)", "port": "\(port)"])
+        self.resolvePort(.success(port))
+      } catch {
+        self.resolvePort(.failure(error))
+      }
+    }
+    defer { addressTask.cancel() }
+    do {
+      try await group.run()
+    } catch {
+      resolvePort(.failure(error))
+      throw error
+    }
+    resolvePort(.failure(RPCError(code: .unavailable, message: "server stopped")))
+  }
+
+  /// The bound gRPC port, once listening (useful with port 0).
+  public func listeningPort() async throws -> Int {
+    try await withCheckedThrowingContinuation { continuation in
+      let ready: Result<Int, any Error>? = state.withLock { state in
+        if let port = state.port { return .success(port) }
+        if let failed = state.failed { return .failure(failed) }
+        state.portWaiters.append(continuation)
+        return nil
+      }
+      if let ready { continuation.resume(with: ready) }
+    }
+  }
+
+  /// Begins the same graceful shutdown as SIGTERM.
+  public func shutdown() async {
+    let group = state.withLock { $0.group }
+    await group?.triggerGracefulShutdown()
+  }
+
+  private func resolvePort(_ result: Result<Int, any Error>) {
+    let waiters = state.withLock { state -> [CheckedContinuation<Int, any Error>] in
+      switch result {
+      case .success(let port): state.port = port
+      case .failure(let error): if state.port == nil { state.failed = error }
+      }
+      defer { state.portWaiters = [] }
+      return state.portWaiters
+    }
+    for waiter in waiters { waiter.resume(with: result) }
+  }
+}
+
+extension ServiceHost {
+  /// A long-lived client of account-service (signing keys; facility profiles). Run it by passing
+  /// `GRPCClientService(client:)` in `additionalServices`.
+  public func makeAccountServiceClient() throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+    let transport = try HTTP2ClientTransport.Posix(
+      target: .dns(host: configuration.accountServiceHost, port: configuration.accountServicePort),
+      transportSecurity: .plaintext,
+      config: .defaults { config in
+        config.connection.keepalive = .init(
+          time: .seconds(30), timeout: .seconds(10), allowWithoutCalls: true)
+        config.backoff = .init(
+          initial: .milliseconds(200), max: .seconds(10), multiplier: 1.6, jitter: 0.2)
+      })
+    return GRPCClient(transport: transport)
+  }
+}
