@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SafeMapDatabase
+import SafeMapRuntime
+import SafeMapTestSupport
+import Testing
+
+/// Tenant isolation in the database itself: each service role, with a province set, sees and
+/// writes only that province's rows, whatever the SQL asks for.
+@Suite("Row-level security")
+struct RowLevelSecurityTests {
+  let logger = Logger(label: "test.rls")
+
+  /// A migrated database with fixture rows for Phú Thọ (25) and Bình Phước (70).
+  static let seeded = Task<String, any Error> {
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
+    try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+      client, logger in
+      for province in ["25", "70"] {
+        try await TenantFixtures.seed(province: province, client: client, logger: logger)
+      }
+    }
+    return database
+  }
+
+  /// What the superuser says `role` may do with `table`.
+  static func privileges(_ role: String, _ table: String, database: String) async throws
+    -> Set<String>
+  {
+    let cluster = try await PostgresCluster.shared()
+    return try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+      client, logger in
+      var result: Set<String> = []
+      for privilege in ["SELECT", "INSERT", "UPDATE", "DELETE"] {
+        let rows = try await client.query(
+          "SELECT has_table_privilege(\(role), \(table), \(privilege))", logger: logger)
+        for try await allowed in rows.decode(Bool.self) where allowed { result.insert(privilege) }
+      }
+      return result
+    }
+  }
+
+  /// Runs `sql` as `role` in a transaction with `app.province` set to `tenant` (nil: unset).
+  static func asRole(
+    _ role: String, tenant: String?, database: String, _ sql: String
+  ) async throws -> Int {
+    let cluster = try await PostgresCluster.shared()
+    return try await PostgresTesting.withClient(cluster.configuration(database: database, user: role)) {
+      client, logger in
+      try await client.withTransaction(logger: logger) { tx in
+        if let tenant {
+          try await tx.query("SELECT set_config('app.province', \(tenant), true)", logger: logger)
+        }
+        let rows = try await tx.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        var count = 0
+        for try await value in rows.decode(Int.self) { count += value }
+        return count
+      }
+    }
+  }
+
+  @Test("a role with province A set sees none of B's rows; with none set it sees nothing",
+        arguments: SafeMapService.allCases)
+  func readsAreConfinedToTheProvince(service: SafeMapService) async throws {
+    let database = try await Self.seeded.value
+    let role = service.databaseRole
+    var checked = 0
+    for table in TenantFixtures.tenantTables {
+      guard try await Self.privileges(role, table, database: database).contains("SELECT") else {
+        continue
+      }
+      checked += 1
+      let own = try await Self.asRole(role, tenant: "25", database: database,
+        "SELECT count(*)::int FROM \(table)")
+      let other = try await Self.asRole(role, tenant: "25", database: database,
+        "SELECT count(*)::int FROM \(table) WHERE province_code = '70'")
+      let unset = try await Self.asRole(role, tenant: nil, database: database,
+        "SELECT count(*)::int FROM \(table)")
+      #expect(own >= 1, "\(role) sees no rows of its own province in \(table)")
+      #expect(other == 0, "\(role) with 25 set sees 70's rows in \(table)")
+      #expect(unset == 0, "\(role) with no province sees rows of \(table)")
+    }
+    #expect(checked > 0)
+  }
+
+  @Test("a role with province A set cannot insert B's rows; it can insert A's",
+        arguments: SafeMapService.allCases)
+  func writesAreConfinedToTheProvince(service: SafeMapService) async throws {
+    let database = try await Self.seeded.value
+    let role = service.databaseRole
+    let cluster = try await PostgresCluster.shared()
+    for table in TenantFixtures.tenantTables {
+      guard try await Self.privileges(role, table, database: database).contains("INSERT") else {
+        continue
+      }
+      // A copy of an existing row of each province, read as the superuser.
+      let rows = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+        client, logger in
+        var json: [String: String] = [:]
+        for province in ["25", "70"] {
+          let result = try await client.query(
+            PostgresQuery(unsafeSQL:
+              "SELECT to_jsonb(t)::text FROM \(table) t WHERE province_code = '\(province)' LIMIT 1"),
+            logger: logger)
+          for try await text in result.decode(String.self) { json[province] = text }
+        }
+        return json
+      }
+      let insert = { (json: String) in
+        "WITH r AS (INSERT INTO \(table) SELECT * FROM jsonb_populate_record(NULL::\(table), "
+          + "'\(json.replacingOccurrences(of: "'", with: "''"))'::jsonb) RETURNING 1) "
+          + "SELECT count(*)::int FROM r"
+      }
+      await #expect(
+        "\(role) inserted a row of province 70 into \(table) with 25 set",
+        performing: {
+          try await Self.asRole(role, tenant: "25", database: database, insert(rows["70"]!))
+        },
+        throws: { error in
+          guard let (state, message) = serverError(error) else { return false }
+          return state == "42501" && message.contains("row-level security")
+        })
+      // The same kind of row for its own province passes the policy and only then meets the
+      // primary key: a unique violation, not an RLS refusal.
+      await #expect(
+        "\(role) could not write its own province's \(table)",
+        performing: {
+          try await Self.asRole(role, tenant: "25", database: database, insert(rows["25"]!))
+        },
+        throws: { error in serverError(error)?.state == "23505" })
+    }
+  }
+
+  @Test("updates cannot reach another province's rows", arguments: SafeMapService.allCases)
+  func updatesAreConfinedToTheProvince(service: SafeMapService) async throws {
+    let database = try await Self.seeded.value
+    let role = service.databaseRole
+    for table in TenantFixtures.tenantTables {
+      guard try await Self.privileges(role, table, database: database).contains("UPDATE") else {
+        continue
+      }
+      let touched = try await Self.asRole(role, tenant: "25", database: database,
+        """
+        WITH r AS (UPDATE \(table) SET province_code = province_code
+                   WHERE province_code = '70' RETURNING 1)
+        SELECT count(*)::int FROM r
+        """)
+      #expect(touched == 0, "\(role) updated 70's rows of \(table) with 25 set")
+    }
+  }
+
+  @Test("reporting reads every province only under the explicit national setting")
+  func nationalReadIsReportingOnly() async throws {
+    let database = try await Self.seeded.value
+    let national = try await Self.asRole("safemap_reporting", tenant: "*", database: database,
+      "SELECT count(DISTINCT province_code)::int FROM facilities")
+    #expect(national == 2)
+    let accountNational = try await Self.asRole("safemap_account", tenant: "*", database: database,
+      "SELECT count(*)::int FROM facilities")
+    #expect(accountNational == 0)
+  }
+
+  /// The privileges each role must hold, and nothing more.
+  static let expectedGrants: [String: [String: Set<String>]] = [
+    "safemap_account": [
+      "provinces": ["SELECT"], "districts": ["SELECT"],
+      "account_directory": ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      "accounts": ["SELECT", "INSERT", "UPDATE"],
+      "refresh_tokens": ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      "signing_keys": ["SELECT", "INSERT", "UPDATE"],
+      "login_throttle": ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      "audit_events": ["SELECT", "INSERT"],
+      "zones": ["SELECT", "INSERT", "UPDATE"], "facilities": ["SELECT", "INSERT", "UPDATE"],
+      "issuance_batches": ["SELECT", "INSERT", "UPDATE"],
+      "operating_status_changes": ["SELECT", "INSERT"],
+    ],
+    "safemap_assessment": [
+      "provinces": ["SELECT"], "districts": ["SELECT"],
+      "catalogues": ["SELECT", "INSERT", "UPDATE"],
+      "assessments": ["SELECT", "INSERT"], "inspections": ["SELECT", "INSERT"],
+      "facility_status": ["SELECT", "INSERT", "UPDATE"],
+      "province_settings": ["SELECT", "INSERT", "UPDATE"],
+    ],
+    "safemap_reporting": [
+      "provinces": ["SELECT"], "districts": ["SELECT"], "accounts": ["SELECT"],
+      "zones": ["SELECT"], "facilities": ["SELECT"], "operating_status_changes": ["SELECT"],
+      "catalogues": ["SELECT"], "assessments": ["SELECT"], "inspections": ["SELECT"],
+      "facility_status": ["SELECT"], "province_settings": ["SELECT"],
+      "campaigns": ["SELECT", "INSERT"],
+    ],
+  ]
+
+  @Test("each service role holds only its own privileges and is neither owner nor superuser",
+        arguments: SafeMapService.allCases)
+  func rolesHoldLeastPrivilege(service: SafeMapService) async throws {
+    let database = try await Self.seeded.value
+    let role = service.databaseRole
+    let cluster = try await PostgresCluster.shared()
+    let (grants, attributes, owned) = try await PostgresTesting.withClient(
+      cluster.configuration(database: database)
+    ) { client, logger in
+      var grants: [String: Set<String>] = [:]
+      let rows = try await client.query(
+        """
+        SELECT table_name::text, privilege_type::text FROM information_schema.role_table_grants
+        WHERE grantee = \(role)
+        """, logger: logger)
+      for try await (table, privilege) in rows.decode((String, String).self) {
+        grants[table, default: []].insert(privilege)
+      }
+      var attributes: (Bool, Bool) = (true, true)
+      for try await (superuser, bypass) in try await client.query(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = \(role)", logger: logger
+      ).decode((Bool, Bool).self) {
+        attributes = (superuser, bypass)
+      }
+      let owned = try await client.query(
+        "SELECT count(*)::int FROM pg_tables WHERE tableowner = \(role)", logger: logger
+      ).decode(Int.self).reduce(0, +)
+      return (grants, attributes, owned)
+    }
+    #expect(grants == Self.expectedGrants[role])
+    #expect(attributes.0 == false, "\(role) is a superuser")
+    #expect(attributes.1 == false, "\(role) bypasses RLS")
+    #expect(owned == 0, "\(role) owns tables")
+  }
+}

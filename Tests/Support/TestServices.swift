@@ -1,0 +1,134 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import SafeMapAccount
+import SafeMapAssessment
+import SafeMapAuth
+import SafeMapCore
+import SafeMapReporting
+import SafeMapRuntime
+
+/// A SafeMap service running in this process on a free port, as the executable would run it.
+public struct RunningService: Sendable {
+  public let host: ServiceHost
+  public let port: Int
+  let task: Task<Void, any Error>
+
+  /// Graceful shutdown, as on SIGTERM; returns when the service has stopped.
+  public func stop() async throws {
+    await host.shutdown()
+    try await task.value
+  }
+}
+
+/// The signing key the test services and the tests' tokens share.
+public enum TestKeys {
+  public static let signingKey = PrivateSigningKey.generate()
+  public static let audience = "safemap"
+  public static let issuer = "safemap-account"
+
+  public static var environment: [String: String] {
+    ["SAFEMAP_SIGNING_KEYS": SigningKeyFile.render([signingKey])]
+  }
+
+  /// A token signer with the services' key (or another one, to forge).
+  public static func signer(
+    key: PrivateSigningKey = signingKey, audience: String = audience, issuer: String = issuer,
+    lifetime: Double = 900
+  ) async -> TokenSigner {
+    await TokenSigner(activeKey: key, audience: audience, issuer: issuer, lifetime: lifetime)
+  }
+
+  /// `authorization: Bearer <token>` for `principal`.
+  public static func metadata(for principal: Principal) async throws -> Metadata {
+    let (token, _) = try await signer().sign(principal)
+    return ["authorization": "Bearer \(token)"]
+  }
+}
+
+/// Sample principals for tests.
+public enum TestPrincipals {
+  public static let ministry = Principal(
+    accountID: UUID().uuidString.lowercased(), username: "ministry", role: .ministryAdmin)
+  public static func provinceOfficer(_ province: String = "25") -> Principal {
+    Principal(
+      accountID: UUID().uuidString.lowercased(), username: "officer\(province)",
+      role: .provinceOfficer, provinceCode: province)
+  }
+}
+
+public enum TestServices {
+  /// Configuration for a test instance: loopback, free port, no metrics port, fast probes.
+  public static func configuration(
+    _ service: SafeMapService, cluster: PostgresCluster, database: String,
+    accountServicePort: Int? = nil
+  ) -> ServiceConfiguration {
+    var config = ServiceConfiguration(
+      service: service,
+      database: cluster.configuration(database: database, user: service.databaseRole))
+    config.grpcHost = "127.0.0.1"
+    config.grpcPort = 0
+    config.metricsPort = nil
+    config.databaseProbeIntervalSeconds = 0.2
+    config.shutdownTimeoutSeconds = 10
+    config.dataDirectory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("safemap-data-\(UUID().uuidString.prefix(8))").path
+    if let accountServicePort { config.accountServicePort = accountServicePort }
+    return config
+  }
+
+  /// Starts `service` and waits until it listens (not until it is SERVING).
+  public static func start(
+    _ service: SafeMapService,
+    configuration: ServiceConfiguration,
+    environment: [String: String] = TestKeys.environment
+  ) async throws -> RunningService {
+    var logger = Logger(label: "test.\(service.processName)")
+    logger.logLevel = .warning
+    let host = try ServiceHost(configuration: configuration, logger: logger)
+    let task = Task {
+      switch service {
+      case .account: try await AccountServer.run(host: host, environment: environment)
+      case .assessment: try await AssessmentServer.run(host: host)
+      case .reporting: try await ReportingServer.run(host: host)
+      }
+    }
+    let port = try await host.listeningPort()
+    return RunningService(host: host, port: port, task: task)
+  }
+
+  /// Starts `service` against a migrated database of the shared cluster.
+  public static func start(
+    _ service: SafeMapService, database: String, accountServicePort: Int? = nil,
+    environment: [String: String] = TestKeys.environment
+  ) async throws -> RunningService {
+    let cluster = try await PostgresCluster.shared()
+    return try await start(
+      service,
+      configuration: configuration(
+        service, cluster: cluster, database: database, accountServicePort: accountServicePort),
+      environment: environment)
+  }
+}
+
+/// A gRPC client over real TCP to a local port, for the duration of `body`.
+public func withLocalClient<R: Sendable>(
+  port: Int, _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
+) async throws -> R {
+  let transport = try HTTP2ClientTransport.Posix(
+    target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+  return try await withGRPCClient(transport: transport) { client in try await body(client) }
+}
+
+/// Polls `condition` every 50 ms for up to `timeout`; returns whether it became true.
+public func eventually(
+  timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
+) async rethrows -> Bool {
+  let deadline = ContinuousClock.now.advanced(by: timeout)
+  while ContinuousClock.now < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(50))
+  }
+  return try await condition()
+}
