@@ -34,6 +34,19 @@ public enum Shell {
     return text
   }
 
+  /// Waits for `pid` to exit, for up to `timeout`; its exit status, or nil if still running.
+  public static func waitForExit(_ pid: pid_t, timeout: Duration) async -> Int32? {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    var status: Int32 = 0
+    while ContinuousClock.now < deadline {
+      if waitpid(pid, &status, WNOHANG) == pid {
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+      }
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    return nil
+  }
+
   /// Runs to completion, blocking the thread (for `atexit`, where nothing async can run).
   public static func runBlocking(_ executable: String, _ arguments: [String]) {
     guard let pid = try? spawn(executable, arguments, output: "/dev/null") else { return }
@@ -41,7 +54,11 @@ public enum Shell {
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
   }
 
-  static func spawn(_ executable: String, _ arguments: [String], output: String) throws -> pid_t {
+  /// Starts `executable` without waiting; `environment` replaces the inherited one when given.
+  public static func spawn(
+    _ executable: String, _ arguments: [String], output: String,
+    environment: [String: String]? = nil
+  ) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -51,7 +68,14 @@ public enum Shell {
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    let spawned: Int32
+    if let environment {
+      let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+      defer { envp.forEach { free($0) } }
+      spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    } else {
+      spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    }
     guard spawned == 0 else {
       throw Failure(description: "cannot start \(executable): error \(spawned)")
     }

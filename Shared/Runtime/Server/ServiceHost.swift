@@ -103,10 +103,15 @@ public final class ServiceHost: Sendable {
             host: configuration.grpcHost, port: port, registry: metrics.registry, logger: logger)))
     }
     lifecycle += additionalServices.map { .init(service: $0) }
-    lifecycle.append(
-      .init(service: SigningKeyRefresher(verifier: verifier, source: keySource, logger: logger)))
-    lifecycle.append(
-      .init(service: GRPCServerService<HTTP2ServerTransport.Posix>(server: server, prepare: prepare)))
+    let refresher = SigningKeyRefresher(verifier: verifier, source: keySource, logger: logger)
+    lifecycle.append(.init(service: refresher))
+    // Keys are loaded once more after `prepare` (which may publish them) and before listening,
+    // so the first calls are not refused for want of keys.
+    let serverService = GRPCServerService<HTTP2ServerTransport.Posix>(server: server) {
+      try await prepare()
+      await refresher.refresh()
+    }
+    lifecycle.append(.init(service: serverService))
     lifecycle.append(
       .init(
         service: DatabaseHealthProbe(
