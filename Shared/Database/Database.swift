@@ -2,6 +2,7 @@ public import GRPCCore
 public import Logging
 public import PostgresNIO
 public import SafeMapCore
+import Synchronization
 
 /// The pool of one service plus the tenant transaction every request runs in.
 ///
@@ -22,9 +23,9 @@ public struct Database: Sendable {
   /// Runs `body` in a transaction scoped to `tenant`.
   ///
   /// The work is bounded twice: by the statement timeout in the database, and by the RPC's
-  /// cancellation (its deadline, the client going away, or server shutdown), which cancels the
-  /// lease or query in flight. Errors come back as `RPCError` with the canonical code
-  /// (`DatabaseError.rpcError(for:)`).
+  /// cancellation (its deadline, the client going away, or server shutdown), which sends
+  /// `pg_cancel_backend` for the statement in flight and answers DEADLINE_EXCEEDED at once.
+  /// Errors come back as `RPCError` with the canonical code (`DatabaseError.rpcError(for:)`).
   public func withTenantTransaction<Result: Sendable>(
     _ tenant: Tenant,
     cancellation: ServerContext.RPCCancellationHandle? = nil,
@@ -32,11 +33,19 @@ public struct Database: Sendable {
   ) async throws -> Result {
     let logger = self.logger
     let timeout = String(statementTimeoutMilliseconds)
-    return try await boundedByRPC(cancellation) {
-      try await client.withTransaction(logger: logger) { connection in
-        try await connection.query(
-          "SELECT set_config('app.province', \(tenant.code), true), set_config('statement_timeout', \(timeout), true)",
+    let backend = BackendInFlight()
+    return try await boundedByRPC(cancellation, onCancel: { await backend.cancel(using: self) }) {
+      defer { backend.finish() }
+      return try await client.withTransaction(logger: logger) { connection in
+        let rows = try await connection.query(
+          """
+          SELECT pg_backend_pid(), set_config('app.province', \(tenant.code), true),
+                 set_config('statement_timeout', \(timeout), true)
+          """,
           logger: logger)
+        for try await (pid, _, _) in rows.decode((Int32, String, String).self) {
+          backend.start(pid)
+        }
         return try await body(connection)
       }
     }
@@ -56,6 +65,7 @@ public struct Database: Sendable {
   /// Races `work` against the RPC's cancellation and maps every failure to an `RPCError`.
   private func boundedByRPC<Result: Sendable>(
     _ cancellation: ServerContext.RPCCancellationHandle?,
+    onCancel: @escaping @Sendable () async -> Void = {},
     _ work: @escaping @Sendable () async throws -> Result
   ) async throws -> Result {
     do {
@@ -64,6 +74,7 @@ public struct Database: Sendable {
         group.addTask { try await work() }
         group.addTask {
           try await cancellation.cancelled
+          await onCancel()
           return nil
         }
         defer { group.cancelAll() }
@@ -77,5 +88,36 @@ public struct Database: Sendable {
     } catch {
       throw DatabaseError.rpcError(for: error, logger: logger)
     }
+  }
+}
+
+/// The server process running a transaction's statements, so a cancelled RPC can stop them:
+/// postgres-nio does not cancel a running query when its task is cancelled.
+final class BackendInFlight: Sendable {
+  private enum State {
+    case idle
+    case running(pid: Int32)
+    case finished
+  }
+  private let state = Mutex(State.idle)
+
+  func start(_ pid: Int32) {
+    state.withLock { if case .idle = $0 { $0 = .running(pid: pid) } }
+  }
+
+  func finish() {
+    state.withLock { $0 = .finished }
+  }
+
+  /// Asks PostgreSQL to cancel the running statement (from another pooled connection; a role
+  /// may cancel its own backends). A no-op once the transaction has ended.
+  func cancel(using database: Database) async {
+    let pid: Int32? = state.withLock {
+      if case .running(let pid) = $0 { return pid }
+      return nil
+    }
+    guard let pid else { return }
+    _ = try? await database.client.query(
+      "SELECT pg_cancel_backend(\(pid))", logger: database.logger)
   }
 }

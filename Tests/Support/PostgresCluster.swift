@@ -45,6 +45,13 @@ public final class PostgresCluster: Sendable {
     return cluster
   }
 
+  /// A cluster started by this test (not shared), without a template.
+  public convenience init(managed: ManagedCluster) {
+    self.init(
+      host: "127.0.0.1", port: managed.port, superuser: "postgres", superuserPassword: nil,
+      managed: managed)
+  }
+
   init(host: String, port: Int, superuser: String, superuserPassword: String?, managed: ManagedCluster?) {
     self.host = host
     self.port = port

@@ -5,6 +5,10 @@ import Foundation
 public enum Shell {
   public struct Failure: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+      self.description = description
+    }
   }
 
   /// Runs `executable` with `arguments`, returns its combined output; throws on a non-zero

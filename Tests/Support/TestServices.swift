@@ -132,3 +132,12 @@ public func eventually(
   }
   return try await condition()
 }
+
+/// A key source with the test key, for hosts built by hand in tests.
+public struct StaticKeySource: SigningKeySource {
+  public init() {}
+
+  public func fetchKeys() async throws -> [PublicSigningKey] {
+    [TestKeys.signingKey.publicKey]
+  }
+}
