@@ -1,0 +1,129 @@
+import Foundation
+import GRPCCore
+import Logging
+import NIOPosix
+import PostgresNIO
+import SafeMapAPI
+import SafeMapAccount
+import SafeMapAuth
+import SafeMapRuntime
+import SafeMapTestSupport
+import SwiftProtobuf
+import Testing
+
+@Suite("Passwords and the first admin")
+struct PasswordAndBootstrapTests {
+  @Test("Argon2id hashes are PHC strings with the OWASP parameters, salted, and verify")
+  func argon2id() async throws {
+    let pool = NIOThreadPool(numberOfThreads: 2)
+    pool.start()
+    let hasher = PasswordHasher(pool: pool)
+    let a = try await hasher.hash("correct horse battery")
+    let b = try await hasher.hash("correct horse battery")
+    #expect(a.hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
+    #expect(a != b)
+    #expect(try await hasher.verify("correct horse battery", against: a))
+    #expect(try await !hasher.verify("correct horse battery!", against: a))
+    #expect(try await !hasher.verify("anything", against: "not a hash"))
+    #expect(!hasher.needsRehash(a))
+    #expect(hasher.needsRehash("$argon2id$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"))
+    try await pool.shutdownGracefully()
+  }
+
+  @Test("the bootstrap admin needs both variables and a password that follows the policy")
+  func bootstrapConfiguration() throws {
+    #expect(try AdminBootstrap(environment: [:]) == nil)
+    #expect(throws: AdminBootstrap.Invalid.self) {
+      try AdminBootstrap(environment: ["SAFEMAP_BOOTSTRAP_ADMIN": "admin"])
+    }
+    #expect(throws: AdminBootstrap.Invalid.self) {
+      try AdminBootstrap(environment: [
+        "SAFEMAP_BOOTSTRAP_ADMIN": "admin", "SAFEMAP_BOOTSTRAP_PASSWORD": "short",
+      ])
+    }
+    #expect(throws: AdminBootstrap.Invalid.self) {
+      try AdminBootstrap(environment: [
+        "SAFEMAP_BOOTSTRAP_ADMIN": "bad name", "SAFEMAP_BOOTSTRAP_PASSWORD": "long enough pw",
+      ])
+    }
+  }
+
+  @Test("account-service creates the first ministry admin once, with a hashed password")
+  func bootstrapCreatesAdminOnce() async throws {
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
+    var environment = TestKeys.environment
+    environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "bo.congthuong"
+    environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = "a long first password"
+    for _ in 0..<2 {
+      let service = try await TestServices.start(
+        .account, database: database, environment: environment)
+      try await service.stop()
+    }
+    let rows = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+      client, logger in
+      var found: [(String, String, String)] = []
+      let result = try await client.query(
+        "SELECT province_code, role, password_hash FROM accounts WHERE username = 'bo.congthuong'",
+        logger: logger)
+      for try await row in result.decode((String, String, String).self) { found.append(row) }
+      return found
+    }
+    #expect(rows.count == 1)
+    #expect(rows.first?.0 == "00")
+    #expect(rows.first?.1 == "MINISTRY_ADMIN")
+    let hash = try #require(rows.first?.2)
+    let pool = NIOThreadPool(numberOfThreads: 1)
+    pool.start()
+    #expect(try await PasswordHasher(pool: pool).verify("a long first password", against: hash))
+    try await pool.shutdownGracefully()
+  }
+}
+
+@Suite("Reference data")
+struct ReferenceDataTests {
+  static let account = Task<RunningService, any Error> {
+    let database = try await PostgresCluster.shared().makeMigratedDatabase()
+    return try await TestServices.start(.account, database: database)
+  }
+
+  static func listDistricts(_ request: Safemap_Account_V1_ListDistrictsRequest) async throws
+    -> Safemap_Account_V1_ListDistrictsResponse
+  {
+    let port = try await account.value.port
+    let metadata = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("70"))
+    return try await withLocalClient(port: port) { client in
+      try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
+        .listDistricts(request, metadata: metadata)
+    }
+  }
+
+  @Test("the districts of Phú Thọ ship with the project and page through")
+  func districtsOfPhuTho() async throws {
+    let first = try await Self.listDistricts(.with { $0.provinceCode = "25"; $0.pageSize = 10 })
+    #expect(first.districts.count == 10)
+    #expect(first.districts.first?.name == "Việt Trì")
+    let rest = try await Self.listDistricts(
+      .with { $0.provinceCode = "25"; $0.pageSize = 10; $0.pageToken = first.nextPageToken })
+    #expect(rest.districts.map(\.code) == ["238", "239", "240"])
+    #expect(rest.nextPageToken.isEmpty)
+  }
+
+  @Test("a malformed or unknown province names the field")
+  func badProvince() async throws {
+    await #expect(
+      performing: { try await Self.listDistricts(.with { $0.provinceCode = "2" }) },
+      throws: { error in
+        guard let error = error as? RPCError else { return false }
+        return error.code == .invalidArgument && error.message.contains("province_code")
+      })
+    await #expect(
+      performing: { try await Self.listDistricts(.with { $0.provinceCode = "99" }) },
+      throws: { ($0 as? RPCError)?.code == .notFound })
+    await #expect(
+      performing: {
+        try await Self.listDistricts(.with { $0.provinceCode = "25"; $0.pageSize = -1 })
+      },
+      throws: { ($0 as? RPCError)?.code == .invalidArgument })
+  }
+}

@@ -1,0 +1,87 @@
+import SafeMapCore
+import Testing
+
+@Suite("Principal and tenant")
+struct PrincipalTests {
+  let ministry = Principal(accountID: "a", username: "m", role: .ministryAdmin)
+  let officer = Principal(accountID: "b", username: "o", role: .provinceOfficer, provinceCode: "25")
+
+  @Test("the ministry must name a well-formed province")
+  func ministryNamesProvince() {
+    #expect(ministry.resolveProvince(requested: "70") == .resolved(.province("70")!))
+    #expect(ministry.resolveProvince(requested: "") == .missing)
+    #expect(ministry.resolveProvince(requested: "7") == .malformed)
+    #expect(ministry.resolveProvince(requested: "00") == .malformed)
+  }
+
+  @Test("a province user gets its own province and never another")
+  func provinceUserStaysHome() {
+    #expect(officer.resolveProvince(requested: "") == .resolved(.province("25")!))
+    #expect(officer.resolveProvince(requested: "25") == .resolved(.province("25")!))
+    #expect(officer.resolveProvince(requested: "70") == .otherProvince)
+  }
+
+  @Test("home tenants: national for the ministry, the province otherwise")
+  func homeTenant() {
+    #expect(ministry.homeTenant == .national)
+    #expect(officer.homeTenant.code == "25")
+  }
+
+  @Test("province and district codes")
+  func codes() {
+    #expect(ProvinceCode.isWellFormed("01"))
+    #expect(!ProvinceCode.isWellFormed("00"))
+    #expect(!ProvinceCode.isWellFormed("1a"))
+    #expect(!ProvinceCode.isWellFormed("251"))
+    #expect(DistrictCode.isWellFormed("227"))
+    #expect(!DistrictCode.isWellFormed("27"))
+  }
+
+  @Test("who may create whom")
+  func creatableRoles() {
+    #expect(Role.ministryAdmin.creatableRoles.contains(.provinceOfficer))
+    #expect(!Role.provinceOfficer.creatableRoles.contains(.provinceOfficer))
+    #expect(Role.provinceOfficer.creatableRoles == [.districtOfficer, .zoneOfficer, .healthInspector])
+    #expect(Role.facility.creatableRoles.isEmpty)
+    #expect(Role.allCases.allSatisfy { !$0.creatableRoles.contains(.facility) })
+  }
+}
+
+@Suite("Credentials rules")
+struct CredentialRuleTests {
+  @Test("password length and username rules each name the field")
+  func passwordPolicy() {
+    #expect(PasswordPolicy.violations(password: "long enough", username: "admin").isEmpty)
+    let short = PasswordPolicy.violations(password: "short", username: "admin")
+    #expect(short.message == "password: must be at least 8 characters")
+    let same = PasswordPolicy.violations(password: "Officer25", username: "officer25")
+    #expect(same.message == "password: must not be the username")
+    let long = PasswordPolicy.violations(
+      password: String(repeating: "x", count: 129), username: "a", field: "new_password")
+    #expect(long.message == "new_password: must be at most 128 characters")
+  }
+
+  @Test("usernames are 3–64 ASCII characters")
+  func usernames() {
+    #expect(Username.isWellFormed("so.congthuong-25@phutho"))
+    #expect(!Username.isWellFormed("ab"))
+    #expect(!Username.isWellFormed("người dùng"))
+    #expect(!Username.isWellFormed(String(repeating: "a", count: 65)))
+  }
+
+  @Test("search text ignores case and Vietnamese accents")
+  func searchText() {
+    #expect(SearchText.fold("Công ty TNHH  Đồng Xoài") == "cong ty tnhh dong xoai")
+    #expect(SearchText.fold("Thanh Thuỷ") == SearchText.fold("thanh thuy"))
+  }
+
+  @Test("violations are listed together")
+  func violationsList() {
+    var violations = FieldViolations()
+    violations.require(false, "facility.tax_code", "must be 10 digits")
+    violations.require(true, "facility.name", "required")
+    violations.add("facility.location", "outside Vietnam")
+    #expect(violations.all.map(\.field) == ["facility.tax_code", "facility.location"])
+    #expect(violations.message == "facility.tax_code: must be 10 digits; facility.location: outside Vietnam")
+  }
+}

@@ -1,0 +1,68 @@
+import GRPCCore
+import Logging
+import SafeMapDatabase
+import SafeMapRuntime
+import Testing
+
+@Suite("Configuration and paging")
+struct ConfigurationTests {
+  @Test("defaults: ports per service, the service's own database role")
+  func defaults() throws {
+    let account = try ServiceConfiguration.fromEnvironment(service: .account, environment: [:])
+    #expect(account.grpcPort == 50051)
+    #expect(account.database.username == "safemap_account")
+    #expect(account.database.host == "127.0.0.1")
+    let assessment = try ServiceConfiguration.fromEnvironment(service: .assessment, environment: [:])
+    #expect(assessment.grpcPort == 50052)
+    let reporting = try ServiceConfiguration.fromEnvironment(service: .reporting, environment: [:])
+    #expect(reporting.grpcPort == 50053)
+    #expect(Set([account, assessment, reporting].compactMap(\.metricsPort)).count == 3)
+  }
+
+  @Test("environment variables override the defaults")
+  func overrides() throws {
+    let config = try ServiceConfiguration.fromEnvironment(
+      service: .reporting,
+      environment: [
+        "SAFEMAP_DATABASE_URL": "postgres://db:5433/sm",
+        "SAFEMAP_DATABASE_PASSWORD": "secret",
+        "SAFEMAP_GRPC_PORT": "6000",
+        "SAFEMAP_METRICS_PORT": "0",
+        "SAFEMAP_ACCOUNT_SERVICE": "account:50051",
+        "SAFEMAP_LOG_LEVEL": "debug",
+        "SAFEMAP_SHUTDOWN_DELAY_S": "5",
+      ])
+    #expect(config.database.host == "db" && config.database.port == 5433)
+    #expect(config.database.username == "safemap_reporting")
+    #expect(config.database.password == "secret")
+    #expect(config.grpcPort == 6000)
+    #expect(config.metricsPort == nil)
+    #expect(config.accountServiceHost == "account")
+    #expect(config.logLevel == .debug)
+    #expect(config.shutdownDelaySeconds == 5)
+  }
+
+  @Test("bad values are refused with the variable's name")
+  func badValues() {
+    for (name, value) in [
+      ("SAFEMAP_GRPC_PORT", "70000"), ("SAFEMAP_LOG_LEVEL", "loud"),
+      ("SAFEMAP_ACCOUNT_SERVICE", "nohost"), ("SAFEMAP_SHUTDOWN_DELAY_S", "-1"),
+    ] {
+      #expect {
+        try ServiceConfiguration.fromEnvironment(service: .account, environment: [name: value])
+      } throws: { String(describing: $0).contains(name) }
+    }
+  }
+
+  @Test("page sizes default to 50, cap at 1000, refuse negatives; tokens round-trip")
+  func paging() throws {
+    #expect(try Paging.pageSize(0) == 50)
+    #expect(try Paging.pageSize(5000) == 1000)
+    #expect(throws: RPCError.self) { try Paging.pageSize(-1) }
+    let token = Paging.nextToken(lastKey: "Đồng Xoài/689", pageWasFull: true)
+    #expect(try Paging.afterKey(token) == "Đồng Xoài/689")
+    #expect(Paging.nextToken(lastKey: "x", pageWasFull: false) == "")
+    #expect(try Paging.afterKey("") == "")
+    #expect(throws: RPCError.self) { try Paging.afterKey("garbage!") }
+  }
+}
