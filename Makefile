@@ -1,0 +1,31 @@
+# SafeMap: the two commands are `make run` and `make test` (see README.md).
+.PHONY: run test build setup generate check-generated clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	swift build
+
+# All three services on a private PostgreSQL (or $SAFEMAP_DATABASE_URL) with demo data.
+run: build
+	scripts/run-local.sh
+
+# Every test: unit tests and integration tests against a throwaway PostgreSQL and real gRPC.
+# Executables are built too, because the lifecycle tests start the real account-service.
+test: setup
+	swift build --build-tests
+	swift test --skip-build
+
+# Regenerates Shared/API/Generated from Proto/ (protoc + plugins from the pinned packages).
+generate:
+	@scripts/setup.sh --protoc
+	scripts/generate-protos.sh
+
+# Fails if the committed generated code differs from what Proto/ generates.
+check-generated:
+	@scripts/setup.sh --protoc
+	scripts/generate-protos.sh --check
+
+clean:
+	rm -rf .build .build-protoc

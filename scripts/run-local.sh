@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs the three services on this machine (`make run`).
+#
+# Without SAFEMAP_DATABASE_URL: a private PostgreSQL cluster under .data/postgres of the
+# checkout (initdb + pg_ctl from the system's PostgreSQL), password authentication, a generated
+# password per role kept in .data/secrets, migrations, demo data, and a first ministry admin
+# whose generated password is printed once. With SAFEMAP_DATABASE_URL: that server instead
+# (migrations run with SAFEMAP_ADMIN_DATABASE_URL, the schema owner; default: the same URL).
+# Ctrl-C (or SIGTERM) stops the services gracefully, then the private cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=$(swift build --show-bin-path)
+DATA=${SAFEMAP_DATA_DIR:-$PWD/.data}
+SECRETS=$DATA/secrets
+mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+secret() {  # secret NAME: a stable random secret kept under .data/secrets
+  local f="$SECRETS/$1"
+  [ -s "$f" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$f")
+  cat "$f"
+}
+
+PIDS=()
+PG_STOP=""
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "$PG_STOP" ] && eval "$PG_STOP" >/dev/null 2>&1 || true
+  echo "run: stopped"
+}
+trap cleanup INT TERM EXIT
+
+if [ -z "${SAFEMAP_DATABASE_URL:-}" ]; then
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  PORT=${SAFEMAP_LOCAL_PG_PORT:-54329}
+  PGDIR=$DATA/postgres
+  AS=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # initdb and postgres refuse root: run them as the postgres user, on a folder it owns.
+    AS=(runuser -u postgres --)
+    if ! runuser -u postgres -- test -x "$DATA"; then
+      PGDIR=/var/tmp/safemap-$(echo -n "$PWD" | md5sum | cut -c1-8)/postgres
+      echo "run: postgres cannot reach $DATA; keeping the cluster in $PGDIR"
+    fi
+    mkdir -p "$PGDIR" && chown postgres: "$PGDIR"
+  fi
+  SUPERUSER_PW=$(secret postgres)
+  if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
+    echo "run: creating a private PostgreSQL cluster in $PGDIR"
+    PWFILE=$(mktemp) && echo "$SUPERUSER_PW" > "$PWFILE" && chmod 644 "$PWFILE"
+    "${AS[@]}" "$PG_BIN/initdb" -D "$PGDIR/data" -U postgres -A scram-sha-256 \
+      --pwfile="$PWFILE" -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$PWFILE"
+  fi
+  if ! "${AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; then
+    "${AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w start \
+      -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1" >/dev/null
+    PG_STOP="${AS[*]} $PG_BIN/pg_ctl -D $PGDIR/data -m fast -w stop"
+  fi
+  export PGPASSWORD=$SUPERUSER_PW
+  psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'safemap'" | grep -q 1 \
+    || psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE DATABASE safemap"
+  ADMIN_URL="postgres://postgres:$SUPERUSER_PW@127.0.0.1:$PORT/safemap"
+  DB_URL="postgres://127.0.0.1:$PORT/safemap"
+  "$BIN/safemap-admin" migrate --database-url "$ADMIN_URL"
+  for role in account assessment reporting; do
+    psql -h 127.0.0.1 -p "$PORT" -U postgres -d safemap -qc \
+      "ALTER ROLE safemap_$role PASSWORD '$(secret "db-$role")'"
+  done
+  "$BIN/safemap-admin" seed-demo --database-url "$ADMIN_URL"
+  unset PGPASSWORD
+  if [ -z "${SAFEMAP_BOOTSTRAP_ADMIN:-}" ]; then
+    export SAFEMAP_BOOTSTRAP_ADMIN=admin
+    export SAFEMAP_BOOTSTRAP_PASSWORD=$(secret admin-password)
+    echo "run: ministry admin 'admin', password: $SAFEMAP_BOOTSTRAP_PASSWORD (kept in $SECRETS/admin-password)"
+  fi
+else
+  DB_URL=$SAFEMAP_DATABASE_URL
+  "$BIN/safemap-admin" migrate --database-url "${SAFEMAP_ADMIN_DATABASE_URL:-$DB_URL}"
+fi
+
+export SAFEMAP_DATA_DIR=$DATA
+export SAFEMAP_LOG_FORMAT=${SAFEMAP_LOG_FORMAT:-text}
+for service in account assessment reporting; do
+  password=${SAFEMAP_DATABASE_PASSWORD:-}
+  [ -z "${SAFEMAP_DATABASE_URL:-}" ] && password=$(secret "db-$service")
+  SAFEMAP_DATABASE_URL=$DB_URL SAFEMAP_DATABASE_PASSWORD=$password \
+    "$BIN/$service-service" &
+  PIDS+=($!)
+  [ "$service" = account ] && sleep 1  # the others fetch its signing keys
+done
+echo "run: account-service :50051, assessment-service :50052, reporting-service :50053" \
+  "(metrics :9451-9453); Ctrl-C stops"
+wait -n "${PIDS[@]}" || true
