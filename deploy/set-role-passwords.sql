@@ -1,4 +1,4 @@
--- Gives the service roles (created by the migrations, NOLOGIN-safe defaults) their passwords.
+-- Gives the service roles (created by the migrations, without passwords) their passwords.
 -- psql -v account=… -v assessment=… -v reporting=… -f set-role-passwords.sql
 ALTER ROLE safemap_account PASSWORD :'account';
 ALTER ROLE safemap_assessment PASSWORD :'assessment';
