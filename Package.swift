@@ -113,6 +113,7 @@ let package = Package(
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Account/Handlers",
+      resources: [.copy("Resources/common-passwords.txt")],
       swiftSettings: swiftSettings
     ),
     .target(

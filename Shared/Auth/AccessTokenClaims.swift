@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import JWTKit
 public import SafeMapCore
 
@@ -59,6 +59,8 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
   public func verify(using algorithm: some JWTAlgorithm) async throws {
     try expiration.verifyNotExpired()
   }
+
+  public var expiresAt: Date { expiration.value }
 
   /// The principal these claims describe, or `nil` if the role is unknown.
   public var principal: Principal? {

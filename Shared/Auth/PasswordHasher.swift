@@ -42,10 +42,26 @@ public struct PasswordHasher: Sendable {
     return try await pool.runIfActive { try Self.hashNow(password, parameters: parameters) }
   }
 
-  /// Whether `password` matches `encoded`. A malformed `encoded` is a mismatch.
+  /// Whether `password` matches `encoded` (Argon2id, or the fast hash of a one-time password).
+  /// A malformed `encoded` is a mismatch.
   public func verify(_ password: String, against encoded: String) async throws -> Bool {
-    try await pool.runIfActive { Self.verifyNow(password, against: encoded) }
+    if encoded.hasPrefix("$sha256$") {
+      let expected = Data(Credentials.oneTimePasswordHash(password).utf8)
+      return Credentials.constantTimeEqual(expected, Data(encoded.utf8))
+    }
+    return try await pool.runIfActive { Self.verifyNow(password, against: encoded) }
   }
+
+  /// Spends the time of a real verification, so an unknown username answers as slowly as a
+  /// wrong password.
+  public func verifyDummy(_ password: String) async throws {
+    _ = try await verify(password, against: dummyHash)
+  }
+
+  /// A valid Argon2id hash of nothing anyone knows (computed once at start-up).
+  public var dummyHash: String { Self.dummy }
+  private static let dummy: String =
+    (try? hashNow(Credentials.randomToken(), parameters: .owasp)) ?? "$argon2id$v=19$m=19456,t=2,p=1$"
 
   /// Whether `encoded` was made with weaker parameters than the current ones.
   public func needsRehash(_ encoded: String) -> Bool {

@@ -1,5 +1,7 @@
 public import GRPCCore
 public import SafeMapAPI
+import NIOCore
+import NIOPosix
 import SafeMapAuth
 public import SafeMapRuntime
 
@@ -27,8 +29,18 @@ public enum AccountServer {
       logger: host.logger)
     let bootstrap = try AdminBootstrap(environment: environment)
     let database = host.database
+    let signer = await TokenSigner(
+      activeKey: keys[0], audience: host.configuration.tokenAudience,
+      issuer: host.configuration.tokenIssuer)
+    // Argon2id runs on its own threads: one per core bounds both CPU and memory (19 MiB each).
+    let hashingPool = NIOThreadPool(numberOfThreads: System.coreCount)
+    hashingPool.start()
+    defer { Task { try? await hashingPool.shutdownGracefully() } }
+    let context = AccountContext(
+      database: database, signer: signer, hasher: PasswordHasher(pool: hashingPool),
+      logger: host.logger)
     try await host.run(
-      services: [AccountService(database: database), FacilityService(database: database)],
+      services: [AccountService(context: context), FacilityService(context: context)],
       keySource: DatabaseKeySource(database: database),
       publicMethods: publicMethods,
       allowedDuringPasswordChange: allowedDuringPasswordChange,

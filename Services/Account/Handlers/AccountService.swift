@@ -3,44 +3,18 @@ public import GRPCCore
 public import SafeMapAPI
 import SafeMapAuth
 import SafeMapCore
-public import SafeMapDatabase
+import SafeMapDatabase
 import SafeMapRuntime
 import SwiftProtobuf
 
 /// `safemap.account.v1.AccountService`: login, tokens, passwords and officer accounts.
+/// Sessions are in `AccountService+Sessions.swift`, officer accounts in
+/// `AccountService+Officers.swift`.
 public struct AccountService: Safemap_Account_V1_AccountService.SimpleServiceProtocol {
-  public let database: Database
+  public let context: AccountContext
 
-  public init(database: Database) {
-    self.database = database
-  }
-
-  public func login(
-    request: Safemap_Account_V1_LoginRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_LoginResponse {
-    throw RPCError.pendingIssue("Login", issue: 3)
-  }
-
-  public func refreshToken(
-    request: Safemap_Account_V1_RefreshTokenRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_RefreshTokenResponse {
-    throw RPCError.pendingIssue("RefreshToken", issue: 3)
-  }
-
-  public func logout(
-    request: Safemap_Account_V1_LogoutRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_LogoutResponse {
-    throw RPCError.pendingIssue("Logout", issue: 3)
-  }
-
-  public func changePassword(
-    request: Safemap_Account_V1_ChangePasswordRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_ChangePasswordResponse {
-    throw RPCError.pendingIssue("ChangePassword", issue: 3)
+  public init(context: AccountContext) {
+    self.context = context
   }
 
   /// Public, so the other services can load the keys before they hold any token.
@@ -48,7 +22,7 @@ public struct AccountService: Safemap_Account_V1_AccountService.SimpleServicePro
     request: Safemap_Account_V1_GetSigningKeysRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_GetSigningKeysResponse {
-    let keys = try await SigningKeyStore.publishedKeys(database: database)
+    let keys = try await SigningKeyStore.publishedKeys(database: self.context.database)
     return .with {
       $0.keys = keys.map { key in
         .with {
@@ -60,47 +34,22 @@ public struct AccountService: Safemap_Account_V1_AccountService.SimpleServicePro
       $0.cacheSeconds = 60
     }
   }
+}
 
-
-  public func createAccount(
-    request: Safemap_Account_V1_CreateAccountRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_CreateAccountResponse {
-    throw RPCError.pendingIssue("CreateAccount", issue: 3)
-  }
-
-  public func getAccount(
-    request: Safemap_Account_V1_GetAccountRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_GetAccountResponse {
-    throw RPCError.pendingIssue("GetAccount", issue: 3)
-  }
-
-  public func listAccounts(
-    request: Safemap_Account_V1_ListAccountsRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_ListAccountsResponse {
-    throw RPCError.pendingIssue("ListAccounts", issue: 3)
-  }
-
-  public func resetPassword(
-    request: Safemap_Account_V1_ResetPasswordRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_ResetPasswordResponse {
-    throw RPCError.pendingIssue("ResetPassword", issue: 3)
-  }
-
-  public func setAccountDisabled(
-    request: Safemap_Account_V1_SetAccountDisabledRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_SetAccountDisabledResponse {
-    throw RPCError.pendingIssue("SetAccountDisabled", issue: 3)
-  }
-
-  public func whoAmI(
-    request: Safemap_Account_V1_WhoAmIRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_WhoAmIResponse {
-    throw RPCError.pendingIssue("WhoAmI", issue: 3)
+extension ServerContext {
+  /// The client's address without the port (`ipv4:10.0.0.5:51234` → `10.0.0.5`), for
+  /// throttling and the audit log.
+  var clientAddress: String {
+    var peer = remotePeer
+    for prefix in ["ipv4:", "ipv6:"] where peer.hasPrefix(prefix) {
+      peer.removeFirst(prefix.count)
+    }
+    if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") {
+      return String(peer[peer.index(after: peer.startIndex)..<end])
+    }
+    if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon {
+      return String(peer[..<colon])
+    }
+    return peer
   }
 }

@@ -1,0 +1,33 @@
+import Foundation
+public import Logging
+public import NIOPosix
+public import SafeMapAuth
+public import SafeMapDatabase
+
+/// What the handlers of account-service share: the database, the token signer, the password
+/// hasher and its thread pool, and the rules' figures.
+public struct AccountContext: Sendable {
+  public let database: Database
+  public let signer: TokenSigner
+  public let hasher: PasswordHasher
+  public let logger: Logger
+  /// Lifetime of a refresh token (and of its session).
+  public var refreshTokenLifetime: TimeInterval = 14 * 24 * 3600
+  /// Lifetime of a one-time password (DESIGN.md §4: 30 days).
+  public var oneTimePasswordLifetime: TimeInterval = 30 * 24 * 3600
+
+  public init(database: Database, signer: TokenSigner, hasher: PasswordHasher, logger: Logger) {
+    self.database = database
+    self.signer = signer
+    self.hasher = hasher
+    self.logger = logger
+  }
+
+  /// The common-password list shipped with the service (Django's list, 8+ characters).
+  static let commonPasswords: Set<String> = {
+    guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt"),
+      let text = try? String(contentsOf: url, encoding: .utf8)
+    else { return [] }
+    return Set(text.split(whereSeparator: \.isNewline).map { $0.lowercased() })
+  }()
+}

@@ -1,0 +1,188 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SafeMapAPI
+import SafeMapAuth
+import SafeMapCore
+import SafeMapDatabase
+import SafeMapRuntime
+import SwiftProtobuf
+
+extension FacilityService {
+  /// Bulk issuance (DESIGN.md §2 step 1). The first message carries the batch options, every
+  /// later one a row. Each row commits on its own, so a bad row costs only itself and an
+  /// acknowledged row survives a broken stream; the facility's identity is province + tax code
+  /// and a facility holds at most one account, so re-sending rows creates nothing twice.
+  public func issueFacilityAccounts(
+    request: RPCAsyncSequence<Safemap_Account_V1_IssueFacilityAccountsRequest, any Error>,
+    response: RPCWriter<Safemap_Account_V1_IssueFacilityAccountsResponse>,
+    context: ServerContext
+  ) async throws {
+    let principal = try RequestPrincipal.require()
+    try FacilityScope.requireAdministrator(principal)
+    var iterator = request.makeAsyncIterator()
+    guard let first = try await iterator.next(), case .options(let options) = first.item else {
+      throw RPCError(code: .invalidArgument, message: "options: the first message must carry the batch options")
+    }
+    let tenant = try principal.tenant(forRequested: options.provinceCode, field: "options.province_code")
+    let database = self.database
+    let address = context.clientAddress
+    let requestID = options.requestID.isEmpty ? nil : options.requestID
+    let note = String(options.note.prefix(500))
+    let actorID = UUID(uuidString: principal.accountID)
+    guard let actorID else {
+      throw RPCError(code: .permissionDenied, message: "token subject is not an account")
+    }
+    let batchID = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      connection -> UUID in
+      let rows = try await connection.query(
+        """
+        INSERT INTO issuance_batches (province_code, batch_id, request_id, issued_by, note)
+        VALUES (\(tenant.code), \(UUID()), \(requestID), \(actorID), \(note))
+        ON CONFLICT (province_code, request_id) DO UPDATE SET completed_at = NULL
+        RETURNING batch_id
+        """, logger: connection.logger)
+      for try await id in rows.decode(UUID.self) { return id }
+      throw RPCError(code: .internalError, message: "batch not recorded")
+    }
+    let batch = batchID.uuidString.lowercased()
+    var counts = (issued: 0, already: 0, rejected: 0)
+    let lifetime = self.context.oneTimePasswordLifetime
+
+    while let message = try await iterator.next() {
+      guard case .row(let row) = message.item else {
+        throw RPCError(code: .invalidArgument, message: "options: only the first message may carry options")
+      }
+      let result = try await issueRow(
+        row, tenant: tenant, batchID: batchID, principal: principal, address: address,
+        lifetime: lifetime, context: context)
+      switch result.outcome {
+      case .issued: counts.issued += 1
+      case .alreadyIssued: counts.already += 1
+      default: counts.rejected += 1
+      }
+      try await response.write(.with {
+        $0.batchID = batch
+        $0.result = result
+      })
+    }
+
+    let finalCounts = counts
+    let summary = try await database.withTenantTransaction(tenant) { connection in
+      let rows = try await connection.query(
+        """
+        UPDATE issuance_batches SET completed_at = now(),
+          issued_count = issued_count + \(finalCounts.issued),
+          already_issued_count = already_issued_count + \(finalCounts.already),
+          rejected_count = rejected_count + \(finalCounts.rejected)
+        WHERE batch_id = \(batchID)
+        RETURNING issued_count, already_issued_count, rejected_count, note, issued_by, created_at,
+          completed_at
+        """, logger: connection.logger)
+      var summary = Safemap_Account_V1_IssuanceBatch()
+      for try await (issued, already, rejected, note, by, created, completed) in rows.decode(
+        (Int32, Int32, Int32, String, UUID, Date, Date).self)
+      {
+        summary = .with {
+          $0.batchID = batch
+          $0.provinceCode = tenant.code
+          $0.issuedByAccountID = by.uuidString.lowercased()
+          $0.note = note
+          $0.issuedCount = issued
+          $0.alreadyIssuedCount = already
+          $0.rejectedCount = rejected
+          $0.createTime = Google_Protobuf_Timestamp(date: created)
+          $0.completeTime = Google_Protobuf_Timestamp(date: completed)
+        }
+      }
+      try await Audit.record(
+        AuditEntry(action: "IssueFacilityAccounts", targetType: "batch", targetID: batch,
+                   detail: "issued \(finalCounts.issued), already \(finalCounts.already), rejected \(finalCounts.rejected)"),
+        actor: principal, province: tenant.code, clientAddress: address, on: connection)
+      return summary
+    }
+    try await response.write(.with {
+      $0.batchID = batch
+      $0.summary = summary
+    })
+  }
+
+  /// One row in its own transaction.
+  private func issueRow(
+    _ row: Safemap_Account_V1_IssuanceRow, tenant: Tenant, batchID: UUID, principal: Principal,
+    address: String, lifetime: TimeInterval, context: ServerContext
+  ) async throws -> Safemap_Account_V1_IssuanceResult {
+    var result = Safemap_Account_V1_IssuanceResult()
+    result.rowNumber = row.rowNumber
+    var input = row.facility
+    input.provinceCode = tenant.code
+    let facility = input
+    let violations = FacilityInput.violations(facility, prefix: "facility.")
+    guard violations.isEmpty else {
+      result.outcome = .rejected
+      result.violations = violations.all.map { v in .with { $0.field = v.field; $0.description_p = v.description } }
+      return result
+    }
+    let password = Credentials.oneTimePassword()
+    let expiresAt = Date().addingTimeInterval(lifetime)
+    let actorID = UUID(uuidString: principal.accountID)
+    enum Outcome: Sendable {
+      case issued(facility: UUID, username: String)
+      case already(facility: UUID, username: String)
+      case rejected(FieldViolations)
+    }
+    let outcome = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      connection -> Outcome in
+      let facilityID: UUID
+      if let existing = try await FacilityRecord.find(taxCode: facility.taxCode, on: connection) {
+        facilityID = UUID(uuidString: existing.message.facilityID)!
+        if !existing.message.username.isEmpty {
+          return .already(facility: facilityID, username: existing.message.username)
+        }
+      } else {
+        let reference = try await FacilityInput.referenceViolations(
+          facility, province: tenant.code, prefix: "facility.", on: connection)
+        guard reference.isEmpty else { return .rejected(reference) }
+        facilityID = try await FacilityRecord.insert(facility, province: tenant.code, requestID: nil, on: connection)
+        try await connection.query(
+          """
+          INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
+            effective_date, changed_by)
+          VALUES (\(tenant.code), \(facilityID), 'ACTIVE', 'registered by bulk issuance',
+            current_date, \(actorID))
+          """, logger: connection.logger)
+      }
+      // The tax code is the username; a branch registered in two provinces gets the
+      // province appended in the second one.
+      var username = facility.taxCode
+      if try await AccountRecord.locate(username: username, on: connection) != nil {
+        username = "\(facility.taxCode).\(tenant.code)"
+      }
+      let account = AccountRecord(
+        provinceCode: tenant.code, accountID: UUID(), username: username, role: .facility,
+        districtCode: nil, zoneID: nil, facilityID: facilityID, displayName: facility.name,
+        email: facility.contactEmail, phone: facility.contactPhone,
+        passwordHash: Credentials.oneTimePasswordHash(password),
+        oneTimePasswordExpiresAt: expiresAt, disabled: false, createdAt: Date(),
+        updatedAt: Date(), lastLoginAt: nil)
+      try await AccountRecord.insert(account, requestID: nil, createdBy: actorID, on: connection)
+      return .issued(facility: facilityID, username: username)
+    }
+    switch outcome {
+    case .issued(let facilityID, let username):
+      result.outcome = .issued
+      result.facilityID = facilityID.uuidString.lowercased()
+      result.username = username
+      result.initialPassword = password
+      result.initialPasswordExpireTime = Google_Protobuf_Timestamp(date: expiresAt)
+    case .already(let facilityID, let username):
+      result.outcome = .alreadyIssued
+      result.facilityID = facilityID.uuidString.lowercased()
+      result.username = username
+    case .rejected(let violations):
+      result.outcome = .rejected
+      result.violations = violations.all.map { v in .with { $0.field = v.field; $0.description_p = v.description } }
+    }
+    return result
+  }
+}
