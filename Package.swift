@@ -193,6 +193,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "SafeMapAccountTests",
+      dependencies: ["SafeMapTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "SafeMapRuntimeTests",
       dependencies: ["SafeMapTestSupport"],
       swiftSettings: swiftSettings

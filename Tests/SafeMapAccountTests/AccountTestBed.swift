@@ -1,0 +1,126 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SafeMapAPI
+import SafeMapRuntime
+import SafeMapTestSupport
+import SwiftProtobuf
+import Testing
+
+/// account-service on its own migrated database, with a bootstrap ministry admin, called over
+/// TCP the way clients call it.
+struct AccountTestBed: Sendable {
+  static let adminPassword = "ministry first password"
+  let service: RunningService
+
+  static func start() async throws -> AccountTestBed {
+    let database = try await PostgresCluster.shared().makeMigratedDatabase()
+    var environment = TestKeys.environment
+    environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "bo.admin"
+    environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = adminPassword
+    return AccountTestBed(
+      service: try await TestServices.start(.account, database: database, environment: environment))
+  }
+
+  func accounts<R: Sendable>(
+    _ body: @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+  ) async throws -> R {
+    try await withLocalClient(port: service.port) { client in
+      try await body(Safemap_Account_V1_AccountService.Client(wrapping: client))
+    }
+  }
+
+  func facilities<R: Sendable>(
+    _ body: @escaping @Sendable (Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+  ) async throws -> R {
+    try await withLocalClient(port: service.port) { client in
+      try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
+    }
+  }
+
+  func login(_ username: String, _ password: String) async throws -> Safemap_Account_V1_LoginResponse {
+    try await accounts { try await $0.login(.with { $0.username = username; $0.password = password }) }
+  }
+
+  /// Bearer metadata from a login.
+  func session(_ username: String, _ password: String) async throws -> Metadata {
+    let response = try await login(username, password)
+    return ["authorization": "Bearer \(response.tokens.accessToken)"]
+  }
+
+  var admin: Metadata {
+    get async throws { try await session("bo.admin", Self.adminPassword) }
+  }
+
+  /// Creates an officer account and returns its one-time password.
+  func createOfficer(
+    _ username: String, role: Safemap_Common_V1_Role, province: String = "",
+    district: String = "", zone: String = "", as caller: Metadata
+  ) async throws -> Safemap_Account_V1_CreateAccountResponse {
+    try await accounts {
+      try await $0.createAccount(
+        .with {
+          $0.username = username
+          $0.role = role
+          $0.provinceCode = province
+          $0.districtCode = district
+          $0.zoneID = zone
+          $0.displayName = username
+        }, metadata: caller)
+    }
+  }
+
+  /// An officer who has replaced the one-time password: returns the session.
+  func activeOfficer(
+    _ username: String, role: Safemap_Common_V1_Role, province: String = "",
+    district: String = "", zone: String = "", as caller: Metadata
+  ) async throws -> Metadata {
+    let created = try await createOfficer(
+      username, role: role, province: province, district: district, zone: zone, as: caller)
+    let first = try await session(username, created.initialPassword)
+    let changed = try await accounts {
+      try await $0.changePassword(
+        .with {
+          $0.currentPassword = created.initialPassword
+          $0.newPassword = "Phu Tho factories 2021"
+        }, metadata: first)
+    }
+    return ["authorization": "Bearer \(changed.tokens.accessToken)"]
+  }
+}
+
+/// Asserts that `body` fails with `code` and, when given, a message containing `mentioning`.
+func expectStatus<R: Sendable>(
+  _ code: RPCError.Code, mentioning: String? = nil,
+  sourceLocation: SourceLocation = #_sourceLocation,
+  _ body: @escaping @Sendable () async throws -> R
+) async {
+  do {
+    _ = try await body()
+    Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
+  } catch let error as RPCError {
+    #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+    if let mentioning {
+      #expect(error.message.contains(mentioning), "\(error.message)", sourceLocation: sourceLocation)
+    }
+  } catch {
+    Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
+  }
+}
+
+func facilityInput(
+  taxCode: String, district: String = "227", name: String = "Công ty May Việt Trì"
+) -> Safemap_Account_V1_Facility {
+  .with {
+    $0.name = name
+    $0.taxCode = taxCode
+    $0.address = "Khu 5, Thụy Vân"
+    $0.districtCode = district
+    $0.sector = "Dệt may"
+    $0.workerCount = 420
+    $0.workshopAreaM2 = 2_500
+    $0.contactPhone = "0210 3845 445"
+    $0.contactEmail = "lienhe@example.vn"
+    $0.location = .with { $0.latitude = 21.33; $0.longitude = 105.38 }
+  }
+}
