@@ -9,11 +9,14 @@ import SafeMapDatabase
 import SafeMapRuntime
 import SafeMapTestSupport
 import SwiftProtobuf
+import Synchronization
 import Testing
 
 /// A method that takes a while, to have a call in flight during shutdown.
 struct SlowService: RegistrableRPCService {
   static let method = MethodDescriptor(fullyQualifiedService: "test.Slow", method: "Wait")
+  /// Calls that have reached the handler.
+  static let started = Mutex(0)
 
   func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     router.registerHandler(
@@ -23,6 +26,7 @@ struct SlowService: RegistrableRPCService {
     ) { request, _ in
       var wait = Google_Protobuf_Duration()
       for try await message in request.messages { wait = message }
+      SlowService.started.withLock { $0 += 1 }
       try await Task.sleep(for: .milliseconds(Int64(wait.nanos / 1_000_000)))
       return StreamingServerResponse(single: ServerResponse(message: .init("done")))
     }
@@ -58,8 +62,10 @@ struct DrainAndOutageTests {
         publicMethods: [SlowService.method])
     }
     let port = try await host.listeningPort()
+    let before = SlowService.started.withLock { $0 }
     async let answer = callSlow(port: port, milliseconds: 800)
-    try await Task.sleep(for: .milliseconds(200))
+    // Shut down only once the call is in the handler.
+    #expect(await eventually { SlowService.started.withLock { $0 } > before })
     await host.shutdown()
     #expect(try await answer == "done")
     try await running.value
