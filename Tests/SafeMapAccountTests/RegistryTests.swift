@@ -228,6 +228,7 @@ struct RegistryTests {
       .with { $0.rowNumber = 2; $0.facility = facilityInput(taxCode: "bad", name: "") },
       .with { $0.rowNumber = 3; $0.facility = facilityInput(taxCode: "2600200003-001", district: "238") },
       .with { $0.rowNumber = 4; $0.facility = w.facility },
+      .with { $0.rowNumber = 5; $0.facility = facilityInput(taxCode: "2600200001", name: "Gốm Phú Thọ") },
     ]
     let issue = { @Sendable (requestID: String) in
       try await w.bed.facilities { client in
@@ -246,19 +247,20 @@ struct RegistryTests {
     }
     let first = try await issue("batch-1")
     let results = Self.results(first)
-    #expect(results.map(\.outcome) == [Safemap_Account_V1_IssuanceOutcome.issued, .rejected, .issued, .issued])
+    #expect(results.map(\.outcome) == [Safemap_Account_V1_IssuanceOutcome.issued, .rejected, .issued, .issued, .alreadyIssued])
+    #expect(results[4].facilityID == results[0].facilityID && results[4].initialPassword.isEmpty)
     #expect(results[1].violations.map(\.field).contains("facility.tax_code"))
     #expect(results[0].username == "2600200001" && results[0].initialPassword.count == 24)
     guard case .summary(let summary) = first.last?.item else {
       Issue.record("no summary")
       return
     }
-    #expect((summary.issuedCount, summary.rejectedCount) == (3, 1))
+    #expect((summary.issuedCount, summary.alreadyIssuedCount, summary.rejectedCount) == (3, 1, 1))
     #expect(Set(first.map(\.batchID)).count == 1)
 
     let again = try await issue("batch-2")
     let repeated = Self.results(again)
-    #expect(repeated.map(\.outcome) == [Safemap_Account_V1_IssuanceOutcome.alreadyIssued, .rejected, .alreadyIssued, .alreadyIssued])
+    #expect(repeated.map(\.outcome) == [Safemap_Account_V1_IssuanceOutcome.alreadyIssued, .rejected, .alreadyIssued, .alreadyIssued, .alreadyIssued])
     #expect(repeated.allSatisfy { $0.initialPassword.isEmpty })
     #expect(repeated[0].facilityID == results[0].facilityID)
 

@@ -10,9 +10,11 @@ import SwiftProtobuf
 
 extension FacilityService {
   /// Bulk issuance (DESIGN.md §2 step 1). The first message carries the batch options, every
-  /// later one a row. Each row commits on its own, so a bad row costs only itself and an
-  /// acknowledged row survives a broken stream; the facility's identity is province + tax code
-  /// and a facility holds at most one account, so re-sending rows creates nothing twice.
+  /// later one a row. Rows that have arrived are issued together, a chunk per transaction
+  /// (`IssuanceChunk`), and their results are written only after it commits, so an
+  /// acknowledged credential is durable. A bad row gets its own error and the batch goes on; the
+  /// facility's identity is province + tax code and a facility holds at most one account, so
+  /// re-sending rows creates nothing twice.
   public func issueFacilityAccounts(
     request: RPCAsyncSequence<Safemap_Account_V1_IssueFacilityAccountsRequest, any Error>,
     response: RPCWriter<Safemap_Account_V1_IssueFacilityAccountsResponse>,
@@ -20,21 +22,45 @@ extension FacilityService {
   ) async throws {
     let principal = try RequestPrincipal.require()
     try FacilityScope.requireAdministrator(principal)
-    var iterator = request.makeAsyncIterator()
-    guard let first = try await iterator.next(), case .options(let options) = first.item else {
+    let buffer = RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        do {
+          for try await message in request { buffer.append(message) }
+          buffer.finish()
+        } catch {
+          buffer.finish(throwing: error)
+        }
+      }
+      defer { group.cancelAll() }
+      try await issue(from: buffer, principal: principal, response: response, context: context)
+    }
+  }
+
+  static let chunkSize = 500
+
+  private func issue(
+    from buffer: RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>,
+    principal: Principal,
+    response: RPCWriter<Safemap_Account_V1_IssueFacilityAccountsResponse>,
+    context: ServerContext
+  ) async throws {
+    guard var pending = try await buffer.next(limit: Self.chunkSize), !pending.isEmpty,
+      case .options(let options) = pending.removeFirst().item
+    else {
       throw RPCError(code: .invalidArgument, message: "options: the first message must carry the batch options")
     }
     let tenant = try principal.tenant(forRequested: options.provinceCode, field: "options.province_code")
+    guard let actorID = UUID(uuidString: principal.accountID) else {
+      throw RPCError(code: .permissionDenied, message: "token subject is not an account")
+    }
     let database = self.database
     let address = context.clientAddress
     let requestID = options.requestID.isEmpty ? nil : options.requestID
     let note = String(options.note.prefix(500))
-    let actorID = UUID(uuidString: principal.accountID)
-    guard let actorID else {
-      throw RPCError(code: .permissionDenied, message: "token subject is not an account")
-    }
-    let batchID = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-      connection -> UUID in
+    let (batchID, initialReferences) = try await database.withTenantTransaction(
+      tenant, cancellation: context.cancellation
+    ) { connection -> (UUID, IssuanceChunk.References) in
       let rows = try await connection.query(
         """
         INSERT INTO issuance_batches (province_code, batch_id, request_id, issued_by, note)
@@ -42,29 +68,53 @@ extension FacilityService {
         ON CONFLICT (province_code, request_id) DO UPDATE SET completed_at = NULL
         RETURNING batch_id
         """, logger: connection.logger)
-      for try await id in rows.decode(UUID.self) { return id }
-      throw RPCError(code: .internalError, message: "batch not recorded")
+      var batch: UUID?
+      for try await id in rows.decode(UUID.self) { batch = id }
+      guard let batch else { throw RPCError(code: .internalError, message: "batch not recorded") }
+      return (batch, try await IssuanceChunk.References.load(province: tenant.code, on: connection))
     }
+    var references = initialReferences
     let batch = batchID.uuidString.lowercased()
     var counts = (issued: 0, already: 0, rejected: 0)
-    let lifetime = self.context.oneTimePasswordLifetime
 
-    while let message = try await iterator.next() {
-      guard case .row(let row) = message.item else {
-        throw RPCError(code: .invalidArgument, message: "options: only the first message may carry options")
+    while true {
+      let messages: [Safemap_Account_V1_IssueFacilityAccountsRequest]
+      if !pending.isEmpty {
+        messages = pending
+        pending = []
+      } else if let next = try await buffer.next(limit: Self.chunkSize) {
+        messages = next
+      } else {
+        break
       }
-      let result = try await issueRow(
-        row, tenant: tenant, batchID: batchID, principal: principal, address: address,
-        lifetime: lifetime, context: context)
-      switch result.outcome {
-      case .issued: counts.issued += 1
-      case .alreadyIssued: counts.already += 1
-      default: counts.rejected += 1
+      var rows: [Safemap_Account_V1_IssuanceRow] = []
+      for message in messages {
+        guard case .row(var row) = message.item else {
+          throw RPCError(code: .invalidArgument, message: "options: only the first message may carry options")
+        }
+        row.facility.provinceCode = tenant.code
+        rows.append(row)
       }
-      try await response.write(.with {
-        $0.batchID = batch
-        $0.result = result
-      })
+      // A zone created during the batch: reload the province's zones once for this chunk.
+      if rows.contains(where: { UUID(uuidString: $0.facility.zoneID).map { !references.zones.contains($0) } ?? false }) {
+        references = try await database.withTenantTransaction(tenant) { connection in
+          try await IssuanceChunk.References.load(province: tenant.code, on: connection)
+        }
+      }
+      let results = try await issueChunk(
+        rows, tenant: tenant, references: references, principal: principal, actorID: actorID,
+        address: address, context: context)
+      for result in results {
+        switch result.outcome {
+        case .issued: counts.issued += 1
+        case .alreadyIssued: counts.already += 1
+        default: counts.rejected += 1
+        }
+        try await response.write(.with {
+          $0.batchID = batch
+          $0.result = result
+        })
+      }
     }
 
     let finalCounts = counts
@@ -107,9 +157,73 @@ extension FacilityService {
     })
   }
 
+  /// Results for a chunk, in row order: invalid rows rejected in memory, the rest issued
+  /// set-based, or row by row if a concurrent writer caused a conflict. A tax code repeated
+  /// within the chunk is issued once and reported as already issued after that.
+  private func issueChunk(
+    _ rows: [Safemap_Account_V1_IssuanceRow], tenant: Tenant,
+    references: IssuanceChunk.References, principal: Principal, actorID: UUID,
+    address: String, context: ServerContext
+  ) async throws -> [Safemap_Account_V1_IssuanceResult] {
+    var results = [Safemap_Account_V1_IssuanceResult?](repeating: nil, count: rows.count)
+    var valid: [Safemap_Account_V1_IssuanceRow] = []
+    var validIndex: [Int] = []
+    var repeats: [Int] = []
+    var firstIndex: [String: Int] = [:]
+    for (index, row) in rows.enumerated() {
+      var violations = FacilityInput.violations(row.facility, prefix: "facility.")
+      if violations.isEmpty { violations = references.violations(row.facility, province: tenant.code) }
+      if !violations.isEmpty {
+        results[index] = .with {
+          $0.rowNumber = row.rowNumber
+          $0.outcome = .rejected
+          $0.violations = violations.all.map { v in .with { $0.field = v.field; $0.description_p = v.description } }
+        }
+      } else if firstIndex[row.facility.taxCode] == nil {
+        firstIndex[row.facility.taxCode] = index
+        valid.append(row)
+        validIndex.append(index)
+      } else {
+        repeats.append(index)
+      }
+    }
+    if !valid.isEmpty {
+      let lifetime = self.context.oneTimePasswordLifetime
+      let chunk = valid
+      let issued: [Safemap_Account_V1_IssuanceResult]
+      do {
+        issued = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+          connection in
+          try await IssuanceChunk.issue(
+            chunk, province: tenant.code, actor: actorID, oneTimePasswordLifetime: lifetime,
+            on: connection)
+        }
+      } catch is IssuanceChunk.Conflict {
+        var oneByOne: [Safemap_Account_V1_IssuanceResult] = []
+        for row in valid {
+          oneByOne.append(try await issueRow(
+            row, tenant: tenant, principal: principal, address: address, lifetime: lifetime,
+            context: context))
+        }
+        issued = oneByOne
+      }
+      for (index, result) in zip(validIndex, issued) { results[index] = result }
+    }
+    for index in repeats {
+      let first = firstIndex[rows[index].facility.taxCode].flatMap { results[$0] }
+      results[index] = .with {
+        $0.rowNumber = rows[index].rowNumber
+        $0.outcome = .alreadyIssued
+        $0.facilityID = first?.facilityID ?? ""
+        $0.username = first?.username ?? ""
+      }
+    }
+    return results.map { $0! }
+  }
+
   /// One row in its own transaction.
   private func issueRow(
-    _ row: Safemap_Account_V1_IssuanceRow, tenant: Tenant, batchID: UUID, principal: Principal,
+    _ row: Safemap_Account_V1_IssuanceRow, tenant: Tenant, principal: Principal,
     address: String, lifetime: TimeInterval, context: ServerContext
   ) async throws -> Safemap_Account_V1_IssuanceResult {
     var result = Safemap_Account_V1_IssuanceResult()
