@@ -17,6 +17,7 @@ let package = Package(
     .executable(name: "assessment-service", targets: ["AssessmentServiceMain"]),
     .executable(name: "reporting-service", targets: ["ReportingServiceMain"]),
     .executable(name: "safemap-admin", targets: ["SafeMapAdmin"]),
+    .executable(name: "account-benchmark", targets: ["AccountBenchmark"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
@@ -160,6 +161,15 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/Admin",
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Benchmarks (release builds; README says how to run them)
+
+    .executableTarget(
+      name: "AccountBenchmark",
+      dependencies: ["SafeMapTestSupport"],
+      path: "Benchmarks/AccountBenchmark",
       swiftSettings: swiftSettings
     ),
 

@@ -76,14 +76,7 @@ struct DrainAndOutageTests {
     // A cluster of its own: the shared one must stay up for the other suites.
     let managed = try await ManagedCluster.start()
     let cluster = PostgresCluster(managed: managed)
-    try await PostgresTesting.withClient(cluster.configuration(database: "postgres")) {
-      client, logger in
-      try await client.query("CREATE DATABASE outage", logger: logger)
-    }
-    try await PostgresTesting.withClient(cluster.configuration(database: "outage")) {
-      client, logger in
-      try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
-    }
+    try await cluster.createMigratedDatabase("outage")
     let service = try await TestServices.start(
       .account,
       configuration: TestServices.configuration(.account, cluster: cluster, database: "outage"))

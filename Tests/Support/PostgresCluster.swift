@@ -82,6 +82,15 @@ public final class PostgresCluster: Sendable {
     return name
   }
 
+  /// A database of the given name with every migration applied directly (no template), for
+  /// clusters started by one test or benchmark.
+  public func createMigratedDatabase(_ name: String) async throws {
+    try await superuserQuery("CREATE DATABASE \(name)")
+    try await PostgresTesting.withClient(configuration(database: name)) { client, logger in
+      try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
+    }
+  }
+
   private static func nextName() -> String {
     let n = counter.withLock { value -> Int in
       value += 1

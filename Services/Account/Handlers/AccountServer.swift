@@ -32,8 +32,10 @@ public enum AccountServer {
     let signer = await TokenSigner(
       activeKey: keys[0], audience: host.configuration.tokenAudience,
       issuer: host.configuration.tokenIssuer)
-    // Argon2id runs on its own threads: one per core bounds both CPU and memory (19 MiB each).
-    let hashingPool = NIOThreadPool(numberOfThreads: System.coreCount)
+    // Argon2id runs on its own threads, one fewer than the cores (at least one), so a login
+    // storm queues there and never starves the event loops; each thread holds 19 MiB at most.
+    let threads = Int(environment["SAFEMAP_PASSWORD_HASH_THREADS"] ?? "") ?? max(1, System.coreCount - 1)
+    let hashingPool = NIOThreadPool(numberOfThreads: max(1, threads))
     hashingPool.start()
     defer { Task { try? await hashingPool.shutdownGracefully() } }
     let context = AccountContext(
