@@ -1,5 +1,5 @@
 # SafeMap: the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build setup generate check-generated clean
+.PHONY: run test build setup generate check-generated bench-account clean
 
 setup:
 	@scripts/setup.sh
@@ -26,6 +26,11 @@ generate:
 check-generated:
 	@scripts/setup.sh --protoc
 	scripts/generate-protos.sh --check
+
+# account-service under load (release build): issuance of 10,000 accounts, logins, WhoAmI.
+bench-account: setup
+	swift build -c release --product account-benchmark
+	$$(swift build -c release --show-bin-path)/account-benchmark
 
 clean:
 	rm -rf .build .build-protoc
