@@ -124,6 +124,7 @@ let package = Package(
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Assessment/Handlers",
+      resources: [.copy("Resources/catalogues")],
       swiftSettings: swiftSettings
     ),
     .target(
@@ -204,6 +205,11 @@ let package = Package(
     ),
     .testTarget(
       name: "SafeMapAccountTests",
+      dependencies: ["SafeMapTestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapAssessmentTests",
       dependencies: ["SafeMapTestSupport"],
       swiftSettings: swiftSettings
     ),

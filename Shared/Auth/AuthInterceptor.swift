@@ -6,6 +6,10 @@ public enum RequestPrincipal {
   /// Set by ``AuthInterceptor`` for the whole handler, streaming bodies included.
   @TaskLocal public static var current: Principal?
 
+  /// The caller's `authorization` header value, to forward to another service on the caller's
+  /// behalf (so that service applies the caller's scope, not ours).
+  @TaskLocal public static var authorization: String?
+
   /// The caller, or `UNAUTHENTICATED` for a handler reached without one (a wiring mistake).
   public static func require() throws -> Principal {
     guard let principal = current else {
@@ -48,6 +52,7 @@ public struct AuthInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let principal = try await authenticate(request.metadata)
+    let authorization = request.metadata[stringValues: "authorization"].first(where: { _ in true })
     if principal.passwordChangeRequired
       && !allowedDuringPasswordChange.contains(context.descriptor)
     {
@@ -55,15 +60,17 @@ public struct AuthInterceptor: ServerInterceptor {
         code: .failedPrecondition,
         message: "password change required: call ChangePassword with the one-time password first")
     }
-    var response = try await RequestPrincipal.$current.withValue(principal) {
-      try await next(request, context)
+    var response = try await RequestPrincipal.$authorization.withValue(authorization) {
+      try await RequestPrincipal.$current.withValue(principal) { try await next(request, context) }
     }
     // A server-streaming body runs after `next` has returned, outside the task-local scope:
     // wrap it so the principal is visible there too.
     if case .success(var contents) = response.accepted {
       let producer = contents.producer
       contents.producer = { writer in
-        try await RequestPrincipal.$current.withValue(principal) { try await producer(writer) }
+        try await RequestPrincipal.$authorization.withValue(authorization) {
+          try await RequestPrincipal.$current.withValue(principal) { try await producer(writer) }
+        }
       }
       response.accepted = .success(contents)
     }

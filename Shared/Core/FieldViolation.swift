@@ -11,7 +11,7 @@ public struct FieldViolation: Sendable, Hashable, CustomStringConvertible {
 
 /// Collects every violation of a request so the caller learns all of them at once, not one per
 /// round trip.
-public struct FieldViolations: Sendable, Hashable {
+public struct FieldViolations: Error, Sendable, Hashable {
   public private(set) var all: [FieldViolation] = []
 
   public init() {}

@@ -44,7 +44,9 @@ public struct Database: Sendable {
           """,
           logger: logger)
         for try await (pid, _, _) in rows.decode((Int32, String, String).self) {
-          backend.start(pid)
+          guard backend.start(pid) else {
+            throw RPCError(code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
+          }
         }
         return try await body(connection)
       }
@@ -97,12 +99,23 @@ final class BackendInFlight: Sendable {
   private enum State {
     case idle
     case running(pid: Int32)
+    /// Cancelled before the first statement reported its backend: do not start.
+    case cancelledEarly
     case finished
   }
   private let state = Mutex(State.idle)
 
-  func start(_ pid: Int32) {
-    state.withLock { if case .idle = $0 { $0 = .running(pid: pid) } }
+  /// Records the backend; `false` when the RPC was already cancelled.
+  func start(_ pid: Int32) -> Bool {
+    state.withLock {
+      switch $0 {
+      case .idle:
+        $0 = .running(pid: pid)
+        return true
+      case .cancelledEarly, .running, .finished:
+        return false
+      }
+    }
   }
 
   func finish() {
@@ -113,8 +126,13 @@ final class BackendInFlight: Sendable {
   /// may cancel its own backends). A no-op once the transaction has ended.
   func cancel(using database: Database) async {
     let pid: Int32? = state.withLock {
-      if case .running(let pid) = $0 { return pid }
-      return nil
+      switch $0 {
+      case .running(let pid): return pid
+      case .idle:
+        $0 = .cancelledEarly
+        return nil
+      case .cancelledEarly, .finished: return nil
+      }
     }
     guard let pid else { return }
     _ = try? await database.client.query(

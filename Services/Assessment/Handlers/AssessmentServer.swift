@@ -7,9 +7,13 @@ public import SafeMapRuntime
 public enum AssessmentServer {
   public static func run(host: ServiceHost) async throws {
     let accounts = try host.makeAccountServiceClient()
+    let database = host.database
     try await host.run(
-      services: [AssessmentService(database: host.database)],
+      services: [
+        AssessmentService(database: database, facilities: FacilityDirectory(client: accounts))
+      ],
       keySource: AccountServiceKeySource(client: accounts),
-      additionalServices: [GRPCClientService(client: accounts)])
+      additionalServices: [GRPCClientService(client: accounts)],
+      prepare: { try await CatalogueStore.installDefaults(database: database, logger: host.logger) })
   }
 }

@@ -1,0 +1,147 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SafeMapAPI
+import SafeMapAuth
+import SafeMapCore
+import SafeMapDatabase
+import SafeMapRuntime
+import SwiftProtobuf
+
+extension AssessmentService {
+  static func requireMinistry(_ principal: Principal) throws {
+    guard principal.role == .ministryAdmin else {
+      throw RPCError(code: .permissionDenied, message: "only the ministry manages criteria catalogues")
+    }
+  }
+
+  public func getCatalogue(
+    request: Safemap_Assessment_V1_GetCatalogueRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_GetCatalogueResponse {
+    _ = try RequestPrincipal.require()
+    guard let kind = KindName.sql(request.kind) else {
+      throw RPCError(code: .invalidArgument, message: "kind: WORKPLACE or DORMITORY")
+    }
+    guard request.version >= 0 else {
+      throw RPCError(code: .invalidArgument, message: "version: must not be negative")
+    }
+    let version = request.version == 0 ? nil : request.version
+    let catalogue = try await database.withGlobalConnection(cancellation: context.cancellation) {
+      try await CatalogueStore.find(kind: kind, version: version, on: $0)
+    }
+    guard let catalogue else {
+      throw RPCError(
+        code: .notFound,
+        message: version == nil ? "kind: no active \(kind) catalogue" : "version: no \(kind) catalogue version \(request.version)")
+    }
+    return .with { $0.catalogue = catalogue }
+  }
+
+  public func listCatalogues(
+    request: Safemap_Assessment_V1_ListCataloguesRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_ListCataloguesResponse {
+    _ = try RequestPrincipal.require()
+    let limit = try Paging.pageSize(request.pageSize)
+    let after = try Paging.afterKey(request.pageToken)
+    let kind = KindName.sql(request.kind)
+    // Newest first across kinds: the key is "<kind>/<version, zero-padded>", descending.
+    let catalogues = try await database.withGlobalConnection(cancellation: context.cancellation) {
+      connection in
+      let rows = try await connection.query(
+        """
+        SELECT \(unescaped: CatalogueStore.columns) FROM catalogues
+        WHERE (\(kind)::text IS NULL OR kind = \(kind))
+          AND (\(after) = '' OR kind || '/' || lpad(version::text, 9, '0') < \(after))
+        ORDER BY kind || '/' || lpad(version::text, 9, '0') DESC LIMIT \(limit)
+        """, logger: connection.logger)
+      var catalogues: [Safemap_Assessment_V1_Catalogue] = []
+      for try await row in rows {
+        var catalogue = try CatalogueStore.decode(row)
+        catalogue.criteria = []
+        catalogues.append(catalogue)
+      }
+      return catalogues
+    }
+    return .with {
+      $0.catalogues = catalogues
+      $0.nextPageToken = Paging.nextToken(
+        lastKey: catalogues.last.map {
+          "\(KindName.sql($0.kind) ?? "")/" + String(repeating: "0", count: max(0, 9 - String($0.version).count)) + String($0.version)
+        },
+        pageWasFull: catalogues.count == limit)
+    }
+  }
+
+  public func importCatalogue(
+    request: Safemap_Assessment_V1_ImportCatalogueRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_ImportCatalogueResponse {
+    let principal = try RequestPrincipal.require()
+    try Self.requireMinistry(principal)
+    let catalogue = request.catalogue
+    var violations = ScoringCatalogue(catalogue).violations()
+    let kind = KindName.sql(catalogue.kind)
+    violations.require(kind != nil, "catalogue.kind", "WORKPLACE or DORMITORY")
+    violations.require(!catalogue.title.isEmpty, "catalogue.title", "required")
+    violations.require(!catalogue.sourceNote.isEmpty, "catalogue.source_note", "required: say what is verified")
+    for (i, criterion) in catalogue.criteria.enumerated() {
+      for (j, option) in criterion.options.enumerated()
+      where option.knockOutMapLevel != .unspecified && MapLevel(option.knockOutMapLevel) == nil {
+        violations.add("catalogue.criteria[\(i)].options[\(j)].knock_out_map_level", "SAFE, AT_RISK or UNSAFE")
+      }
+    }
+    guard violations.isEmpty, let kind else { throw RPCError.invalidArgument(violations) }
+    let requestID = request.requestID.isEmpty ? nil : request.requestID
+    let stored = try await database.withGlobalConnection(cancellation: context.cancellation) {
+      connection in
+      try await connection.withTransaction(logger: connection.logger) { tx in
+        if let requestID {
+          let rows = try await tx.query(
+            "SELECT \(unescaped: CatalogueStore.columns) FROM catalogues WHERE request_id = \(requestID)",
+            logger: tx.logger)
+          for try await row in rows { return try CatalogueStore.decode(row) }
+        }
+        try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: tx.logger)
+        let version = try await CatalogueStore.insert(
+          catalogue, kind: kind, state: "DRAFT", requestID: requestID, on: tx)
+        return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
+      }
+    }
+    return .with { $0.catalogue = stored }
+  }
+
+  public func activateCatalogue(
+    request: Safemap_Assessment_V1_ActivateCatalogueRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_ActivateCatalogueResponse {
+    let principal = try RequestPrincipal.require()
+    try Self.requireMinistry(principal)
+    guard let kind = KindName.sql(request.kind) else {
+      throw RPCError(code: .invalidArgument, message: "kind: WORKPLACE or DORMITORY")
+    }
+    guard request.version > 0 else {
+      throw RPCError(code: .invalidArgument, message: "version: required")
+    }
+    let version = request.version
+    let activated = try await database.withGlobalConnection(cancellation: context.cancellation) {
+      connection in
+      try await connection.withTransaction(logger: connection.logger) { tx in
+        guard try await CatalogueStore.find(kind: kind, version: version, on: tx) != nil else {
+          throw RPCError(code: .notFound, message: "version: no \(kind) catalogue version \(version)")
+        }
+        try await tx.query(
+          "UPDATE catalogues SET state = 'RETIRED' WHERE kind = \(kind) AND state = 'ACTIVE' AND version <> \(version)",
+          logger: tx.logger)
+        try await tx.query(
+          """
+          UPDATE catalogues SET state = 'ACTIVE', activated_at = coalesce(activated_at, now())
+          WHERE kind = \(kind) AND version = \(version)
+          """, logger: tx.logger)
+        return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
+      }
+    }
+    return .with { $0.catalogue = activated }
+  }
+}
