@@ -39,7 +39,20 @@ public struct PasswordHasher: Sendable {
 
   public func hash(_ password: String) async throws -> String {
     let parameters = self.parameters
-    return try await pool.runIfActive { try Self.hashNow(password, parameters: parameters) }
+    return try await pool.runIfActive {
+      Self.yieldToServing()
+      return try Self.hashNow(password, parameters: parameters)
+    }
+  }
+
+  /// Lowers the calling pool thread's scheduling priority (nice 10), so that while logins keep
+  /// the hashing threads busy, the event loops and everything else that answers quickly still
+  /// get the CPU first. Per thread on Linux; idempotent and cheap.
+  static func yieldToServing() {
+    #if os(Linux)
+      // On Linux the nice value is per thread, and 0 names the calling thread.
+      _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+    #endif
   }
 
   /// Whether `password` matches `encoded` (Argon2id, or the fast hash of a one-time password).
@@ -49,7 +62,10 @@ public struct PasswordHasher: Sendable {
       let expected = Data(Credentials.oneTimePasswordHash(password).utf8)
       return Credentials.constantTimeEqual(expected, Data(encoded.utf8))
     }
-    return try await pool.runIfActive { Self.verifyNow(password, against: encoded) }
+    return try await pool.runIfActive {
+      Self.yieldToServing()
+      return Self.verifyNow(password, against: encoded)
+    }
   }
 
   /// Spends the time of a real verification, so an unknown username answers as slowly as a
