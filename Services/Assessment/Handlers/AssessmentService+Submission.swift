@@ -42,14 +42,33 @@ extension AssessmentService {
     }
     let tenant = try principal.tenant(forRequested: request.provinceCode)
 
-    // A replay needs neither the profile nor scoring.
     let requestID = request.requestID
-    if let first = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
-      try await AssessmentRecord.find(facility: facilityUUID, requestID: requestID, on: $0)
-    }) {
-      return .with { $0.assessment = first; $0.replayed = true }
+    do {
+      return try await score(
+        request, kind: kind, tenant: tenant, facilityID: facilityID, facilityUUID: facilityUUID,
+        principal: principal, context: context)
+    } catch let error as RPCError
+      where [.invalidArgument, .failedPrecondition, .notFound].contains(error.code)
+    {
+      // A refused request may be the replay of one accepted earlier (the catalogue or the
+      // facility changed since): the first result wins.
+      if let first = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
+        try await AssessmentRecord.find(facility: facilityUUID, requestID: requestID, on: $0)
+      }) {
+        return .with { $0.assessment = first; $0.replayed = true }
+      }
+      throw error
     }
+  }
 
+  /// Validates against the profile and catalogue, scores, and stores (or finds the first
+  /// result of the same request id).
+  private func score(
+    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest, kind: String, tenant: Tenant,
+    facilityID: String, facilityUUID: UUID, principal: Principal, context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
+    var violations = FieldViolations()
+    let requestID = request.requestID
     // The profile first: if account-service is unreachable, nothing is written.
     let facility = try await facilities.profile(province: tenant.code, facilityID: facilityID)
     guard facility.operatingStatus == .active else {
@@ -59,9 +78,9 @@ extension AssessmentService {
       throw RPCError(code: .failedPrecondition, message: "kind: the facility has no dormitory")
     }
     let requestedVersion = request.catalogueVersion == 0 ? nil : request.catalogueVersion
-    guard let catalogue = try await database.withGlobalConnection(cancellation: context.cancellation, {
-      try await CatalogueStore.find(kind: kind, version: requestedVersion, on: $0)
-    }) else {
+    guard let catalogue = try await catalogues.find(
+      kind: kind, version: requestedVersion, database: database, cancellation: context.cancellation)
+    else {
       throw RPCError(code: .notFound, message: "catalogue_version: no such \(kind) catalogue")
     }
     guard catalogue.state == .active else {
@@ -125,7 +144,6 @@ extension AssessmentService {
     let (stored, replayed) = try await database.withTenantTransaction(
       tenant, cancellation: context.cancellation
     ) { connection -> (Safemap_Assessment_V1_Assessment, Bool) in
-      let settings = try await Self.readSettings(tenant.code, on: connection)
       let id = UUID()
       let inserted = try await connection.query(
         """
@@ -135,13 +153,15 @@ extension AssessmentService {
         VALUES (\(tenant.code), \(id), \(facilityUUID), \(kind), \(Int(version)), \(requestID),
           \(unitsJSON)::jsonb, \(worst.score), \(worst.maxPoints), \(worst.indexPercent),
           \(worst.riskLevel.rawValue), \(worst.mapLevel.rawValue), \(topJSON)::jsonb, \(submittedBy),
-          now() + make_interval(days => \(Int(settings.validityDays))::int))
+          now() + make_interval(days => coalesce(
+            (SELECT validity_days FROM province_settings WHERE province_code = \(tenant.code)),
+            \(Int(Self.defaultValidityDays))::int)))
         ON CONFLICT (province_code, facility_id, request_id) DO NOTHING
-        RETURNING assessment_id
+        RETURNING \(unescaped: AssessmentRecord.columns)
         """, logger: connection.logger)
-      var fresh = false
-      for try await _ in inserted { fresh = true }
-      guard fresh else {
+      var fresh: Safemap_Assessment_V1_Assessment?
+      for try await row in inserted { fresh = try AssessmentRecord.decode(row) }
+      guard let fresh else {
         // A duplicate that raced us committed first: return its result.
         guard let first = try await AssessmentRecord.find(facility: facilityUUID, requestID: requestID, on: connection)
         else { throw RPCError(code: .aborted, message: "concurrent duplicate; retry") }
@@ -153,8 +173,9 @@ extension AssessmentService {
           \(unescaped: prefix)_map_level, \(unescaped: prefix)_risk_level,
           \(unescaped: prefix)_index_percent, \(unescaped: prefix)_submitted_at,
           \(unescaped: prefix)_valid_until)
-        SELECT province_code, facility_id, assessment_id, map_level, risk_level, index_percent,
-          submitted_at, valid_until FROM assessments WHERE assessment_id = \(id)
+        VALUES (\(tenant.code), \(facilityUUID), \(id), \(worst.mapLevel.rawValue),
+          \(worst.riskLevel.rawValue), \(worst.indexPercent), \(fresh.submitTime.date),
+          \(fresh.validUntil.date))
         ON CONFLICT (province_code, facility_id) DO UPDATE SET
           \(unescaped: prefix)_assessment_id = excluded.\(unescaped: prefix)_assessment_id,
           \(unescaped: prefix)_map_level = excluded.\(unescaped: prefix)_map_level,
@@ -164,7 +185,7 @@ extension AssessmentService {
           \(unescaped: prefix)_valid_until = excluded.\(unescaped: prefix)_valid_until,
           updated_at = now()
         """, logger: connection.logger)
-      return (try await AssessmentRecord.find(id, on: connection)!, false)
+      return (fresh, false)
     }
     return .with {
       $0.assessment = stored

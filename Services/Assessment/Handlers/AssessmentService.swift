@@ -9,6 +9,7 @@ import SafeMapRuntime
 public struct AssessmentService: Safemap_Assessment_V1_AssessmentService.SimpleServiceProtocol {
   public let database: Database
   public let facilities: any FacilityProfiles
+  let catalogues = CatalogueCache()
 
   public init(database: Database, facilities: any FacilityProfiles) {
     self.database = database

@@ -6,6 +6,7 @@ import SafeMapAPI
 import SafeMapCore
 import SafeMapDatabase
 import SwiftProtobuf
+import Synchronization
 
 /// Catalogues in the `catalogues` table: the definition is the protobuf JSON of the catalogue
 /// (criteria, thresholds, mapping); version, state and times live in columns.
@@ -102,5 +103,27 @@ enum CatalogueStore {
         }
       }
     }
+  }
+}
+
+/// The active catalogue of each kind, kept for a few seconds: every submission needs it, and
+/// it changes only when the ministry activates a new version (seen here within `ttl`).
+final class CatalogueCache: Sendable {
+  let ttl: Duration = .seconds(5)
+  private let active = Mutex<[String: (Safemap_Assessment_V1_Catalogue, ContinuousClock.Instant)]>([:])
+
+  func find(
+    kind: String, version: Int32?, database: Database,
+    cancellation: ServerContext.RPCCancellationHandle?
+  ) async throws -> Safemap_Assessment_V1_Catalogue? {
+    let now = ContinuousClock.now
+    if version == nil, let (catalogue, fetched) = active.withLock({ $0[kind] }), fetched.advanced(by: ttl) > now {
+      return catalogue
+    }
+    let found = try await database.withGlobalConnection(cancellation: cancellation) {
+      try await CatalogueStore.find(kind: kind, version: version, on: $0)
+    }
+    if version == nil, let found { active.withLock { $0[kind] = (found, now) } }
+    return found
   }
 }
