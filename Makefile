@@ -1,5 +1,5 @@
 # SafeMap: the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build setup generate check-generated bench-account clean
+.PHONY: run test build setup generate check-generated bench-account bench-assessment clean
 
 setup:
 	@scripts/setup.sh
@@ -31,6 +31,11 @@ check-generated:
 bench-account: setup
 	swift build -c release --product account-benchmark
 	$$(swift build -c release --show-bin-path)/account-benchmark
+
+# SubmitAssessment through gRPC vs pgbench running the same SQL transaction (release build).
+bench-assessment: setup
+	swift build -c release --product assessment-benchmark
+	$$(swift build -c release --show-bin-path)/assessment-benchmark
 
 clean:
 	rm -rf .build .build-protoc

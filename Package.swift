@@ -18,6 +18,7 @@ let package = Package(
     .executable(name: "reporting-service", targets: ["ReportingServiceMain"]),
     .executable(name: "safemap-admin", targets: ["SafeMapAdmin"]),
     .executable(name: "account-benchmark", targets: ["AccountBenchmark"]),
+    .executable(name: "assessment-benchmark", targets: ["AssessmentBenchmark"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
@@ -171,6 +172,12 @@ let package = Package(
       name: "AccountBenchmark",
       dependencies: ["SafeMapTestSupport"],
       path: "Benchmarks/AccountBenchmark",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "AssessmentBenchmark",
+      dependencies: ["SafeMapTestSupport"],
+      path: "Benchmarks/AssessmentBenchmark",
       swiftSettings: swiftSettings
     ),
 

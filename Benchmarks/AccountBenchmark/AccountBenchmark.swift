@@ -129,9 +129,9 @@ enum AccountBenchmark {
       let logins = loginLatencies.values
       let whoAmIs = whoAmILatencies.values
       print(String(format: "whoami_during_logins: calls=%d p50_ms=%.1f p99_ms=%.1f",
-                   whoAmIs.count, percentile(whoAmIs, 0.5), percentile(whoAmIs, 0.99)))
+                   whoAmIs.count, whoAmILatencies.percentile(0.5), whoAmILatencies.percentile(0.99)))
       print(String(format: "login: concurrency=%d per_s=%.1f p99_ms=%.1f",
-                   loginConcurrency, Double(logins.count) / loginSeconds, percentile(logins, 0.99)))
+                   loginConcurrency, Double(logins.count) / loginSeconds, loginLatencies.percentile(0.99)))
       print(String(format: "issuance: rows=%d seconds=%.2f rows_per_s=%.0f",
                    results.count, issuanceSeconds, Double(results.count) / issuanceSeconds))
     }
@@ -140,23 +140,5 @@ enum AccountBenchmark {
 
   static func bearer(_ token: String) -> Metadata { ["authorization": "Bearer \(token)"] }
 
-  static func percentile(_ values: [Double], _ p: Double) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-  }
-}
 
-/// Latencies collected from concurrent tasks.
-final class Samples: Sendable {
-  private let storage = Mutex<[Double]>([])
-  func add(_ value: Double) { storage.withLock { $0.append(value) } }
-  var values: [Double] { storage.withLock { $0 } }
-}
-
-extension Duration {
-  var seconds: Double {
-    let (s, attoseconds) = components
-    return Double(s) + Double(attoseconds) / 1e18
-  }
 }

@@ -22,6 +22,8 @@ struct SubmissionTests {
     let dormitoryFacility: Safemap_Account_V1_IssuanceResult
     /// Submitted to by one test only, so its status is predictable.
     let statusFacility: Safemap_Account_V1_IssuanceResult
+    /// Used only by the inspection test.
+    let inspectedFacility: Safemap_Account_V1_IssuanceResult
   }
 
   static let officer = TestPrincipals.provinceOfficer("25")
@@ -34,7 +36,7 @@ struct SubmissionTests {
         metadata: officer,
         requestProducer: { writer in
           try await writer.write(.with { $0.options = .init() })
-          for (n, tax) in ["2500000001", "2500000002", "2500000003", "2500000004"].enumerated() {
+          for (n, tax) in ["2500000001", "2500000002", "2500000003", "2500000004", "2500000005"].enumerated() {
             try await writer.write(.with {
               $0.row = .with { row in
                 row.rowNumber = Int32(n + 1)
@@ -62,7 +64,7 @@ struct SubmissionTests {
     return World(
       bed: bed, officer: officer, facility: issued[0],
       facilityToken: try await token(for: issued[0]), dormitoryFacility: issued[1],
-      statusFacility: issued[3])
+      statusFacility: issued[3], inspectedFacility: issued[4])
   }
 
   static func token(for issued: Safemap_Account_V1_IssuanceResult) async throws -> Metadata {
@@ -218,37 +220,37 @@ struct SubmissionTests {
   @Test("an inspection that finds a self-assessed SAFE facility UNSAFE is flagged")
   func inspectionMismatch() async throws {
     let w = try await Self.world.value
-    let dormToken = try await Self.token(for: w.dormitoryFacility)
-    _ = try await Self.submit(w, units: [.with { $0.unitName = "A"; $0.answers = Self.answers() }], as: dormToken)
+    let facilityToken = try await Self.token(for: w.inspectedFacility)
+    _ = try await Self.submit(w, units: [.with { $0.unitName = "A"; $0.answers = Self.answers() }], as: facilityToken)
     let inspector = try await TestKeys.metadata(for: Principal(
       accountID: UUID().uuidString, username: "cdc", role: .healthInspector, provinceCode: "25"))
     await expectCode(.permissionDenied) {
       try await w.bed.assessments {
-        try await $0.recordInspection(.with { $0.facilityID = w.dormitoryFacility.facilityID }, metadata: dormToken)
+        try await $0.recordInspection(.with { $0.facilityID = w.inspectedFacility.facilityID }, metadata: facilityToken)
       }
     }
     await expectCode(.invalidArgument, mentioning: "inspection_date") {
       try await w.bed.assessments {
         try await $0.recordInspection(
-          .with { $0.facilityID = w.dormitoryFacility.facilityID; $0.levelFound = .unsafe; $0.inspectorName = "Đoàn 1" },
+          .with { $0.facilityID = w.inspectedFacility.facilityID; $0.levelFound = .unsafe; $0.inspectorName = "Đoàn 1" },
           metadata: inspector)
       }
     }
     let inspection = try await w.bed.assessments {
       try await $0.recordInspection(
         .with {
-          $0.facilityID = w.dormitoryFacility.facilityID; $0.levelFound = .unsafe; $0.inspectorName = "Đoàn kiểm tra 1"
+          $0.facilityID = w.inspectedFacility.facilityID; $0.levelFound = .unsafe; $0.inspectorName = "Đoàn kiểm tra 1"
           $0.findings = "Không giãn cách tại nhà ăn"; $0.inspectionDate = .with { $0.year = 2021; $0.month = 9; $0.day = 1 }
         }, metadata: inspector)
     }.inspection
     let status = try await w.bed.assessments {
-      try await $0.getFacilityStatus(.with { $0.facilityID = w.dormitoryFacility.facilityID }, metadata: inspector)
+      try await $0.getFacilityStatus(.with { $0.facilityID = w.inspectedFacility.facilityID }, metadata: inspector)
     }.status
     #expect(status.latestInspection.inspectionID == inspection.inspectionID)
     #expect(status.inspectionNewer)
     #expect(status.selfAssessedSafeInspectedUnsafe)
     let listed = try await w.bed.assessments {
-      try await $0.listInspections(.with { $0.facilityID = w.dormitoryFacility.facilityID }, metadata: inspector)
+      try await $0.listInspections(.with { $0.facilityID = w.inspectedFacility.facilityID }, metadata: inspector)
     }.inspections
     #expect(listed.map(\.inspectionID) == [inspection.inspectionID])
   }

@@ -95,7 +95,7 @@ public final class ManagedCluster: Sendable {
   }
 
   /// The newest `/usr/lib/postgresql/*/bin`, else the folder of `initdb` on PATH.
-  static func findBinDirectory() throws -> String {
+  public static func findBinDirectory() throws -> String {
     let root = "/usr/lib/postgresql"
     let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
       .compactMap { Int($0) }.sorted()

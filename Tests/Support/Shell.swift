@@ -71,14 +71,27 @@ public enum Shell {
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    // Children start with no blocked signals and default handlers: the caller's threads
+    // (Dispatch, NIO) block some, and a child that inherits a blocked SIGALRM never wakes
+    // (pgbench -T ran forever).
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
     let spawned: Int32
     if let environment {
       let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
       defer { envp.forEach { free($0) } }
-      spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+      spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
     } else {
-      spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+      spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
     }
     guard spawned == 0 else {
       throw Failure(description: "cannot start \(executable): error \(spawned)")
