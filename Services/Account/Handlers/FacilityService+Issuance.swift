@@ -177,7 +177,7 @@ extension FacilityService {
         results[index] = .with {
           $0.rowNumber = row.rowNumber
           $0.outcome = .rejected
-          $0.violations = violations.all.map { v in .with { $0.field = v.field; $0.description_p = v.description } }
+          $0.violations = violations.messages
         }
       } else if firstIndex[row.facility.taxCode] == nil {
         firstIndex[row.facility.taxCode] = index
@@ -234,7 +234,7 @@ extension FacilityService {
     let violations = FacilityInput.violations(facility, prefix: "facility.")
     guard violations.isEmpty else {
       result.outcome = .rejected
-      result.violations = violations.all.map { v in .with { $0.field = v.field; $0.description_p = v.description } }
+      result.violations = violations.messages
       return result
     }
     let password = Credentials.oneTimePassword()
@@ -257,14 +257,9 @@ extension FacilityService {
         let reference = try await FacilityInput.referenceViolations(
           facility, province: tenant.code, prefix: "facility.", on: connection)
         guard reference.isEmpty else { return .rejected(reference) }
-        facilityID = try await FacilityRecord.insert(facility, province: tenant.code, requestID: nil, on: connection)
-        try await connection.query(
-          """
-          INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
-            effective_date, changed_by)
-          VALUES (\(tenant.code), \(facilityID), 'ACTIVE', 'registered by bulk issuance',
-            current_date, \(actorID))
-          """, logger: connection.logger)
+        facilityID = try await FacilityRecord.insert(
+          facility, province: tenant.code, requestID: nil, registeredBy: actorID,
+          reason: "registered by bulk issuance", on: connection)
       }
       // The tax code is the username; a branch registered in two provinces gets the
       // province appended in the second one.
@@ -295,7 +290,7 @@ extension FacilityService {
       result.username = username
     case .rejected(let violations):
       result.outcome = .rejected
-      result.violations = violations.all.map { v in .with { $0.field = v.field; $0.description_p = v.description } }
+      result.violations = violations.messages
     }
     return result
   }

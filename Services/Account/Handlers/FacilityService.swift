@@ -60,14 +60,8 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             message: "facility.tax_code: a facility with tax code \(facility.taxCode) is already registered in the province")
         }
         let id = try await FacilityRecord.insert(
-          facility, province: tenant.code, requestID: requestID, on: connection)
-        try await connection.query(
-          """
-          INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
-            effective_date, changed_by)
-          VALUES (\(tenant.code), \(id), 'ACTIVE', 'registered', current_date,
-            \(UUID(uuidString: principal.accountID)))
-          """, logger: connection.logger)
+          facility, province: tenant.code, requestID: requestID,
+          registeredBy: UUID(uuidString: principal.accountID), reason: "registered", on: connection)
         try await Audit.record(
           AuditEntry(action: "RegisterFacility", targetType: "facility", targetID: id.uuidString.lowercased(),
                      detail: facility.taxCode),

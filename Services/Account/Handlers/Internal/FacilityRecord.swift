@@ -66,10 +66,11 @@ struct FacilityRecord: Sendable {
     return nil
   }
 
-  /// Inserts a new facility from validated input; returns its id.
+  /// Inserts a new facility from validated input, with the first entry of its operating-status
+  /// history (active, `reason`); returns its id.
   static func insert(
     _ f: Safemap_Account_V1_Facility, province: String, requestID: String?,
-    on connection: PostgresConnection
+    registeredBy: UUID?, reason: String, on connection: PostgresConnection
   ) async throws -> UUID {
     let id = UUID()
     let lat: Double? = f.hasLocation ? f.location.latitude : nil
@@ -83,6 +84,12 @@ struct FacilityRecord: Sendable {
         \(UUID(uuidString: f.zoneID)), \(f.sector), \(Int(f.workerCount)), \(f.workshopAreaM2),
         \(f.hasDormitory_p), \(Int(f.dormitoryResidents)), \(f.contactPhone), \(f.contactEmail),
         \(lat), \(lon), \(SearchText.fold(f.name + " " + f.taxCode)), \(requestID))
+      """, logger: connection.logger)
+    try await connection.query(
+      """
+      INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
+        effective_date, changed_by)
+      VALUES (\(province), \(id), 'ACTIVE', \(reason), current_date, \(registeredBy))
       """, logger: connection.logger)
     return id
   }
@@ -195,6 +202,18 @@ enum FacilityScope {
       throw RPCError(
         code: .permissionDenied,
         message: "only the ministry or a province officer may change the registry")
+    }
+  }
+}
+
+extension FieldViolations {
+  /// The violations as carried in responses (per-row issuance errors).
+  var messages: [Safemap_Common_V1_FieldViolation] {
+    all.map { violation in
+      .with {
+        $0.field = violation.field
+        $0.description_p = violation.description
+      }
     }
   }
 }
