@@ -176,7 +176,10 @@ let package = Package(
     ),
     .executableTarget(
       name: "AssessmentBenchmark",
-      dependencies: ["SafeMapTestSupport"],
+      dependencies: [
+        "SafeMapTestSupport", "SafeMapAssessment", "SafeMapDatabase",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+      ],
       path: "Benchmarks/AssessmentBenchmark",
       swiftSettings: swiftSettings
     ),

@@ -1,9 +1,9 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import Logging
 import PostgresNIO
 import SafeMapAPI
+import SafeMapAssessment
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -12,9 +12,12 @@ import SwiftProtobuf
 
 /// SubmitAssessment sustained through the real gRPC stack (account-service for the profiles,
 /// assessment-service, TCP) at 32 concurrent callers, one facility each; then pgbench running
-/// the same SQL transaction the service runs (tenant setting, insert, status upsert) as the
-/// same role at the same concurrency against the same database. Run with
-/// `make bench-assessment` (a release build); the last line compares the two.
+/// the same SQL transaction the service runs, as the same role, at the same concurrency,
+/// against the same database.
+///
+/// pgbench's script is built from the service's own statements (``TenantSetting`` and
+/// ``SubmissionStatements``), `$n` replaced by pgbench variables, so the two sides cannot drift
+/// apart. Run with `make bench-assessment` (a release build); the last line compares the two.
 @main
 enum AssessmentBenchmark {
   static let callers = 32
@@ -24,13 +27,16 @@ enum AssessmentBenchmark {
     try await run()
   }
 
+  /// Off the main actor: the load runs in concurrent tasks.
   nonisolated static func run() async throws {
     #if DEBUG
       print("warning: debug build; run `make bench-assessment` for release figures")
     #else
       print("build: release")
     #endif
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(callers) callers, \(seconds) s each")
+    print(
+      "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(callers) callers, "
+        + "\(seconds) s each")
     let managed = try await ManagedCluster.start()
     let cluster = PostgresCluster(managed: managed)
     try await cluster.createMigratedDatabase("bench")
@@ -42,23 +48,59 @@ enum AssessmentBenchmark {
     assessmentConfig.database.maximumConnections = callers
     let assessment = try await TestServices.start(.assessment, configuration: assessmentConfig)
 
-    // One facility per caller.
+    let floor = try await measureBareRPC(port: assessment.port)
+    print(
+      String(format: "grpc floor: health_check_rps=%.0f (an RPC with no work) ", floor.rate)
+        + floor.cpu)
+    let facilities = try await issueFacilities(count: callers, accountPort: account.port)
+    let service = try await measureService(facilities, port: assessment.port)
+    print(
+      String(
+        format: "service: submissions=%d tps=%.0f p50_ms=%.1f p99_ms=%.1f ", service.count,
+        service.tps, service.p50, service.p99) + service.cpu)
+    try await assessment.stop()
+    try await account.stop()
+
+    let pgbench = try await measurePgbench(facilities, cluster: cluster, port: managed.port)
+    await managed.destroy()
+    print(
+      String(
+        format: "submit: service_tps=%.0f pgbench_tps=%.0f ratio=%.2f", service.tps, pgbench,
+        service.tps / pgbench))
+  }
+
+  /// Every criterion the facility answers itself (CS1 and CS2 come from the profile).
+  static let answers: [Safemap_Assessment_V1_Answer] = (3...15).map { n in
+    .with {
+      $0.criterionCode = "CS\(n)"
+      $0.optionCode = n == 3 ? "CS3.NONE" : "CS\(n).1"
+    }
+  }
+
+  /// One facility per caller, issued in Phú Thọ through account-service.
+  static func issueFacilities(
+    count: Int, accountPort: Int
+  ) async throws -> [Safemap_Account_V1_IssuanceResult] {
     let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
-    let issued = try await withLocalClient(port: account.port) { client in
+    return try await withLocalClient(port: accountPort) { client in
       try await Safemap_Account_V1_FacilityService.Client(wrapping: client).issueFacilityAccounts(
         metadata: officer,
         requestProducer: { writer in
           try await writer.write(.with { $0.options = .init() })
-          for n in 0..<callers {
-            try await writer.write(.with {
-              $0.row = .with { row in
-                row.rowNumber = Int32(n + 1)
-                row.facility = .with {
-                  $0.name = "Bench \(n)"; $0.taxCode = String(format: "25%08d", n); $0.districtCode = "227"
-                  $0.workerCount = 420; $0.workshopAreaM2 = 2500
+          for n in 0..<count {
+            try await writer.write(
+              .with {
+                $0.row = .with { row in
+                  row.rowNumber = Int32(n + 1)
+                  row.facility = .with {
+                    $0.name = "Bench \(n)"
+                    $0.taxCode = String(format: "25%08d", n)
+                    $0.districtCode = "227"
+                    $0.workerCount = 420
+                    $0.workshopAreaM2 = 2500
+                  }
                 }
-              }
-            })
+              })
           }
         }
       ) { response in
@@ -69,104 +111,200 @@ enum AssessmentBenchmark {
         return results
       }
     }
-    let answers: [Safemap_Assessment_V1_Answer] = (3...15).map { n in
-      .with { $0.criterionCode = "CS\(n)"; $0.optionCode = n == 3 ? "CS3.NONE" : "CS\(n).1" }
-    }
+  }
 
-    // The service.
+  struct Figures {
+    var count: Int
+    var tps: Double
+    var p50: Double
+    var p99: Double
+    /// CPU per submission: this process (client, both services) and the rest (PostgreSQL,
+    /// kernel).
+    var cpu: String
+  }
+
+  /// `Health.Check` (no token, no database) at the same concurrency: what the gRPC stack
+  /// alone costs on this machine, client and server in this process.
+  static func measureBareRPC(port: Int) async throws -> (rate: Double, cpu: String) {
     let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: assessment.port), transportSecurity: .plaintext)
+      target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+    return try await withGRPCClient(transport: transport) { client in
+      let health = Grpc_Health_V1_Health.Client(wrapping: client)
+      let calls = Samples()
+      let start = ContinuousClock.now
+      let cpu = CPUSample.now()
+      let deadline = start.advanced(by: .milliseconds(Int64(seconds * 500)))
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<callers {
+          group.addTask {
+            while ContinuousClock.now < deadline {
+              _ = try await health.check(.with { $0.service = "" })
+              calls.add(1)
+            }
+          }
+        }
+        try await group.waitForAll()
+      }
+      let count = calls.values.count
+      return (
+        Double(count) / (ContinuousClock.now - start).seconds,
+        CPUSample.perOperation(since: cpu, operations: count, ours: "swift")
+      )
+    }
+  }
+
+  /// `callers` tasks submitting back to back for `seconds`, each as its own facility.
+  static func measureService(
+    _ facilities: [Safemap_Account_V1_IssuanceResult], port: Int
+  ) async throws -> Figures {
+    let transport = try HTTP2ClientTransport.Posix(
+      target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
     let latencies = Samples()
-    let serviceTPS = try await withGRPCClient(transport: transport) { client in
+    return try await withGRPCClient(transport: transport) { client in
       let service = Safemap_Assessment_V1_AssessmentService.Client(wrapping: client)
       var tokens: [Metadata] = []
-      for facility in issued {
-        tokens.append(try await TestKeys.metadata(for: Principal(
-          accountID: UUID().uuidString.lowercased(), username: facility.username, role: .facility,
-          provinceCode: "25", facilityID: facility.facilityID)))
+      for facility in facilities {
+        tokens.append(
+          try await TestKeys.metadata(
+            for: Principal(
+              accountID: UUID().uuidString.lowercased(), username: facility.username,
+              role: .facility, provinceCode: "25", facilityID: facility.facilityID)))
       }
-      let frozen = tokens
-      // Warm-up: profiles cached, connections open.
-      for token in frozen {
+      let callerTokens = tokens
+      @Sendable func submit(as token: Metadata) async throws {
         _ = try await service.submitAssessment(
-          .with { $0.requestID = UUID().uuidString; $0.kind = .workplace; $0.units = [.with { $0.unitName = "A"; $0.answers = answers }] },
-          metadata: token)
+          .with {
+            $0.requestID = UUID().uuidString
+            $0.kind = .workplace
+            $0.units = [
+              .with {
+                $0.unitName = "Xưởng"
+                $0.answers = answers
+              }
+            ]
+          }, metadata: token)
+      }
+      // Warm-up: profiles cached, connections open, statements prepared.
+      for _ in 0..<3 {
+        for token in callerTokens { try await submit(as: token) }
       }
       let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
       let start = ContinuousClock.now
+      let cpu = CPUSample.now()
       try await withThrowingTaskGroup(of: Void.self) { group in
-        for caller in 0..<callers {
+        for token in callerTokens {
           group.addTask {
             while ContinuousClock.now < deadline {
               let t = ContinuousClock.now
-              _ = try await service.submitAssessment(
-                .with {
-                  $0.requestID = UUID().uuidString; $0.kind = .workplace
-                  $0.units = [.with { $0.unitName = "Xưởng"; $0.answers = answers }]
-                }, metadata: frozen[caller])
+              try await submit(as: token)
               latencies.add((ContinuousClock.now - t).seconds * 1000)
             }
           }
         }
         try await group.waitForAll()
       }
-      return Double(latencies.values.count) / (ContinuousClock.now - start).seconds
+      let elapsed = (ContinuousClock.now - start).seconds
+      let count = latencies.values.count
+      return Figures(
+        count: count, tps: Double(count) / elapsed,
+        p50: latencies.percentile(0.5), p99: latencies.percentile(0.99),
+        cpu: CPUSample.perOperation(since: cpu, operations: count, ours: "swift"))
     }
-    print(String(format: "service: submissions=%d tps=%.0f p50_ms=%.1f p99_ms=%.1f",
-                 latencies.values.count, serviceTPS, latencies.percentile(0.5), latencies.percentile(0.99)))
+  }
 
-    // pgbench: the same transaction, as the same role, one facility per client.
-    let script = FileManager.default.temporaryDirectory.appendingPathComponent("submit-\(UUID().uuidString).sql").path
-    try await PostgresTesting.withClient(cluster.configuration(database: "bench")) { client, logger in
-      try await client.query("CREATE TABLE bench_facilities (n int PRIMARY KEY, facility_id uuid)", logger: logger)
-      try await client.query("GRANT SELECT ON bench_facilities TO safemap_assessment", logger: logger)
-      for (n, facility) in issued.enumerated() {
+  /// pgbench with the service's transaction, one facility per client; returns its tps. The
+  /// values bound are those of an assessment the service stored.
+  static func measurePgbench(
+    _ facilities: [Safemap_Account_V1_IssuanceResult], cluster: PostgresCluster, port: Int
+  ) async throws -> Double {
+    var variables = try await PostgresTesting.withClient(cluster.configuration(database: "bench")) {
+      client, logger -> [String: String] in
+      try await client.query(
+        "CREATE TABLE bench_facilities (n int PRIMARY KEY, facility_id uuid)", logger: logger)
+      try await client.query(
+        "GRANT SELECT ON bench_facilities TO safemap_assessment", logger: logger)
+      for (n, facility) in facilities.enumerated() {
         try await client.query(
-          "INSERT INTO bench_facilities VALUES (\(n), \(UUID(uuidString: facility.facilityID)!))", logger: logger)
+          "INSERT INTO bench_facilities VALUES (\(n), \(facility.facilityID)::uuid)",
+          logger: logger)
       }
+      let rows = try await client.query(
+        """
+        SELECT kind, catalogue_version::text, units::text, score::text, max_points::text,
+          index_percent::text, risk_level, map_level, top_criteria::text, submitted_by::text
+        FROM assessments LIMIT 1
+        """, logger: logger)
+      let names = [
+        "kind", "catalogue_version", "units", "score", "max_points", "index_percent",
+        "risk_level", "map_level", "top_criteria", "submitted_by",
+      ]
+      for try await row in rows {
+        let cells = row.makeRandomAccess()
+        return Dictionary(
+          uniqueKeysWithValues: try names.indices.map { (names[$0], try cells[$0].decode(String.self)) })
+      }
+      throw Shell.Failure(description: "the service stored no assessment")
     }
-    let units = #"[{"unitName":"Xưởng","answers":[],"score":17,"indexPercent":5.67,"riskLevel":"RISK_LEVEL_VERY_LOW","mapLevel":"MAP_LEVEL_SAFE"}]"#
-    let top = #"[{"criterionCode":"CS1","title":"t","optionCode":"CS1.200_499","points":4,"unitName":"Xưởng"}]"#
-    try """
-      BEGIN;
-      SELECT pg_backend_pid(), set_config('app.province', '25', true), set_config('statement_timeout', '10000', true);
-      WITH f AS (SELECT facility_id FROM bench_facilities WHERE n = :client_id),
-      a AS (
-        INSERT INTO assessments (province_code, assessment_id, facility_id, kind, catalogue_version,
-          request_id, units, score, max_points, index_percent, risk_level, map_level, top_criteria,
-          submitted_by, valid_until)
-        SELECT '25', gen_random_uuid(), f.facility_id, 'WORKPLACE', 1, gen_random_uuid()::text,
-          '\(units)'::jsonb, 17, 300, 5.67, 'VERY_LOW', 'SAFE', '\(top)'::jsonb, gen_random_uuid(),
-          now() + make_interval(days => coalesce((SELECT validity_days FROM province_settings WHERE province_code = '25'), 7))
-        FROM f
-        ON CONFLICT (province_code, facility_id, request_id) DO NOTHING
-        RETURNING assessment_id, facility_id, submitted_at, valid_until)
-      SELECT assessment_id AS aid, facility_id AS fid, submitted_at AS sat, valid_until AS vut FROM a \\gset
-      INSERT INTO facility_status (province_code, facility_id, workplace_assessment_id, workplace_map_level,
-        workplace_risk_level, workplace_index_percent, workplace_submitted_at, workplace_valid_until)
-      VALUES ('25', :fid, :aid, 'SAFE', 'VERY_LOW', 5.67, :sat, :vut)
-      ON CONFLICT (province_code, facility_id) DO UPDATE SET
-        workplace_assessment_id = excluded.workplace_assessment_id, workplace_map_level = excluded.workplace_map_level,
-        workplace_risk_level = excluded.workplace_risk_level, workplace_index_percent = excluded.workplace_index_percent,
-        workplace_submitted_at = excluded.workplace_submitted_at, workplace_valid_until = excluded.workplace_valid_until,
-        updated_at = now();
-      COMMIT;
-      """.write(toFile: script, atomically: true, encoding: .utf8)
-    let pgbench = try ManagedCluster.findBinDirectory() + "/pgbench"
-    let output = try await Shell.run(pgbench, [
-      "-n", "-c", String(callers), "-j", "2", "-T", String(Int(seconds)), "-M", "prepared", "-f", script,
-      "-h", "127.0.0.1", "-p", String(managed.port), "-U", "safemap_assessment", "bench",
-    ])
-    try? FileManager.default.removeItem(atPath: script)
-    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
-      let pgbenchTPS = Double(line.dropFirst(6).prefix(while: { $0 != " " }))
-    else { throw Shell.Failure(description: "pgbench printed no tps:\n\(output)") }
-    print(String(format: "pgbench: tps=%.0f (%@)", pgbenchTPS, String(line)))
+    // The rest of what the service binds; the per-transaction values are set by the script.
+    variables["province_code"] = "25"
+    variables["statement_timeout"] = "10000"
+    variables["default_validity_days"] = "7"
+    variables["have_facility"] = "0"
+    let script = FileManager.default.temporaryDirectory
+      .appendingPathComponent("submit-\(UUID().uuidString).sql").path
+    try pgbenchScript().write(toFile: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: script) }
+    print("pgbench script:\n\(try String(contentsOfFile: script, encoding: .utf8))")
 
-    try await assessment.stop()
-    try await account.stop()
-    await managed.destroy()
-    print(String(format: "submit: service_tps=%.0f pgbench_tps=%.0f ratio=%.2f",
-                 serviceTPS, pgbenchTPS, serviceTPS / pgbenchTPS))
+    let pgbench = try ManagedCluster.findBinDirectory() + "/pgbench"
+    var arguments = [
+      "-n", "-c", String(callers), "-j", "2", "-T", String(Int(seconds)), "-M", "prepared",
+      "-f", script, "-h", "127.0.0.1", "-p", String(port), "-U", "safemap_assessment",
+    ]
+    for (name, value) in variables.sorted(by: { $0.key < $1.key }) {
+      arguments += ["-D", "\(name)=\(value)"]
+    }
+    let cpu = CPUSample.now()
+    let output = try await Shell.run(pgbench, arguments + ["bench"])
+    let lines = output.split(separator: "\n")
+    guard let line = lines.first(where: { $0.hasPrefix("tps = ") }),
+      let tps = Double(line.dropFirst(6).prefix(while: { $0 != " " })),
+      let processed = lines.first(where: { $0.hasPrefix("number of transactions actually processed") }),
+      let count = Int(processed.split(separator: " ").last ?? "")
+    else { throw Shell.Failure(description: "pgbench printed no tps:\n\(output)") }
+    let failed = lines.first { $0.contains("failed transactions") } ?? ""
+    print(
+      "pgbench: transactions=\(count) tps=\(Int(tps)) "
+        + CPUSample.perOperation(since: cpu, operations: count, ours: "pgbench", includeChildren: true)
+        + " (\(failed))")
+    return tps
+  }
+
+  /// The service's submission transaction for pgbench. Each client looks its facility up once;
+  /// the request id is new for every transaction, as the service's callers send it.
+  static func pgbenchScript() -> String {
+    typealias S = SubmissionStatements
+    return """
+      \\if :have_facility = 0
+      SELECT facility_id, 1 AS have_facility FROM bench_facilities WHERE n = :client_id \\gset
+      \\endif
+      \\set request_id random(1, 9000000000000000000)
+      BEGIN;
+      \(variables(in: TenantSetting.sql, TenantSetting.parameters));
+      \(variables(in: S.InsertAssessment.sql, S.InsertAssessment.parameters)) \\gset
+      \(variables(in: S.UpdateStatus<S.Workplace>.sql, S.UpdateStatus<S.Workplace>.parameters));
+      COMMIT;
+
+      """
+  }
+
+  /// `sql` with `$1…$n` replaced by `:name` of the n-th parameter.
+  static func variables(in sql: String, _ names: [String]) -> String {
+    var result = sql
+    // Highest first, so `$1` does not eat the start of `$14`.
+    for (index, name) in names.enumerated().reversed() {
+      result = result.replacingOccurrences(of: "$\(index + 1)", with: ":\(name)")
+    }
+    return result
   }
 }

@@ -17,8 +17,17 @@ public final class TokenVerifier: Sendable {
   private struct State {
     var keys = JWTKeyCollection()
     var keyIDs: Set<String> = []
+    /// Bumped by every key change, so a verification that straddles one is not remembered.
+    var generation = 0
+    /// Tokens already verified under the current keys, until they expire. A client sends the
+    /// same token with every call of its session, and the Ed25519 check costs more than the
+    /// rest of a small call's authentication. Cleared whenever the keys change, so a key taken
+    /// out of service stops working at the same moment as without the cache.
+    var verified: [String: Principal] = [:]
   }
   private let state = Mutex(State())
+  /// At most this many remembered tokens; expired ones go first, then all.
+  static let verifiedCapacity = 20_000
   /// Called when a token names a key this verifier does not know yet (rate-limited by the
   /// refresher), so a freshly rotated key is picked up before the next periodic refresh.
   private let unknownKeyHandler = Mutex<(@Sendable () async -> Void)?>(nil)
@@ -37,7 +46,7 @@ public final class TokenVerifier: Sendable {
       await collection.add(eddsa: publicKey, kid: JWKIdentifier(string: key.keyID))
       ids.insert(key.keyID)
     }
-    state.withLock { $0 = State(keys: collection, keyIDs: ids) }
+    state.withLock { $0 = State(keys: collection, keyIDs: ids, generation: $0.generation + 1) }
   }
 
   public var keyIDs: Set<String> { state.withLock { $0.keyIDs } }
@@ -48,13 +57,35 @@ public final class TokenVerifier: Sendable {
 
   /// The principal of a valid token, or `RPCError(.unauthenticated)`.
   public func verify(_ token: String) async throws -> Principal {
+    let now = Date().timeIntervalSince1970
+    if let known = state.withLock({ $0.verified[token] }), known.expiresAt > now {
+      return known
+    }
+    let (principal, generation) = try await verifySignatureAndClaims(token)
+    state.withLock { state in
+      guard state.generation == generation else { return }
+      if state.verified.count >= Self.verifiedCapacity {
+        state.verified = state.verified.filter { $0.value.expiresAt > now }
+        if state.verified.count >= Self.verifiedCapacity / 2 { state.verified = [:] }
+      }
+      state.verified[token] = principal
+    }
+    return principal
+  }
+
+  /// The full check, and the key generation it was made under.
+  private func verifySignatureAndClaims(_ token: String) async throws -> (Principal, Int) {
     let header = try Self.header(of: token)
     guard header.alg == "EdDSA" else { throw Self.refusal("token algorithm must be EdDSA") }
     guard let kid = header.kid, !kid.isEmpty else { throw Self.refusal("token has no key id") }
-    var (keys, known) = state.withLock { ($0.keys, $0.keyIDs.contains(kid)) }
+    var (keys, known, generation) = state.withLock {
+      ($0.keys, $0.keyIDs.contains(kid), $0.generation)
+    }
     if !known, let refresh = unknownKeyHandler.withLock({ $0 }) {
       await refresh()
-      (keys, known) = state.withLock { ($0.keys, $0.keyIDs.contains(kid)) }
+      (keys, known, generation) = state.withLock {
+        ($0.keys, $0.keyIDs.contains(kid), $0.generation)
+      }
     }
     guard known else {
       if state.withLock({ $0.keyIDs.isEmpty }) {
@@ -75,7 +106,7 @@ public final class TokenVerifier: Sendable {
     }
     guard claims.issuer.value == issuer else { throw Self.refusal("token from another issuer") }
     guard let principal = claims.principal else { throw Self.refusal("token has an unknown role") }
-    return principal
+    return (principal, generation)
   }
 
   static func refusal(_ reason: String) -> RPCError {

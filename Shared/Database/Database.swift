@@ -37,13 +37,9 @@ public struct Database: Sendable {
     return try await boundedByRPC(cancellation, onCancel: { await backend.cancel(using: self) }) {
       defer { backend.finish() }
       return try await client.withTransaction(logger: logger) { connection in
-        let rows = try await connection.query(
-          """
-          SELECT pg_backend_pid(), set_config('app.province', \(tenant.code), true),
-                 set_config('statement_timeout', \(timeout), true)
-          """,
-          logger: logger)
-        for try await (pid, _, _) in rows.decode((Int32, String, String).self) {
+        let rows = try await connection.execute(
+          TenantSetting(province: tenant.code, statementTimeout: timeout), logger: logger)
+        for try await pid in rows {
           guard backend.start(pid) else {
             throw RPCError(code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
           }
@@ -90,6 +86,34 @@ public struct Database: Sendable {
     } catch {
       throw DatabaseError.rpcError(for: error, logger: logger)
     }
+  }
+}
+
+/// The first statement of every tenant transaction: the tenant for row-level security, the
+/// statement timeout, and the backend to cancel if the RPC goes away. Prepared once per
+/// connection, as it runs before every request's work.
+package struct TenantSetting: PostgresPreparedStatement {
+  /// Short and explicit: PostgreSQL cuts statement names at 63 bytes.
+  package static let name = "safemap_tenant_setting"
+  package static let sql = """
+    SELECT pg_backend_pid(), set_config('app.province', $1, true),
+      set_config('statement_timeout', $2, true)
+    """
+  package static let parameters = ["province_code", "statement_timeout"]
+  package typealias Row = Int32
+
+  package var province: String
+  package var statementTimeout: String
+
+  package func makeBindings() throws -> PostgresBindings {
+    var bindings = PostgresBindings()
+    bindings.append(province)
+    bindings.append(statementTimeout)
+    return bindings
+  }
+
+  package func decodeRow(_ row: PostgresRow) throws -> Int32 {
+    try row.decode((Int32, String, String).self).0
   }
 }
 

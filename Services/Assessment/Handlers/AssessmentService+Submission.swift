@@ -9,6 +9,9 @@ import SafeMapRuntime
 import SwiftProtobuf
 
 extension AssessmentService {
+  /// How many of the highest-scoring criteria an answer lists.
+  static let topCriteriaCount = 5
+
   /// DESIGN.md §2 step 2 and §3. The facility's own account only, for its own active facility;
   /// every answer checked against the catalogue version; CS1/CS2 from the profile; the worst unit
   /// decides. The assessment and the facility's current status are written in one transaction;
@@ -19,8 +22,47 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
     let principal = try RequestPrincipal.require()
     guard principal.role == .facility else {
-      throw RPCError(code: .permissionDenied, message: "only a facility account submits self-assessments")
+      throw RPCError(
+        code: .permissionDenied, message: "only a facility account submits self-assessments")
     }
+    let kind = try Self.validateShape(request)
+    let facilityID = request.facilityID.isEmpty ? principal.facilityID : request.facilityID
+    guard facilityID == principal.facilityID, let facility = UUID(uuidString: facilityID),
+      let account = UUID(uuidString: principal.accountID)
+    else {
+      throw RPCError(
+        code: .permissionDenied, message: "facility_id: a facility submits only for itself")
+    }
+    let tenant = try principal.tenant(forRequested: request.provinceCode)
+    let requestID = request.requestID
+    do {
+      return try await submit(
+        request, kind: kind, tenant: tenant, facility: facility, account: account,
+        context: context)
+    } catch let error as RPCError
+      where [.invalidArgument, .failedPrecondition, .notFound].contains(error.code)
+    {
+      // A refused request may be the replay of one accepted earlier (the catalogue or the
+      // facility changed since): the first result wins.
+      let first = try await database.withTenantTransaction(
+        tenant, cancellation: context.cancellation
+      ) {
+        try await AssessmentRecord.find(
+          province: tenant.code, facility: facility, requestID: requestID, on: $0)
+      }
+      guard let first else { throw error }
+      return .with {
+        $0.assessment = first
+        $0.replayed = true
+      }
+    }
+  }
+
+  /// What can be checked without the profile or the catalogue; every violation at once.
+  /// Returns the kind's SQL name.
+  static func validateShape(
+    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest
+  ) throws -> String {
     var violations = FieldViolations()
     violations.require(!request.requestID.isEmpty, "request_id", "required (an idempotency key)")
     violations.require(request.requestID.count <= 200, "request_id", "at most 200 characters")
@@ -31,103 +73,167 @@ extension AssessmentService {
     var names: Set<String> = []
     for (i, unit) in request.units.enumerated() {
       violations.require(!unit.unitName.isEmpty, "units[\(i)].unit_name", "required")
-      violations.require(names.insert(unit.unitName).inserted || unit.unitName.isEmpty,
-                         "units[\(i)].unit_name", "\(unit.unitName) appears twice")
+      violations.require(
+        unit.unitName.isEmpty || names.insert(unit.unitName).inserted,
+        "units[\(i)].unit_name", "\(unit.unitName) appears twice")
     }
-    violations.require(request.catalogueVersion >= 0, "catalogue_version", "must not be negative")
+    violations.require(
+      request.catalogueVersion >= 0, "catalogue_version", "must not be negative")
     guard violations.isEmpty, let kind else { throw RPCError.invalidArgument(violations) }
-    let facilityID = request.facilityID.isEmpty ? principal.facilityID : request.facilityID
-    guard facilityID == principal.facilityID, let facilityUUID = UUID(uuidString: facilityID) else {
-      throw RPCError(code: .permissionDenied, message: "facility_id: a facility submits only for itself")
-    }
-    let tenant = try principal.tenant(forRequested: request.provinceCode)
+    return kind
+  }
 
-    let requestID = request.requestID
-    do {
-      return try await score(
-        request, kind: kind, tenant: tenant, facilityID: facilityID, facilityUUID: facilityUUID,
-        principal: principal, context: context)
-    } catch let error as RPCError
-      where [.invalidArgument, .failedPrecondition, .notFound].contains(error.code)
-    {
-      // A refused request may be the replay of one accepted earlier (the catalogue or the
-      // facility changed since): the first result wins.
-      if let first = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
-        try await AssessmentRecord.find(facility: facilityUUID, requestID: requestID, on: $0)
-      }) {
-        return .with { $0.assessment = first; $0.replayed = true }
+  /// Validates against the profile and the catalogue, scores, and stores (or finds the first
+  /// result of the same request id).
+  private func submit(
+    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest, kind: String, tenant: Tenant,
+    facility: UUID, account: UUID, context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
+    // The profile first: if account-service is unreachable, nothing is written.
+    let profile = try await facilities.profile(
+      province: tenant.code, facilityID: facility.uuidString.lowercased())
+    guard profile.operatingStatus == .active else {
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "facility_id: the facility is not active (suspended or closed)")
+    }
+    if kind == "DORMITORY" && !profile.hasDormitory_p {
+      throw RPCError(code: .failedPrecondition, message: "kind: the facility has no dormitory")
+    }
+    let catalogue = try await activeCatalogue(
+      kind: kind, requested: request.catalogueVersion, cancellation: context.cancellation)
+    let units = try Self.score(request.units, catalogue: catalogue.scoring, profile: profile)
+    guard let worst = Scoring.worst(units) else {
+      throw RPCError(code: .invalidArgument, message: "units: at least one unit")
+    }
+
+    let draft = Safemap_Assessment_V1_Assessment.with {
+      $0.provinceCode = tenant.code
+      $0.facilityID = facility.uuidString.lowercased()
+      $0.kind = request.kind
+      $0.catalogueVersion = catalogue.catalogue.version
+      $0.requestID = request.requestID
+      $0.units = units.map { Self.unitResult($0, order: catalogue.catalogue.criteria) }
+      $0.score = Int32(worst.score)
+      $0.maxPoints = Int32(worst.maxPoints)
+      $0.indexPercent = worst.indexPercent
+      $0.riskLevel = worst.riskLevel.message
+      $0.mapLevel = worst.mapLevel.message
+      $0.topCriteria = Self.topCriteria(units, titles: catalogue.titles)
+      $0.submittedByAccountID = account.uuidString.lowercased()
+    }
+    let insert = SubmissionStatements.InsertAssessment(
+      province: tenant.code, facilityID: facility, kind: kind,
+      catalogueVersion: draft.catalogueVersion, requestID: request.requestID,
+      unitsJSON: try Safemap_Assessment_V1_UnitResult.jsonString(from: draft.units),
+      score: worst.score, maxPoints: worst.maxPoints, indexPercent: worst.indexPercent,
+      riskLevel: worst.riskLevel.rawValue, mapLevel: worst.mapLevel.rawValue,
+      topCriteriaJSON: try Safemap_Assessment_V1_CriterionContribution.jsonString(
+        from: draft.topCriteria),
+      submittedBy: account, defaultValidityDays: Self.defaultValidityDays)
+
+    let (assessment, replayed) = try await database.withTenantTransaction(
+      tenant, cancellation: context.cancellation
+    ) { connection -> (Safemap_Assessment_V1_Assessment, Bool) in
+      var inserted: SubmissionStatements.InsertAssessment.Row?
+      for try await row in try await connection.execute(insert, logger: connection.logger) {
+        inserted = row
       }
-      throw error
+      guard let inserted else {
+        // A duplicate that raced us committed first: return its result.
+        guard
+          let first = try await AssessmentRecord.find(
+            province: tenant.code, facility: facility, requestID: insert.requestID,
+            on: connection)
+        else { throw RPCError(code: .aborted, message: "concurrent duplicate; retry") }
+        return (first, true)
+      }
+      try await Self.updateStatus(insert, inserted, on: connection)
+      var stored = draft
+      stored.assessmentID = inserted.assessmentID.uuidString.lowercased()
+      stored.submitTime = Google_Protobuf_Timestamp(date: inserted.submittedAt)
+      stored.validUntil = Google_Protobuf_Timestamp(date: inserted.validUntil)
+      return (stored, false)
+    }
+    return .with {
+      $0.assessment = assessment
+      $0.replayed = replayed
     }
   }
 
-  /// Validates against the profile and catalogue, scores, and stores (or finds the first
-  /// result of the same request id).
-  private func score(
-    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest, kind: String, tenant: Tenant,
-    facilityID: String, facilityUUID: UUID, principal: Principal, context: ServerContext
-  ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
-    var violations = FieldViolations()
-    let requestID = request.requestID
-    // The profile first: if account-service is unreachable, nothing is written.
-    let facility = try await facilities.profile(province: tenant.code, facilityID: facilityID)
-    guard facility.operatingStatus == .active else {
-      throw RPCError(code: .failedPrecondition, message: "facility_id: the facility is not active (suspended or closed)")
-    }
-    if kind == "DORMITORY" && !facility.hasDormitory_p {
-      throw RPCError(code: .failedPrecondition, message: "kind: the facility has no dormitory")
-    }
-    let requestedVersion = request.catalogueVersion == 0 ? nil : request.catalogueVersion
-    guard let catalogue = try await catalogues.find(
-      kind: kind, version: requestedVersion, database: database, cancellation: context.cancellation)
+  /// The active catalogue of `kind`; a requested version must be that one.
+  private func activeCatalogue(
+    kind: String, requested: Int32, cancellation: ServerContext.RPCCancellationHandle
+  ) async throws -> ScorableCatalogue {
+    guard
+      let found = try await catalogues.find(
+        kind: kind, version: requested == 0 ? nil : requested, database: database,
+        cancellation: cancellation)
     else {
       throw RPCError(code: .notFound, message: "catalogue_version: no such \(kind) catalogue")
     }
-    guard catalogue.state == .active else {
+    guard found.catalogue.state == .active else {
       throw RPCError(
         code: .failedPrecondition,
-        message: "catalogue_version: version \(catalogue.version) is not the active one")
+        message: "catalogue_version: version \(found.catalogue.version) is not the active one")
     }
+    return found
+  }
 
-    let scoring = ScoringCatalogue(catalogue)
-    let profile = FacilityProfile(
-      workerCount: Int(facility.workerCount), workshopAreaM2: facility.workshopAreaM2,
-      dormitoryResidents: Int(facility.dormitoryResidents))
-    var units: [UnitScore] = []
-    for (i, unit) in request.units.enumerated() {
-      switch Scoring.score(
+  /// Every unit scored, or INVALID_ARGUMENT listing the violations of all units.
+  static func score(
+    _ units: [Safemap_Assessment_V1_AssessmentUnit], catalogue: ScoringCatalogue,
+    profile: Safemap_Account_V1_Facility
+  ) throws -> [UnitScore] {
+    let facts = FacilityProfile(
+      workerCount: Int(profile.workerCount), workshopAreaM2: profile.workshopAreaM2,
+      dormitoryResidents: Int(profile.dormitoryResidents))
+    var violations = FieldViolations()
+    var scored: [UnitScore] = []
+    for (i, unit) in units.enumerated() {
+      let result = Scoring.score(
         unitName: unit.unitName, answers: unit.answers.map { ($0.criterionCode, $0.optionCode) },
-        catalogue: scoring, profile: profile, field: "units[\(i)]")
-      {
-      case .success(let score): units.append(score)
-      case .failure(let unitViolations): for v in unitViolations.all { violations.add(v.field, v.description) }
+        catalogue: catalogue, profile: facts, field: "units[\(i)]")
+      switch result {
+      case .success(let score): scored.append(score)
+      case .failure(let found): for v in found.all { violations.add(v.field, v.description) }
       }
     }
-    guard violations.isEmpty, let worst = Scoring.worst(units) else {
-      throw RPCError.invalidArgument(violations)
-    }
+    guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
+    return scored
+  }
 
-    let titles = Dictionary(uniqueKeysWithValues: catalogue.criteria.map { ($0.code, $0.title) })
-    let unitResults = units.map { unit in
-      Safemap_Assessment_V1_UnitResult.with {
-        $0.unitName = unit.unitName
-        $0.answers = catalogue.criteria.compactMap { criterion in
-          unit.answers[criterion.code].map { option in
-            .with { $0.criterionCode = criterion.code; $0.optionCode = option }
+  /// A unit's answers in catalogue order, with its result.
+  static func unitResult(
+    _ unit: UnitScore, order criteria: [Safemap_Assessment_V1_Criterion]
+  ) -> Safemap_Assessment_V1_UnitResult {
+    .with {
+      $0.unitName = unit.unitName
+      $0.answers = criteria.compactMap { criterion in
+        unit.answers[criterion.code].map { option in
+          .with {
+            $0.criterionCode = criterion.code
+            $0.optionCode = option
           }
         }
-        $0.score = Int32(unit.score)
-        $0.indexPercent = unit.indexPercent
-        $0.riskLevel = unit.riskLevel.message
-        $0.mapLevel = unit.mapLevel.message
-        $0.knockedOutBy = unit.knockedOutBy
       }
+      $0.score = Int32(unit.score)
+      $0.indexPercent = unit.indexPercent
+      $0.riskLevel = unit.riskLevel.message
+      $0.mapLevel = unit.mapLevel.message
+      $0.knockedOutBy = unit.knockedOutBy
     }
-    let top = units.flatMap { unit in unit.contributions.map { (unit.unitName, $0) } }
+  }
+
+  /// The criteria that contributed most, across all units, largest first.
+  static func topCriteria(
+    _ units: [UnitScore], titles: [String: String]
+  ) -> [Safemap_Assessment_V1_CriterionContribution] {
+    units.flatMap { unit in unit.contributions.map { (unit.unitName, $0) } }
       .sorted { $0.1.points > $1.1.points }
-      .prefix(5)
+      .prefix(topCriteriaCount)
       .map { unitName, contribution in
-        Safemap_Assessment_V1_CriterionContribution.with {
+        .with {
           $0.criterionCode = contribution.criterion
           $0.title = titles[contribution.criterion] ?? ""
           $0.optionCode = contribution.option
@@ -135,125 +241,26 @@ extension AssessmentService {
           $0.unitName = unitName
         }
       }
-    let unitsJSON = try Safemap_Assessment_V1_UnitResult.jsonString(from: unitResults)
-    let topJSON = try Safemap_Assessment_V1_CriterionContribution.jsonString(from: top)
-    let submittedBy = UUID(uuidString: principal.accountID)
-    let version = catalogue.version
-    let prefix = kind == "WORKPLACE" ? "workplace" : "dormitory"
-
-    let (stored, replayed) = try await database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
-    ) { connection -> (Safemap_Assessment_V1_Assessment, Bool) in
-      let id = UUID()
-      let inserted = try await connection.query(
-        """
-        INSERT INTO assessments (province_code, assessment_id, facility_id, kind, catalogue_version,
-          request_id, units, score, max_points, index_percent, risk_level, map_level, top_criteria,
-          submitted_by, valid_until)
-        VALUES (\(tenant.code), \(id), \(facilityUUID), \(kind), \(Int(version)), \(requestID),
-          \(unitsJSON)::jsonb, \(worst.score), \(worst.maxPoints), \(worst.indexPercent),
-          \(worst.riskLevel.rawValue), \(worst.mapLevel.rawValue), \(topJSON)::jsonb, \(submittedBy),
-          now() + make_interval(days => coalesce(
-            (SELECT validity_days FROM province_settings WHERE province_code = \(tenant.code)),
-            \(Int(Self.defaultValidityDays))::int)))
-        ON CONFLICT (province_code, facility_id, request_id) DO NOTHING
-        RETURNING \(unescaped: AssessmentRecord.columns)
-        """, logger: connection.logger)
-      var fresh: Safemap_Assessment_V1_Assessment?
-      for try await row in inserted { fresh = try AssessmentRecord.decode(row) }
-      guard let fresh else {
-        // A duplicate that raced us committed first: return its result.
-        guard let first = try await AssessmentRecord.find(facility: facilityUUID, requestID: requestID, on: connection)
-        else { throw RPCError(code: .aborted, message: "concurrent duplicate; retry") }
-        return (first, true)
-      }
-      try await connection.query(
-        """
-        INSERT INTO facility_status (province_code, facility_id, \(unescaped: prefix)_assessment_id,
-          \(unescaped: prefix)_map_level, \(unescaped: prefix)_risk_level,
-          \(unescaped: prefix)_index_percent, \(unescaped: prefix)_submitted_at,
-          \(unescaped: prefix)_valid_until)
-        VALUES (\(tenant.code), \(facilityUUID), \(id), \(worst.mapLevel.rawValue),
-          \(worst.riskLevel.rawValue), \(worst.indexPercent), \(fresh.submitTime.date),
-          \(fresh.validUntil.date))
-        ON CONFLICT (province_code, facility_id) DO UPDATE SET
-          \(unescaped: prefix)_assessment_id = excluded.\(unescaped: prefix)_assessment_id,
-          \(unescaped: prefix)_map_level = excluded.\(unescaped: prefix)_map_level,
-          \(unescaped: prefix)_risk_level = excluded.\(unescaped: prefix)_risk_level,
-          \(unescaped: prefix)_index_percent = excluded.\(unescaped: prefix)_index_percent,
-          \(unescaped: prefix)_submitted_at = excluded.\(unescaped: prefix)_submitted_at,
-          \(unescaped: prefix)_valid_until = excluded.\(unescaped: prefix)_valid_until,
-          updated_at = now()
-        """, logger: connection.logger)
-      return (fresh, false)
-    }
-    return .with {
-      $0.assessment = stored
-      $0.replayed = replayed
-    }
   }
 
-  public func getAssessment(
-    request: Safemap_Assessment_V1_GetAssessmentRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Assessment_V1_GetAssessmentResponse {
-    let principal = try RequestPrincipal.require()
-    let notFound = RPCError(code: .notFound, message: "assessment_id: no such assessment")
-    if case .otherProvince = principal.resolveProvince(requested: request.provinceCode) { throw notFound }
-    let tenant = try principal.tenant(forRequested: request.provinceCode)
-    guard let id = UUID(uuidString: request.assessmentID) else {
-      throw RPCError(code: .invalidArgument, message: "assessment_id: not a valid id")
+  /// Points the facility's current status of the assessment's kind at the new row.
+  static func updateStatus(
+    _ insert: SubmissionStatements.InsertAssessment,
+    _ inserted: SubmissionStatements.InsertAssessment.Row, on connection: PostgresConnection
+  ) async throws {
+    func statement<C: SubmissionStatements.StatusColumns>(_: C.Type) -> SubmissionStatements.UpdateStatus<C> {
+      .init(
+        province: insert.province, facilityID: insert.facilityID,
+        assessmentID: inserted.assessmentID, mapLevel: insert.mapLevel,
+        riskLevel: insert.riskLevel, indexPercent: insert.indexPercent,
+        submittedAt: inserted.submittedAt, validUntil: inserted.validUntil)
     }
-    guard let assessment = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
-      try await AssessmentRecord.find(id, on: $0)
-    }) else { throw notFound }
-    // Scope: the caller must be allowed to see the facility (account-service decides).
-    do {
-      _ = try await facilities.profile(province: tenant.code, facilityID: assessment.facilityID)
-    } catch let error as RPCError where error.code == .notFound {
-      throw notFound
-    }
-    return .with { $0.assessment = assessment }
-  }
-
-  public func listAssessments(
-    request: Safemap_Assessment_V1_ListAssessmentsRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Assessment_V1_ListAssessmentsResponse {
-    let principal = try RequestPrincipal.require()
-    let tenant = try principal.tenant(forRequested: request.provinceCode)
-    let facilityID = request.facilityID.isEmpty && principal.role == .facility ? principal.facilityID : request.facilityID
-    guard let facility = UUID(uuidString: facilityID) else {
-      throw RPCError(code: .invalidArgument, message: "facility_id: required")
-    }
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
-    _ = try await facilities.profile(province: tenant.code, facilityID: facilityID)
-    let kind = KindName.sql(request.kind)
-    let cursor = after.isEmpty ? nil : after
-    let assessments = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-      connection in
-      // Newest first; the cursor is "<submitted_at as text>|<id>" of the last row.
-      let rows = try await connection.query(
-        """
-        SELECT \(unescaped: AssessmentRecord.columns), submitted_at::text AS cursor_time FROM assessments
-        WHERE province_code = \(tenant.code) AND facility_id = \(facility)
-          AND (\(kind)::text IS NULL OR kind = \(kind))
-          AND (\(cursor)::text IS NULL OR (submitted_at, assessment_id::text) <
-               (split_part(\(cursor)::text, '|', 1)::timestamptz, split_part(\(cursor)::text, '|', 2)))
-        ORDER BY submitted_at DESC, assessment_id::text DESC LIMIT \(limit)
-        """, logger: connection.logger)
-      var result: [(Safemap_Assessment_V1_Assessment, String)] = []
-      for try await row in rows {
-        let assessment = try AssessmentRecord.decode(row)
-        let time = try row.makeRandomAccess()[16].decode(String.self)
-        result.append((assessment, time + "|" + assessment.assessmentID))
-      }
-      return result
-    }
-    return .with {
-      $0.assessments = assessments.map(\.0)
-      $0.nextPageToken = Paging.nextToken(lastKey: assessments.last?.1, pageWasFull: assessments.count == limit)
+    if insert.kind == "DORMITORY" {
+      _ = try await connection.execute(
+        statement(SubmissionStatements.Dormitory.self), logger: connection.logger)
+    } else {
+      _ = try await connection.execute(
+        statement(SubmissionStatements.Workplace.self), logger: connection.logger)
     }
   }
 }

@@ -36,11 +36,16 @@ enum AssessmentRecord {
     }
   }
 
-  static func find(facility: UUID, requestID: String, on connection: PostgresConnection)
-    async throws -> Safemap_Assessment_V1_Assessment?
-  {
+  /// The assessment a facility stored under `requestID`, if any.
+  static func find(
+    province: String, facility: UUID, requestID: String, on connection: PostgresConnection
+  ) async throws -> Safemap_Assessment_V1_Assessment? {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM assessments WHERE facility_id = \(facility) AND request_id = \(requestID)",
+      """
+      SELECT \(unescaped: columns) FROM assessments
+      WHERE province_code = \(province) AND facility_id = \(facility)
+        AND request_id = \(requestID)
+      """,
       logger: connection.logger)
     for try await row in rows { return try decode(row) }
     return nil

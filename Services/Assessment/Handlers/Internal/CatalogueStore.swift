@@ -106,23 +106,41 @@ enum CatalogueStore {
   }
 }
 
+/// A catalogue together with the form scoring needs, built once per fetch.
+struct ScorableCatalogue: Sendable {
+  let catalogue: Safemap_Assessment_V1_Catalogue
+  let scoring: ScoringCatalogue
+  /// Criterion code → title, for the "criteria that contributed most" of an answer.
+  let titles: [String: String]
+
+  init(_ catalogue: Safemap_Assessment_V1_Catalogue) {
+    self.catalogue = catalogue
+    self.scoring = ScoringCatalogue(catalogue)
+    self.titles = Dictionary(
+      catalogue.criteria.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
+  }
+}
+
 /// The active catalogue of each kind, kept for a few seconds: every submission needs it, and
 /// it changes only when the ministry activates a new version (seen here within `ttl`).
 final class CatalogueCache: Sendable {
   let ttl: Duration = .seconds(5)
-  private let active = Mutex<[String: (Safemap_Assessment_V1_Catalogue, ContinuousClock.Instant)]>([:])
+  private let active = Mutex<[String: (ScorableCatalogue, ContinuousClock.Instant)]>([:])
 
+  /// The active catalogue of `kind` (cached), or the given version (always read).
   func find(
     kind: String, version: Int32?, database: Database,
     cancellation: ServerContext.RPCCancellationHandle?
-  ) async throws -> Safemap_Assessment_V1_Catalogue? {
+  ) async throws -> ScorableCatalogue? {
     let now = ContinuousClock.now
-    if version == nil, let (catalogue, fetched) = active.withLock({ $0[kind] }), fetched.advanced(by: ttl) > now {
+    if version == nil, let (catalogue, fetched) = active.withLock({ $0[kind] }),
+      fetched.advanced(by: ttl) > now
+    {
       return catalogue
     }
     let found = try await database.withGlobalConnection(cancellation: cancellation) {
       try await CatalogueStore.find(kind: kind, version: version, on: $0)
-    }
+    }.map(ScorableCatalogue.init)
     if version == nil, let found { active.withLock { $0[kind] = (found, now) } }
     return found
   }

@@ -1,0 +1,63 @@
+import Foundation
+import GRPCCore
+import SafeMapAuth
+import SafeMapCore
+import SafeMapTestSupport
+import Testing
+
+/// The verifier remembers tokens it has checked; remembering must not outlive what the token
+/// itself allows.
+@Suite("Token verification")
+struct TokenVerifierTests {
+  static func verifier(keys: [PrivateSigningKey] = [TestKeys.signingKey]) async -> TokenVerifier {
+    let verifier = TokenVerifier(audience: TestKeys.audience, issuer: TestKeys.issuer)
+    await verifier.setKeys(keys.map(\.publicKey))
+    return verifier
+  }
+
+  static func expectUnauthenticated(
+    _ verifier: TokenVerifier, _ token: String, mentioning reason: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) async {
+    do {
+      _ = try await verifier.verify(token)
+      Issue.record("the token was accepted", sourceLocation: sourceLocation)
+    } catch let error as RPCError {
+      #expect(error.code == .unauthenticated, sourceLocation: sourceLocation)
+      #expect(error.message.contains(reason), "\(error.message)", sourceLocation: sourceLocation)
+    } catch {
+      Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test("a token verified once is refused once it expires")
+  func rememberedTokenExpires() async throws {
+    let verifier = await Self.verifier()
+    let (token, _) = try await TestKeys.signer(lifetime: 1).sign(TestPrincipals.provinceOfficer())
+    let principal = try await verifier.verify(token)
+    #expect(principal.role == .provinceOfficer && principal.provinceCode == "25")
+    #expect(try await verifier.verify(token) == principal)
+    try await Task.sleep(for: .milliseconds(1100))
+    await Self.expectUnauthenticated(verifier, token, mentioning: "expired")
+  }
+
+  @Test("a token verified once is refused as soon as its key is withdrawn")
+  func withdrawnKey() async throws {
+    let verifier = await Self.verifier()
+    let (token, _) = try await TestKeys.signer().sign(TestPrincipals.ministry)
+    _ = try await verifier.verify(token)
+    await verifier.setKeys([PrivateSigningKey.generate().publicKey])
+    await Self.expectUnauthenticated(verifier, token, mentioning: "unknown key")
+  }
+
+  @Test("a remembered token does not make a forged one pass")
+  func forgedStillRefused() async throws {
+    let verifier = await Self.verifier()
+    let (token, _) = try await TestKeys.signer().sign(TestPrincipals.ministry)
+    _ = try await verifier.verify(token)
+    var parts = token.split(separator: ".").map(String.init)
+    parts[2] = String(parts[2].reversed())
+    await Self.expectUnauthenticated(
+      verifier, parts.joined(separator: "."), mentioning: "signature or format")
+  }
+}
