@@ -133,17 +133,8 @@ enum AssessmentBenchmark {
       let calls = Samples()
       let start = ContinuousClock.now
       let cpu = CPUSample.now()
-      let deadline = start.advanced(by: .milliseconds(Int64(seconds * 500)))
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<callers {
-          group.addTask {
-            while ContinuousClock.now < deadline {
-              _ = try await health.check(.with { $0.service = "" })
-              calls.add(1)
-            }
-          }
-        }
-        try await group.waitForAll()
+      try await load(for: .milliseconds(Int64(seconds * 500)), latencies: calls) { _ in
+        _ = try await health.check(.with { $0.service = "" })
       }
       let count = calls.values.count
       return (
@@ -184,24 +175,14 @@ enum AssessmentBenchmark {
             ]
           }, metadata: token)
       }
-      // Warm-up: profiles cached, connections open, statements prepared.
-      for _ in 0..<3 {
-        for token in callerTokens { try await submit(as: token) }
-      }
-      let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
+      // Warm-up at full concurrency, so every pooled connection is open, its statements
+      // prepared and its caches warm before the clock starts (pgbench, too, connects all its
+      // clients before it measures).
+      try await load(for: .seconds(3), latencies: Samples()) { try await submit(as: callerTokens[$0]) }
       let start = ContinuousClock.now
       let cpu = CPUSample.now()
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        for token in callerTokens {
-          group.addTask {
-            while ContinuousClock.now < deadline {
-              let t = ContinuousClock.now
-              try await submit(as: token)
-              latencies.add((ContinuousClock.now - t).seconds * 1000)
-            }
-          }
-        }
-        try await group.waitForAll()
+      try await load(for: .milliseconds(Int64(seconds * 1000)), latencies: latencies) {
+        try await submit(as: callerTokens[$0])
       }
       let elapsed = (ContinuousClock.now - start).seconds
       let count = latencies.values.count
@@ -209,6 +190,27 @@ enum AssessmentBenchmark {
         count: count, tps: Double(count) / elapsed,
         p50: latencies.percentile(0.5), p99: latencies.percentile(0.99),
         cpu: CPUSample.perOperation(since: cpu, operations: count, ours: "swift"))
+    }
+  }
+
+  /// `callers` tasks calling `operation` (with their index) back to back until `duration` has
+  /// passed; every call's latency in milliseconds goes to `latencies`.
+  static func load(
+    for duration: Duration, latencies: Samples,
+    _ operation: @escaping @Sendable (Int) async throws -> Void
+  ) async throws {
+    let deadline = ContinuousClock.now.advanced(by: duration)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for caller in 0..<callers {
+        group.addTask {
+          while ContinuousClock.now < deadline {
+            let t = ContinuousClock.now
+            try await operation(caller)
+            latencies.add((ContinuousClock.now - t).seconds * 1000)
+          }
+        }
+      }
+      try await group.waitForAll()
     }
   }
 
