@@ -8,46 +8,6 @@ import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
 
-/// assessment-service next to the account-service whose keys it trusts.
-struct AssessmentTestBed: Sendable {
-  let account: RunningService
-  let assessment: RunningService
-
-  static func start() async throws -> AssessmentTestBed {
-    let database = try await PostgresCluster.shared().makeMigratedDatabase()
-    let account = try await TestServices.start(.account, database: database)
-    let assessment = try await TestServices.start(
-      .assessment, database: database, accountServicePort: account.port)
-    return AssessmentTestBed(account: account, assessment: assessment)
-  }
-
-  func assessments<R: Sendable>(
-    _ body: @escaping @Sendable (Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix>) async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: assessment.port) { client in
-      try await body(Safemap_Assessment_V1_AssessmentService.Client(wrapping: client))
-    }
-  }
-}
-
-func expectCode<R: Sendable>(
-  _ code: RPCError.Code, mentioning: String? = nil,
-  sourceLocation: SourceLocation = #_sourceLocation,
-  _ body: @escaping @Sendable () async throws -> R
-) async {
-  do {
-    _ = try await body()
-    Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
-  } catch let error as RPCError {
-    #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-    if let mentioning {
-      #expect(error.message.contains(mentioning), "\(error.message)", sourceLocation: sourceLocation)
-    }
-  } catch {
-    Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
-  }
-}
-
 @Suite("Catalogues and province settings")
 struct CatalogueTests {
   static let bed = Task { try await AssessmentTestBed.start() }

@@ -309,3 +309,86 @@ struct AccountServiceOutageTests {
     try await assessment.stop()
   }
 }
+
+@Suite("Current status over workplace and dormitory")
+struct StatusKindsTests {
+  static func dormitoryAnswers(_ overrides: [String: String]) -> [Safemap_Assessment_V1_Answer] {
+    (2...10).map { n in
+      let code = "DR\(n)"
+      let lowest = n == 9 ? "DR9.NONE" : n == 10 ? "DR10.PRIVATE" : "\(code).0"
+      return .with {
+        $0.criterionCode = code
+        $0.optionCode = overrides[code] ?? lowest
+      }
+    }
+  }
+
+  /// One database connection, so both kinds' statements are prepared on the same session.
+  @Test("the status is the worse of both kinds, and each kind's submission keeps the other's")
+  func worseOfBothKinds() async throws {
+    let bed = try await AssessmentTestBed.start(databaseConnections: 1)
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
+    let facility = try await bed.facilities {
+      try await $0.registerFacility(
+        .with {
+          $0.facility = .with {
+            $0.name = "Công ty Giày Phú Thọ"
+            $0.taxCode = "2500400001"
+            $0.districtCode = "227"
+            $0.workerCount = 420
+            $0.workshopAreaM2 = 2_500
+            $0.hasDormitory_p = true
+            $0.dormitoryResidents = 120
+          }
+        }, metadata: officer)
+    }.facility
+    let token = try await TestKeys.metadata(
+      for: Principal(
+        accountID: UUID().uuidString.lowercased(), username: "giay", role: .facility,
+        provinceCode: "25", facilityID: facility.facilityID))
+    @Sendable func submit(
+      _ kind: Safemap_Common_V1_AssessmentKind, _ answers: [Safemap_Assessment_V1_Answer]
+    ) async throws -> Safemap_Assessment_V1_Assessment {
+      try await bed.assessments {
+        try await $0.submitAssessment(
+          .with {
+            $0.requestID = UUID().uuidString
+            $0.kind = kind
+            $0.units = [
+              .with {
+                $0.unitName = kind == .workplace ? "Xưởng" : "Ký túc xá"
+                $0.answers = answers
+              }
+            ]
+          }, metadata: token)
+      }.assessment
+    }
+    @Sendable func status() async throws -> Safemap_Assessment_V1_FacilityStatus {
+      try await bed.assessments {
+        try await $0.getFacilityStatus(.with { $0.facilityID = facility.facilityID }, metadata: officer)
+      }.status
+    }
+
+    #expect(try await status().mapLevel == .notAssessed)
+    let workplace = try await submit(.workplace, SubmissionTests.answers())
+    #expect(workplace.mapLevel == .safe)
+    #expect(try await status().mapLevel == .safe)
+
+    // 5 (120 residents) + 15 + 10 + 10 of 100 points: MEDIUM, AT_RISK.
+    let dormitory = try await submit(
+      .dormitory, Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"]))
+    #expect(dormitory.indexPercent == 40 && dormitory.mapLevel == .atRisk)
+    var current = try await status()
+    #expect(current.mapLevel == .atRisk)
+    #expect(current.workplace.assessmentID == workplace.assessmentID)
+    #expect(current.dormitory.assessmentID == dormitory.assessmentID)
+
+    let again = try await submit(.workplace, SubmissionTests.answers())
+    current = try await status()
+    #expect(current.workplace.assessmentID == again.assessmentID)
+    #expect(current.dormitory.assessmentID == dormitory.assessmentID)
+    #expect(current.mapLevel == .atRisk)
+    try await bed.assessment.stop()
+    try await bed.account.stop()
+  }
+}

@@ -151,7 +151,13 @@ extension AssessmentService {
     let limit = try Paging.pageSize(request.pageSize)
     let after = try Paging.afterKey(request.pageToken)
     var facilityID = request.facilityID
-    if principal.role == .facility { facilityID = principal.facilityID }
+    if principal.role == .facility {
+      // A facility reads its own inspections; another facility's id is as unknown as any.
+      guard facilityID.isEmpty || facilityID == principal.facilityID else {
+        throw RPCError(code: .notFound, message: "facility_id: no such facility")
+      }
+      facilityID = principal.facilityID
+    }
     let facility = facilityID.isEmpty ? nil : UUID(uuidString: facilityID)
     guard facilityID.isEmpty || facility != nil else {
       throw RPCError(code: .invalidArgument, message: "facility_id: not a valid id")
