@@ -310,8 +310,8 @@ struct AccountServiceOutageTests {
   }
 }
 
-@Suite("Current status over workplace and dormitory")
-struct StatusKindsTests {
+@Suite("Current status")
+struct StatusTests {
   static func dormitoryAnswers(_ overrides: [String: String]) -> [Safemap_Assessment_V1_Answer] {
     (2...10).map { n in
       let code = "DR\(n)"
@@ -323,71 +323,101 @@ struct StatusKindsTests {
     }
   }
 
+  static func submit(
+    _ bed: AssessmentTestBed, as token: Metadata, _ kind: Safemap_Common_V1_AssessmentKind,
+    _ answers: [Safemap_Assessment_V1_Answer]
+  ) async throws -> Safemap_Assessment_V1_Assessment {
+    try await bed.assessments {
+      try await $0.submitAssessment(
+        .with {
+          $0.requestID = UUID().uuidString
+          $0.kind = kind
+          $0.units = [
+            .with {
+              $0.unitName = kind == .workplace ? "Xưởng" : "Ký túc xá"
+              $0.answers = answers
+            }
+          ]
+        }, metadata: token)
+    }.assessment
+  }
+
+  static func status(
+    _ bed: AssessmentTestBed, of facility: Safemap_Account_V1_Facility
+  ) async throws -> Safemap_Assessment_V1_FacilityStatus {
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
+    return try await bed.assessments {
+      try await $0.getFacilityStatus(.with { $0.facilityID = facility.facilityID }, metadata: officer)
+    }.status
+  }
+
   /// One database connection, so both kinds' statements are prepared on the same session.
   @Test("the status is the worse of both kinds, and each kind's submission keeps the other's")
   func worseOfBothKinds() async throws {
     let bed = try await AssessmentTestBed.start(databaseConnections: 1)
-    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
-    let facility = try await bed.facilities {
-      try await $0.registerFacility(
-        .with {
-          $0.facility = .with {
-            $0.name = "Công ty Giày Phú Thọ"
-            $0.taxCode = "2500400001"
-            $0.districtCode = "227"
-            $0.workerCount = 420
-            $0.workshopAreaM2 = 2_500
-            $0.hasDormitory_p = true
-            $0.dormitoryResidents = 120
-          }
-        }, metadata: officer)
-    }.facility
-    let token = try await TestKeys.metadata(
-      for: Principal(
-        accountID: UUID().uuidString.lowercased(), username: "giay", role: .facility,
-        provinceCode: "25", facilityID: facility.facilityID))
-    @Sendable func submit(
-      _ kind: Safemap_Common_V1_AssessmentKind, _ answers: [Safemap_Assessment_V1_Answer]
-    ) async throws -> Safemap_Assessment_V1_Assessment {
-      try await bed.assessments {
-        try await $0.submitAssessment(
-          .with {
-            $0.requestID = UUID().uuidString
-            $0.kind = kind
-            $0.units = [
-              .with {
-                $0.unitName = kind == .workplace ? "Xưởng" : "Ký túc xá"
-                $0.answers = answers
-              }
-            ]
-          }, metadata: token)
-      }.assessment
-    }
-    @Sendable func status() async throws -> Safemap_Assessment_V1_FacilityStatus {
-      try await bed.assessments {
-        try await $0.getFacilityStatus(.with { $0.facilityID = facility.facilityID }, metadata: officer)
-      }.status
-    }
+    let (facility, token) = try await bed.registerFacility(taxCode: "2500400001", residents: 120)
 
-    #expect(try await status().mapLevel == .notAssessed)
-    let workplace = try await submit(.workplace, SubmissionTests.answers())
+    #expect(try await Self.status(bed, of: facility).mapLevel == .notAssessed)
+    let workplace = try await Self.submit(bed, as: token, .workplace, SubmissionTests.answers())
     #expect(workplace.mapLevel == .safe)
-    #expect(try await status().mapLevel == .safe)
+    #expect(try await Self.status(bed, of: facility).mapLevel == .safe)
 
     // 5 (120 residents) + 15 + 10 + 10 of 100 points: MEDIUM, AT_RISK.
-    let dormitory = try await submit(
-      .dormitory, Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"]))
+    let dormitory = try await Self.submit(
+      bed, as: token, .dormitory,
+      Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"]))
     #expect(dormitory.indexPercent == 40 && dormitory.mapLevel == .atRisk)
-    var current = try await status()
+    var current = try await Self.status(bed, of: facility)
     #expect(current.mapLevel == .atRisk)
     #expect(current.workplace.assessmentID == workplace.assessmentID)
     #expect(current.dormitory.assessmentID == dormitory.assessmentID)
 
-    let again = try await submit(.workplace, SubmissionTests.answers())
-    current = try await status()
+    let again = try await Self.submit(bed, as: token, .workplace, SubmissionTests.answers())
+    current = try await Self.status(bed, of: facility)
     #expect(current.workplace.assessmentID == again.assessmentID)
     #expect(current.dormitory.assessmentID == dormitory.assessmentID)
     #expect(current.mapLevel == .atRisk)
+    try await bed.assessment.stop()
+    try await bed.account.stop()
+  }
+
+  @Test("validity follows the province's setting; a stale result is OVERDUE unless in grace")
+  func validityAndOverdue() async throws {
+    let bed = try await AssessmentTestBed.start()
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
+    @Sendable func settle(_ path: String, _ value: Int32) async throws {
+      _ = try await bed.assessments {
+        try await $0.updateProvinceSettings(
+          .with {
+            $0.settings = .with {
+              $0.validityDays = value
+              $0.overdueGraceDays = value
+            }
+            $0.updateMask = .with { $0.paths = [path] }
+          }, metadata: officer)
+      }
+    }
+    try await settle("validity_days", 14)
+    let (facility, token) = try await bed.registerFacility(taxCode: "2500400002")
+    let assessment = try await Self.submit(bed, as: token, .workplace, SubmissionTests.answers())
+    #expect(assessment.validUntil.seconds - assessment.submitTime.seconds == 14 * 86_400)
+    var status = try await Self.status(bed, of: facility)
+    #expect(status.mapLevel == .safe && !status.workplace.overdue)
+    #expect(status.workplace.validUntil == assessment.validUntil)
+
+    // A fortnight and an hour later (moved in the database: no RPC moves time).
+    try await bed.superuser(
+      """
+      UPDATE facility_status SET workplace_valid_until = now() - interval '1 hour'
+      WHERE facility_id = '\(facility.facilityID)'
+      """)
+    status = try await Self.status(bed, of: facility)
+    #expect(status.mapLevel == .overdue && status.workplace.overdue)
+    #expect(status.workplace.mapLevel == .safe)
+
+    try await settle("overdue_grace_days", 1)
+    status = try await Self.status(bed, of: facility)
+    #expect(status.mapLevel == .safe && !status.workplace.overdue)
     try await bed.assessment.stop()
     try await bed.account.stop()
   }
