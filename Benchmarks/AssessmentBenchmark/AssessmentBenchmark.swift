@@ -36,7 +36,8 @@ enum AssessmentBenchmark {
     #endif
     print(
       "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(callers) callers, "
-        + "\(seconds) s each")
+        + "\(seconds) s each"
+    )
     let managed = try await ManagedCluster.start()
     let cluster = PostgresCluster(managed: managed)
     try await cluster.createMigratedDatabase("bench")
@@ -44,20 +45,30 @@ enum AssessmentBenchmark {
     accountConfig.database.maximumConnections = 10
     let account = try await TestServices.start(.account, configuration: accountConfig)
     var assessmentConfig = TestServices.configuration(
-      .assessment, cluster: cluster, database: "bench", accountServicePort: account.port)
+      .assessment,
+      cluster: cluster,
+      database: "bench",
+      accountServicePort: account.port
+    )
     assessmentConfig.database.maximumConnections = callers
     let assessment = try await TestServices.start(.assessment, configuration: assessmentConfig)
 
     let floor = try await measureBareRPC(port: assessment.port)
     print(
       String(format: "grpc floor: health_check_rps=%.0f (an RPC with no work) ", floor.rate)
-        + floor.cpu)
+        + floor.cpu
+    )
     let facilities = try await issueFacilities(count: callers, accountPort: account.port)
     let service = try await measureService(facilities, port: assessment.port)
     print(
       String(
-        format: "service: submissions=%d tps=%.0f p50_ms=%.1f p99_ms=%.1f ", service.count,
-        service.tps, service.p50, service.p99) + service.cpu)
+        format: "service: submissions=%d tps=%.0f p50_ms=%.1f p99_ms=%.1f ",
+        service.count,
+        service.tps,
+        service.p50,
+        service.p99
+      ) + service.cpu
+    )
     try await assessment.stop()
     try await account.stop()
 
@@ -65,8 +76,12 @@ enum AssessmentBenchmark {
     await managed.destroy()
     print(
       String(
-        format: "submit: service_tps=%.0f pgbench_tps=%.0f ratio=%.2f", service.tps, pgbench,
-        service.tps / pgbench))
+        format: "submit: service_tps=%.0f pgbench_tps=%.0f ratio=%.2f",
+        service.tps,
+        pgbench,
+        service.tps / pgbench
+      )
+    )
   }
 
   /// Every criterion the facility answers itself (CS1 and CS2 come from the profile).
@@ -79,7 +94,8 @@ enum AssessmentBenchmark {
 
   /// One facility per caller, issued in Phú Thọ through account-service.
   static func issueFacilities(
-    count: Int, accountPort: Int
+    count: Int,
+    accountPort: Int
   ) async throws -> [Safemap_Account_V1_IssuanceResult] {
     let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
     return try await withLocalClient(port: accountPort) { client in
@@ -100,7 +116,8 @@ enum AssessmentBenchmark {
                     $0.workshopAreaM2 = 2500
                   }
                 }
-              })
+              }
+            )
           }
         }
       ) { response in
@@ -127,7 +144,9 @@ enum AssessmentBenchmark {
   /// alone costs on this machine, client and server in this process.
   static func measureBareRPC(port: Int) async throws -> (rate: Double, cpu: String) {
     let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+      target: .ipv4(address: "127.0.0.1", port: port),
+      transportSecurity: .plaintext
+    )
     return try await withGRPCClient(transport: transport) { client in
       let health = Grpc_Health_V1_Health.Client(wrapping: client)
       let calls = Samples()
@@ -146,10 +165,13 @@ enum AssessmentBenchmark {
 
   /// `callers` tasks submitting back to back for `seconds`, each as its own facility.
   static func measureService(
-    _ facilities: [Safemap_Account_V1_IssuanceResult], port: Int
+    _ facilities: [Safemap_Account_V1_IssuanceResult],
+    port: Int
   ) async throws -> Figures {
     let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+      target: .ipv4(address: "127.0.0.1", port: port),
+      transportSecurity: .plaintext
+    )
     let latencies = Samples()
     return try await withGRPCClient(transport: transport) { client in
       let service = Safemap_Assessment_V1_AssessmentService.Client(wrapping: client)
@@ -158,8 +180,14 @@ enum AssessmentBenchmark {
         tokens.append(
           try await TestKeys.metadata(
             for: Principal(
-              accountID: UUID().uuidString.lowercased(), username: facility.username,
-              role: .facility, provinceCode: "25", facilityID: facility.facilityID)))
+              accountID: UUID().uuidString.lowercased(),
+              username: facility.username,
+              role: .facility,
+              provinceCode: "25",
+              facilityID: facility.facilityID
+            )
+          )
+        )
       }
       let callerTokens = tokens
       @Sendable func submit(as token: Metadata) async throws {
@@ -173,12 +201,16 @@ enum AssessmentBenchmark {
                 $0.answers = answers
               }
             ]
-          }, metadata: token)
+          },
+          metadata: token
+        )
       }
       // Warm-up at full concurrency, so every pooled connection is open, its statements
       // prepared and its caches warm before the clock starts (pgbench, too, connects all its
       // clients before it measures).
-      try await load(for: .seconds(3), latencies: Samples()) { try await submit(as: callerTokens[$0]) }
+      try await load(for: .seconds(3), latencies: Samples()) {
+        try await submit(as: callerTokens[$0])
+      }
       let start = ContinuousClock.now
       let cpu = CPUSample.now()
       try await load(for: .milliseconds(Int64(seconds * 1000)), latencies: latencies) {
@@ -187,16 +219,20 @@ enum AssessmentBenchmark {
       let elapsed = (ContinuousClock.now - start).seconds
       let count = latencies.values.count
       return Figures(
-        count: count, tps: Double(count) / elapsed,
-        p50: latencies.percentile(0.5), p99: latencies.percentile(0.99),
-        cpu: CPUSample.perOperation(since: cpu, operations: count, ours: "swift"))
+        count: count,
+        tps: Double(count) / elapsed,
+        p50: latencies.percentile(0.5),
+        p99: latencies.percentile(0.99),
+        cpu: CPUSample.perOperation(since: cpu, operations: count, ours: "swift")
+      )
     }
   }
 
   /// `callers` tasks calling `operation` (with their index) back to back until `duration` has
   /// passed; every call's latency in milliseconds goes to `latencies`.
   static func load(
-    for duration: Duration, latencies: Samples,
+    for duration: Duration,
+    latencies: Samples,
     _ operation: @escaping @Sendable (Int) async throws -> Void
   ) async throws {
     let deadline = ContinuousClock.now.advanced(by: duration)
@@ -217,25 +253,35 @@ enum AssessmentBenchmark {
   /// pgbench with the service's transaction, one facility per client; returns its tps. The
   /// values bound are those of an assessment the service stored.
   static func measurePgbench(
-    _ facilities: [Safemap_Account_V1_IssuanceResult], cluster: PostgresCluster, port: Int
+    _ facilities: [Safemap_Account_V1_IssuanceResult],
+    cluster: PostgresCluster,
+    port: Int
   ) async throws -> Double {
     var variables = try await PostgresTesting.withClient(cluster.configuration(database: "bench")) {
-      client, logger -> [String: String] in
+      client,
+      logger -> [String: String] in
       try await client.query(
-        "CREATE TABLE bench_facilities (n int PRIMARY KEY, facility_id uuid)", logger: logger)
+        "CREATE TABLE bench_facilities (n int PRIMARY KEY, facility_id uuid)",
+        logger: logger
+      )
       try await client.query(
-        "GRANT SELECT ON bench_facilities TO safemap_assessment", logger: logger)
+        "GRANT SELECT ON bench_facilities TO safemap_assessment",
+        logger: logger
+      )
       for (n, facility) in facilities.enumerated() {
         try await client.query(
           "INSERT INTO bench_facilities VALUES (\(n), \(facility.facilityID)::uuid)",
-          logger: logger)
+          logger: logger
+        )
       }
       let rows = try await client.query(
         """
         SELECT kind, catalogue_version::text, units::text, score::text, max_points::text,
           index_percent::text, risk_level, map_level, top_criteria::text, submitted_by::text
         FROM assessments LIMIT 1
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       let names = [
         "kind", "catalogue_version", "units", "score", "max_points", "index_percent",
         "risk_level", "map_level", "top_criteria", "submitted_by",
@@ -243,7 +289,10 @@ enum AssessmentBenchmark {
       for try await row in rows {
         let cells = row.makeRandomAccess()
         return Dictionary(
-          uniqueKeysWithValues: try names.indices.map { (names[$0], try cells[$0].decode(String.self)) })
+          uniqueKeysWithValues: try names.indices.map {
+            (names[$0], try cells[$0].decode(String.self))
+          }
+        )
       }
       throw Shell.Failure(description: "the service stored no assessment")
     }
@@ -271,14 +320,22 @@ enum AssessmentBenchmark {
     let lines = output.split(separator: "\n")
     guard let line = lines.first(where: { $0.hasPrefix("tps = ") }),
       let tps = Double(line.dropFirst(6).prefix(while: { $0 != " " })),
-      let processed = lines.first(where: { $0.hasPrefix("number of transactions actually processed") }),
+      let processed = lines.first(where: {
+        $0.hasPrefix("number of transactions actually processed")
+      }),
       let count = Int(processed.split(separator: " ").last ?? "")
     else { throw Shell.Failure(description: "pgbench printed no tps:\n\(output)") }
     let failed = lines.first { $0.contains("failed transactions") } ?? ""
     print(
       "pgbench: transactions=\(count) tps=\(Int(tps)) "
-        + CPUSample.perOperation(since: cpu, operations: count, ours: "pgbench", includeChildren: true)
-        + " (\(failed))")
+        + CPUSample.perOperation(
+          since: cpu,
+          operations: count,
+          ours: "pgbench",
+          includeChildren: true
+        )
+        + " (\(failed))"
+    )
     return tps
   }
 

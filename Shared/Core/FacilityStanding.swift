@@ -26,18 +26,28 @@ public enum FacilityStanding {
   }
 
   public static func evaluate(
-    workplace: Latest?, dormitory: Latest?, hasDormitory: Bool, graceDays: Int, now: Date
+    workplace: Latest?,
+    dormitory: Latest?,
+    hasDormitory: Bool,
+    graceDays: Int,
+    now: Date
   ) -> Result {
     let grace = TimeInterval(graceDays) * 86_400
     func overdue(_ latest: Latest?) -> Bool { latest.map { $0.validUntil + grace < now } ?? false }
     let required = [workplace] + (hasDormitory ? [dormitory] : [])
     let present = required.compactMap { $0 }
     let result = Result(
-      level: .notAssessed, workplaceOverdue: overdue(workplace),
-      dormitoryOverdue: hasDormitory && overdue(dormitory))
+      level: .notAssessed,
+      workplaceOverdue: overdue(workplace),
+      dormitoryOverdue: hasDormitory && overdue(dormitory)
+    )
     guard !present.isEmpty else { return result }
     if present.contains(where: { $0.validUntil + grace < now }) {
-      return Result(level: .overdue, workplaceOverdue: result.workplaceOverdue, dormitoryOverdue: result.dormitoryOverdue)
+      return Result(
+        level: .overdue,
+        workplaceOverdue: result.workplaceOverdue,
+        dormitoryOverdue: result.dormitoryOverdue
+      )
     }
     let worst = present.map(\.mapLevel).max()!
     let level: Level = worst == .safe ? .safe : worst == .atRisk ? .atRisk : .unsafe

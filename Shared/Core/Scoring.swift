@@ -38,8 +38,13 @@ public struct ScoringCatalogue: Sendable, Hashable {
     public var rangeMin: Double?
     public var rangeMax: Double?
 
-    public init(code: String, points: Int, knockOut: MapLevel? = nil, rangeMin: Double? = nil,
-                rangeMax: Double? = nil) {
+    public init(
+      code: String,
+      points: Int,
+      knockOut: MapLevel? = nil,
+      rangeMin: Double? = nil,
+      rangeMax: Double? = nil
+    ) {
       self.code = code
       self.points = points
       self.knockOut = knockOut
@@ -76,7 +81,11 @@ public struct ScoringCatalogue: Sendable, Hashable {
   public var thresholds: [(RiskLevel, Double)]
   public var mapping: [RiskLevel: MapLevel]
 
-  public init(criteria: [Criterion], thresholds: [(RiskLevel, Double)], mapping: [RiskLevel: MapLevel]) {
+  public init(
+    criteria: [Criterion],
+    thresholds: [(RiskLevel, Double)],
+    mapping: [RiskLevel: MapLevel]
+  ) {
     self.criteria = criteria
     self.thresholds = thresholds
     self.mapping = mapping
@@ -84,7 +93,8 @@ public struct ScoringCatalogue: Sendable, Hashable {
 
   public static func == (a: ScoringCatalogue, b: ScoringCatalogue) -> Bool {
     a.criteria == b.criteria && a.mapping == b.mapping
-      && a.thresholds.map(\.0) == b.thresholds.map(\.0) && a.thresholds.map(\.1) == b.thresholds.map(\.1)
+      && a.thresholds.map(\.0) == b.thresholds.map(\.0)
+      && a.thresholds.map(\.1) == b.thresholds.map(\.1)
   }
 
   public func hash(into hasher: inout Hasher) {
@@ -111,23 +121,40 @@ public struct ScoringCatalogue: Sendable, Hashable {
     for (i, criterion) in criteria.enumerated() {
       let field = "\(prefix)criteria[\(i)]"
       v.require(!criterion.code.isEmpty, field + ".code", "required")
-      v.require(codes.insert(criterion.code).inserted, field + ".code", "\(criterion.code) appears twice")
+      v.require(
+        codes.insert(criterion.code).inserted,
+        field + ".code",
+        "\(criterion.code) appears twice"
+      )
       v.require(!criterion.options.isEmpty, field + ".options", "at least one option")
       var optionCodes: Set<String> = []
       for (j, option) in criterion.options.enumerated() {
-        v.require(optionCodes.insert(option.code).inserted && !option.code.isEmpty,
-                  "\(field).options[\(j)].code", "must be present and unique within the criterion")
+        v.require(
+          optionCodes.insert(option.code).inserted && !option.code.isEmpty,
+          "\(field).options[\(j)].code",
+          "must be present and unique within the criterion"
+        )
         v.require(option.points >= 0, "\(field).options[\(j)].points", "must not be negative")
       }
     }
     v.require(maxPoints > 0, prefix + "criteria", "the maximum score must be positive")
     let levels = thresholds.map(\.0)
-    v.require(levels == Array(RiskLevel.allCases.dropLast()), prefix + "thresholds",
-              "one per risk level from VERY_LOW to HIGH, in order")
+    v.require(
+      levels == Array(RiskLevel.allCases.dropLast()),
+      prefix + "thresholds",
+      "one per risk level from VERY_LOW to HIGH, in order"
+    )
     let bounds = thresholds.map(\.1)
-    v.require(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, prefix + "thresholds",
-              "must increase")
-    v.require(bounds.allSatisfy { $0 > 0 && $0 < 100 }, prefix + "thresholds", "must lie within (0, 100)")
+    v.require(
+      zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 },
+      prefix + "thresholds",
+      "must increase"
+    )
+    v.require(
+      bounds.allSatisfy { $0 > 0 && $0 < 100 },
+      prefix + "thresholds",
+      "must lie within (0, 100)"
+    )
     for level in RiskLevel.allCases where mapping[level] == nil {
       v.add(prefix + "level_mapping", "\(level.rawValue) is not mapped")
     }
@@ -192,8 +219,11 @@ public enum Scoring {
   /// (profile-computed ones may be left out), options that exist, computed answers that agree
   /// with the profile. `field` prefixes the violation paths (`units[0]`).
   public static func score(
-    unitName: String, answers: [(criterion: String, option: String)],
-    catalogue: ScoringCatalogue, profile: FacilityProfile, field: String
+    unitName: String,
+    answers: [(criterion: String, option: String)],
+    catalogue: ScoringCatalogue,
+    profile: FacilityProfile,
+    field: String
   ) -> Result<UnitScore, FieldViolations> {
     var v = FieldViolations()
     var chosen: [String: String] = [:]
@@ -213,8 +243,10 @@ public enum Scoring {
         continue
       }
       if let source = criterion.profileSource, !option.contains(profile.value(source)) {
-        v.add(path + ".option_code",
-              "\(answer.option) contradicts the facility profile for \(answer.criterion)")
+        v.add(
+          path + ".option_code",
+          "\(answer.option) contradicts the facility profile for \(answer.criterion)"
+        )
         continue
       }
       chosen[answer.criterion] = answer.option
@@ -249,12 +281,22 @@ public enum Scoring {
     let forced = knockOuts.map(\.1).max() ?? base
     let map = max(base, forced)
     let knockedOutBy = map > base ? knockOuts.filter { $0.1 == map }.map(\.0) : []
-    contributions.sort { $0.points > $1.points || $0.points == $1.points && $0.criterion < $1.criterion }
+    contributions.sort {
+      $0.points > $1.points || $0.points == $1.points && $0.criterion < $1.criterion
+    }
     return .success(
       UnitScore(
-        unitName: unitName, answers: chosen, score: score, maxPoints: maxPoints,
-        indexPercent: (index * 100).rounded() / 100, riskLevel: risk, mapLevel: map,
-        knockedOutBy: knockedOutBy, contributions: contributions))
+        unitName: unitName,
+        answers: chosen,
+        score: score,
+        maxPoints: maxPoints,
+        indexPercent: (index * 100).rounded() / 100,
+        riskLevel: risk,
+        mapLevel: map,
+        knockedOutBy: knockedOutBy,
+        contributions: contributions
+      )
+    )
   }
 
   /// The facility result of a submission: its worst unit (highest map level, then highest

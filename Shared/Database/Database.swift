@@ -38,10 +38,15 @@ public struct Database: Sendable {
       defer { backend.finish() }
       return try await client.withTransaction(logger: logger) { connection in
         let rows = try await connection.execute(
-          TenantSetting(province: tenant.code, statementTimeout: timeout), logger: logger)
+          TenantSetting(province: tenant.code, statementTimeout: timeout),
+          logger: logger
+        )
         for try await pid in rows {
           guard backend.start(pid) else {
-            throw RPCError(code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
+            throw RPCError(
+              code: .deadlineExceeded,
+              message: "the call was cancelled or ran past its deadline"
+            )
           }
         }
         return try await body(connection)
@@ -79,7 +84,9 @@ public struct Database: Sendable {
         while let next = try await group.next() {
           if let result = next { return result }
           throw RPCError(
-            code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
+            code: .deadlineExceeded,
+            message: "the call was cancelled or ran past its deadline"
+          )
         }
         throw RPCError(code: .internalError, message: "database work ended without a result")
       }
@@ -160,6 +167,8 @@ final class BackendInFlight: Sendable {
     }
     guard let pid else { return }
     _ = try? await database.client.query(
-      "SELECT pg_cancel_backend(\(pid))", logger: database.logger)
+      "SELECT pg_cancel_backend(\(pid))",
+      logger: database.logger
+    )
   }
 }

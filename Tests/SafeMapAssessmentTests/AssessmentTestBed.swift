@@ -24,7 +24,11 @@ struct AssessmentTestBed: Sendable {
     let database = try await cluster.makeMigratedDatabase()
     let account = try await TestServices.start(.account, database: database)
     var config = TestServices.configuration(
-      .assessment, cluster: cluster, database: database, accountServicePort: account.port)
+      .assessment,
+      cluster: cluster,
+      database: database,
+      accountServicePort: account.port
+    )
     if let databaseConnections { config.database.maximumConnections = databaseConnections }
     let assessment = try await TestServices.start(.assessment, configuration: config)
     return AssessmentTestBed(account: account, assessment: assessment, database: database)
@@ -40,7 +44,8 @@ struct AssessmentTestBed: Sendable {
 
   /// A facility of Việt Trì (25/227), registered by a province officer, and a token for it.
   func registerFacility(
-    taxCode: String, residents: Int32 = 0
+    taxCode: String,
+    residents: Int32 = 0
   ) async throws -> (facility: Safemap_Account_V1_Facility, token: Metadata) {
     let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
     let facility = try await facilities {
@@ -55,20 +60,28 @@ struct AssessmentTestBed: Sendable {
             $0.hasDormitory_p = residents > 0
             $0.dormitoryResidents = residents
           }
-        }, metadata: officer)
+        },
+        metadata: officer
+      )
     }.facility
     let token = try await TestKeys.metadata(
       for: Principal(
-        accountID: UUID().uuidString.lowercased(), username: taxCode, role: .facility,
-        provinceCode: "25", facilityID: facility.facilityID))
+        accountID: UUID().uuidString.lowercased(),
+        username: taxCode,
+        role: .facility,
+        provinceCode: "25",
+        facilityID: facility.facilityID
+      )
+    )
     return (facility, token)
   }
 
   /// account-service's FacilityService, for registering facilities and zones.
   func facilities<R: Sendable>(
-    _ body: @escaping @Sendable (
-      Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>
-    ) async throws -> R
+    _ body:
+      @escaping @Sendable (
+        Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
   ) async throws -> R {
     try await withLocalClient(port: account.port) { client in
       try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
@@ -76,7 +89,10 @@ struct AssessmentTestBed: Sendable {
   }
 
   func assessments<R: Sendable>(
-    _ body: @escaping @Sendable (Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+    _ body:
+      @escaping @Sendable (
+        Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
   ) async throws -> R {
     try await withLocalClient(port: assessment.port) { client in
       try await body(Safemap_Assessment_V1_AssessmentService.Client(wrapping: client))
@@ -85,7 +101,8 @@ struct AssessmentTestBed: Sendable {
 }
 
 func expectCode<R: Sendable>(
-  _ code: RPCError.Code, mentioning: String? = nil,
+  _ code: RPCError.Code,
+  mentioning: String? = nil,
   sourceLocation: SourceLocation = #_sourceLocation,
   _ body: @escaping @Sendable () async throws -> R
 ) async {
@@ -95,10 +112,13 @@ func expectCode<R: Sendable>(
   } catch let error as RPCError {
     #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
     if let mentioning {
-      #expect(error.message.contains(mentioning), "\(error.message)", sourceLocation: sourceLocation)
+      #expect(
+        error.message.contains(mentioning),
+        "\(error.message)",
+        sourceLocation: sourceLocation
+      )
     }
   } catch {
     Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
   }
 }
-

@@ -12,7 +12,9 @@ import Testing
 struct CatalogueTests {
   static let bed = Task { try await AssessmentTestBed.start() }
 
-  @Test("the shipped workplace catalogue: 15 criteria, 300 points, CS1–CS3 verified, with its source note")
+  @Test(
+    "the shipped workplace catalogue: 15 criteria, 300 points, CS1–CS3 verified, source note"
+  )
   func defaultWorkplaceCatalogue() async throws {
     let bed = try await Self.bed.value
     let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer())
@@ -24,7 +26,9 @@ struct CatalogueTests {
     #expect(catalogue.criteria.map(\.code) == (1...15).map { "CS\($0)" })
     #expect(catalogue.maxPoints == 300)
     #expect(catalogue.criteria.filter(\.verified).map(\.code) == ["CS1", "CS2", "CS3"])
-    #expect(catalogue.sourceNote.contains("VERIFIED") && catalogue.sourceNote.contains("RECONSTRUCTED"))
+    #expect(
+      catalogue.sourceNote.contains("VERIFIED") && catalogue.sourceNote.contains("RECONSTRUCTED")
+    )
     #expect(catalogue.criteria[0].profileSource == .workerCount)
     let dormitory = try await bed.assessments {
       try await $0.getCatalogue(.with { $0.kind = .dormitory }, metadata: officer)
@@ -32,7 +36,9 @@ struct CatalogueTests {
     #expect(dormitory.maxPoints == 100)
   }
 
-  @Test("only the ministry imports and activates; imports are validated; old versions stay readable")
+  @Test(
+    "only the ministry imports and activates; imports are validated; old versions stay readable"
+  )
   func importAndActivate() async throws {
     let bed = try await Self.bed.value
     let ministry = try await TestKeys.metadata(for: TestPrincipals.ministry)
@@ -43,29 +49,53 @@ struct CatalogueTests {
     next.title = "Ký túc xá – bản chính thức"
     let candidate = next
     await expectCode(.permissionDenied) {
-      try await bed.assessments { try await $0.importCatalogue(.with { $0.catalogue = candidate }, metadata: officer) }
+      try await bed.assessments {
+        try await $0.importCatalogue(.with { $0.catalogue = candidate }, metadata: officer)
+      }
     }
     var broken = next
     broken.criteria.append(broken.criteria[0])
     broken.thresholds.swapAt(0, 1)
     let invalid = broken
     await expectCode(.invalidArgument, mentioning: "catalogue.thresholds") {
-      try await bed.assessments { try await $0.importCatalogue(.with { $0.catalogue = invalid }, metadata: ministry) }
+      try await bed.assessments {
+        try await $0.importCatalogue(.with { $0.catalogue = invalid }, metadata: ministry)
+      }
     }
     let imported = try await bed.assessments {
-      try await $0.importCatalogue(.with { $0.catalogue = candidate; $0.requestID = "dorm-official" }, metadata: ministry)
+      try await $0.importCatalogue(
+        .with {
+          $0.catalogue = candidate; $0.requestID = "dorm-official"
+        },
+        metadata: ministry
+      )
     }.catalogue
     #expect(imported.state == .draft && imported.version == 2)
     let again = try await bed.assessments {
-      try await $0.importCatalogue(.with { $0.catalogue = candidate; $0.requestID = "dorm-official" }, metadata: ministry)
+      try await $0.importCatalogue(
+        .with {
+          $0.catalogue = candidate; $0.requestID = "dorm-official"
+        },
+        metadata: ministry
+      )
     }.catalogue
     #expect(again.version == 2)
     let activated = try await bed.assessments {
-      try await $0.activateCatalogue(.with { $0.kind = .dormitory; $0.version = 2 }, metadata: ministry)
+      try await $0.activateCatalogue(
+        .with {
+          $0.kind = .dormitory; $0.version = 2
+        },
+        metadata: ministry
+      )
     }.catalogue
     #expect(activated.state == .active)
     let old = try await bed.assessments {
-      try await $0.getCatalogue(.with { $0.kind = .dormitory; $0.version = 1 }, metadata: officer)
+      try await $0.getCatalogue(
+        .with {
+          $0.kind = .dormitory; $0.version = 1
+        },
+        metadata: officer
+      )
     }.catalogue
     #expect(old.state == .retired)
     let listed = try await bed.assessments {
@@ -73,7 +103,14 @@ struct CatalogueTests {
     }.catalogues
     #expect(listed.map(\.version) == [2, 1])
     await expectCode(.notFound) {
-      try await bed.assessments { try await $0.activateCatalogue(.with { $0.kind = .dormitory; $0.version = 9 }, metadata: ministry) }
+      try await bed.assessments {
+        try await $0.activateCatalogue(
+          .with {
+            $0.kind = .dormitory; $0.version = 9
+          },
+          metadata: ministry
+        )
+      }
     }
   }
 
@@ -83,37 +120,63 @@ struct CatalogueTests {
     let phuTho = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
     let binhPhuoc = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("70"))
     let inspector = try await TestKeys.metadata(
-      for: Principal(accountID: UUID().uuidString, username: "cdc", role: .healthInspector, provinceCode: "25"))
-    let initial = try await bed.assessments { try await $0.getProvinceSettings(.init(), metadata: phuTho) }
+      for: Principal(
+        accountID: UUID().uuidString,
+        username: "cdc",
+        role: .healthInspector,
+        provinceCode: "25"
+      )
+    )
+    let initial = try await bed.assessments {
+      try await $0.getProvinceSettings(.init(), metadata: phuTho)
+    }
     #expect(initial.settings.validityDays == 7)
     let updated = try await bed.assessments {
       try await $0.updateProvinceSettings(
         .with {
           $0.settings = .with { $0.validityDays = 14 }
           $0.updateMask = .with { $0.paths = ["validity_days"] }
-        }, metadata: phuTho)
+        },
+        metadata: phuTho
+      )
     }
     #expect(updated.settings.validityDays == 14)
-    #expect(try await bed.assessments { try await $0.getProvinceSettings(.init(), metadata: binhPhuoc) }.settings.validityDays == 7)
+    #expect(
+      try await bed.assessments { try await $0.getProvinceSettings(.init(), metadata: binhPhuoc) }
+        .settings.validityDays == 7
+    )
     await expectCode(.permissionDenied) {
       try await bed.assessments {
         try await $0.updateProvinceSettings(
-          .with { $0.settings = .with { $0.provinceCode = "25"; $0.validityDays = 3 }; $0.updateMask = .with { $0.paths = ["validity_days"] } },
-          metadata: binhPhuoc)
+          .with {
+            $0.settings = .with {
+              $0.provinceCode = "25"; $0.validityDays = 3
+            }; $0.updateMask = .with { $0.paths = ["validity_days"] }
+          },
+          metadata: binhPhuoc
+        )
       }
     }
     await expectCode(.permissionDenied) {
       try await bed.assessments {
         try await $0.updateProvinceSettings(
-          .with { $0.settings = .with { $0.validityDays = 3 }; $0.updateMask = .with { $0.paths = ["validity_days"] } },
-          metadata: inspector)
+          .with {
+            $0.settings = .with { $0.validityDays = 3 };
+            $0.updateMask = .with { $0.paths = ["validity_days"] }
+          },
+          metadata: inspector
+        )
       }
     }
     await expectCode(.invalidArgument, mentioning: "settings.validity_days") {
       try await bed.assessments {
         try await $0.updateProvinceSettings(
-          .with { $0.settings = .with { $0.validityDays = 0 }; $0.updateMask = .with { $0.paths = ["validity_days"] } },
-          metadata: phuTho)
+          .with {
+            $0.settings = .with { $0.validityDays = 0 };
+            $0.updateMask = .with { $0.paths = ["validity_days"] }
+          },
+          metadata: phuTho
+        )
       }
     }
   }

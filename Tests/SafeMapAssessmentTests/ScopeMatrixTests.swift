@@ -48,8 +48,10 @@ struct ScopeMatrixTests {
                 $0.zoneType = .industrialZone
                 $0.districtCode = district
               }
-            }, metadata: asOfficer25
-          ).zone.zoneID)
+            },
+            metadata: asOfficer25
+          ).zone.zoneID
+        )
       }
       return ids
     }
@@ -67,8 +69,10 @@ struct ScopeMatrixTests {
                 $0.workerCount = 420
                 $0.workshopAreaM2 = 2_500
               }
-            }, metadata: asOfficer25
-          ).facility.facilityID)
+            },
+            metadata: asOfficer25
+          ).facility.facilityID
+        )
       }
       return ids
     }
@@ -76,13 +80,22 @@ struct ScopeMatrixTests {
       -> Principal
     {
       Principal(
-        accountID: UUID().uuidString.lowercased(), username: "\(role.rawValue)-\(province)",
-        role: role, provinceCode: province, districtCode: district, zoneID: zone)
+        accountID: UUID().uuidString.lowercased(),
+        username: "\(role.rawValue)-\(province)",
+        role: role,
+        provinceCode: province,
+        districtCode: district,
+        zoneID: zone
+      )
     }
     func facility(_ id: String) -> Principal {
       Principal(
-        accountID: UUID().uuidString.lowercased(), username: "f-\(id.prefix(8))", role: .facility,
-        provinceCode: "25", facilityID: id)
+        accountID: UUID().uuidString.lowercased(),
+        username: "f-\(id.prefix(8))",
+        role: .facility,
+        provinceCode: "25",
+        facilityID: id
+      )
     }
     let principals: [Caller: Principal] = [
       .ministry: TestPrincipals.ministry,
@@ -104,14 +117,20 @@ struct ScopeMatrixTests {
     let frozen = tokens
     let assessment = try await bed.assessments {
       try await $0.submitAssessment(
-        ScopeMatrixTests.submission(facility: registered[0]), metadata: frozen[.facilityA]!)
+        ScopeMatrixTests.submission(facility: registered[0]),
+        metadata: frozen[.facilityA]!
+      )
     }.assessment
     let catalogue = try await bed.assessments {
       try await $0.getCatalogue(.with { $0.kind = .workplace }, metadata: frozen[.ministry]!)
     }.catalogue
     return World(
-      bed: bed, tokens: tokens, facilityA: registered[0], assessmentID: assessment.assessmentID,
-      catalogue: catalogue)
+      bed: bed,
+      tokens: tokens,
+      facilityA: registered[0],
+      assessmentID: assessment.assessmentID,
+      catalogue: catalogue
+    )
   }
 
   static func submission(facility: String) -> Safemap_Assessment_V1_SubmitAssessmentRequest {
@@ -144,12 +163,15 @@ struct ScopeMatrixTests {
 
     /// `everyone` unless named in `except`.
     init(
-      _ rpc: String, everyone: Outcome, except: [Caller: Outcome] = [:],
+      _ rpc: String,
+      everyone: Outcome,
+      except: [Caller: Outcome] = [:],
       call: @escaping @Sendable (World, Metadata) async throws -> Void
     ) {
       self.rpc = rpc
       self.expected = Dictionary(
-        uniqueKeysWithValues: Caller.allCases.map { ($0, except[$0] ?? everyone) })
+        uniqueKeysWithValues: Caller.allCases.map { ($0, except[$0] ?? everyone) }
+      )
       self.call = call
     }
   }
@@ -183,7 +205,9 @@ struct ScopeMatrixTests {
           .with {
             $0.catalogue = candidate
             $0.requestID = "scope-matrix-draft"
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
     },
     Row("ActivateCatalogue", everyone: .permissionDenied, except: [.ministry: .ok]) { w, caller in
@@ -193,11 +217,14 @@ struct ScopeMatrixTests {
           .with {
             $0.kind = .workplace
             $0.version = version
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
     },
     Row("SubmitAssessment", everyone: .permissionDenied, except: [.facilityA: .ok]) {
-      w, caller in
+      w,
+      caller in
       _ = try await w.bed.assessments {
         try await $0.submitAssessment(submission(facility: w.facilityA), metadata: caller)
       }
@@ -208,11 +235,14 @@ struct ScopeMatrixTests {
           .with {
             $0.provinceCode = "25"
             $0.assessmentID = w.assessmentID
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
     },
     Row(
-      "ListAssessments", everyone: .notFound,
+      "ListAssessments",
+      everyone: .notFound,
       except: facilityReaders.merging(otherProvinceDenied) { a, _ in a }
     ) { w, caller in
       let response = try await w.bed.assessments {
@@ -220,7 +250,9 @@ struct ScopeMatrixTests {
           .with {
             $0.provinceCode = "25"
             $0.facilityID = w.facilityA
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
       #expect(response.assessments.contains { $0.assessmentID == w.assessmentID })
     },
@@ -230,12 +262,15 @@ struct ScopeMatrixTests {
           .with {
             $0.provinceCode = "25"
             $0.facilityID = w.facilityA
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }.status
       #expect(status.facilityID == w.facilityA)
     },
     Row(
-      "RecordInspection", everyone: .permissionDenied,
+      "RecordInspection",
+      everyone: .permissionDenied,
       except: [.officer25: .ok, .inspector25: .ok]
     ) { w, caller in
       _ = try await w.bed.assessments {
@@ -251,11 +286,14 @@ struct ScopeMatrixTests {
             }
             $0.levelFound = .atRisk
             $0.inspectorName = "Đoàn kiểm tra liên ngành"
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
     },
     Row(
-      "ListInspections", everyone: .notFound,
+      "ListInspections",
+      everyone: .notFound,
       except: facilityReaders.merging(otherProvinceDenied) { a, _ in a }
     ) { w, caller in
       _ = try await w.bed.assessments {
@@ -263,7 +301,9 @@ struct ScopeMatrixTests {
           .with {
             $0.provinceCode = "25"
             $0.facilityID = w.facilityA
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
     },
     Row("GetProvinceSettings", everyone: .ok, except: otherProvinceDenied) { w, caller in
@@ -272,7 +312,8 @@ struct ScopeMatrixTests {
       }
     },
     Row(
-      "UpdateProvinceSettings", everyone: .permissionDenied,
+      "UpdateProvinceSettings",
+      everyone: .permissionDenied,
       except: [.ministry: .ok, .officer25: .ok]
     ) { w, caller in
       _ = try await w.bed.assessments {
@@ -283,7 +324,9 @@ struct ScopeMatrixTests {
               $0.validityDays = 7
             }
             $0.updateMask = .with { $0.paths = ["validity_days"] }
-          }, metadata: caller)
+          },
+          metadata: caller
+        )
       }
     },
   ]
@@ -299,13 +342,16 @@ struct ScopeMatrixTests {
         try await row.call(w, w.tokens[caller]!)
         got = .ok
       } catch let error as RPCError {
-        got = error.code == .permissionDenied ? .permissionDenied
+        got =
+          error.code == .permissionDenied
+          ? .permissionDenied
           : error.code == .notFound ? .notFound : nil
         detail = "\(error.code): \(error.message)"
       }
       #expect(
         got == expected,
-        "\(row.rpc) as \(caller.rawValue): expected \(expected.rawValue), got \(detail)")
+        "\(row.rpc) as \(caller.rawValue): expected \(expected.rawValue), got \(detail)"
+      )
     }
   }
 

@@ -36,21 +36,25 @@ struct SubmissionTests {
         metadata: officer,
         requestProducer: { writer in
           try await writer.write(.with { $0.options = .init() })
-          for (n, tax) in ["2500000001", "2500000002", "2500000003", "2500000004", "2500000005"].enumerated() {
-            try await writer.write(.with {
-              $0.row = .with { row in
-                row.rowNumber = Int32(n + 1)
-                row.facility = .with {
-                  $0.name = "Nhà máy \(n)"
-                  $0.taxCode = tax
-                  $0.districtCode = "227"
-                  $0.workerCount = 420
-                  $0.workshopAreaM2 = 2500
-                  $0.hasDormitory_p = n == 1
-                  $0.dormitoryResidents = n == 1 ? 120 : 0
+          for (n, tax) in ["2500000001", "2500000002", "2500000003", "2500000004", "2500000005"]
+            .enumerated()
+          {
+            try await writer.write(
+              .with {
+                $0.row = .with { row in
+                  row.rowNumber = Int32(n + 1)
+                  row.facility = .with {
+                    $0.name = "Nhà máy \(n)"
+                    $0.taxCode = tax
+                    $0.districtCode = "227"
+                    $0.workerCount = 420
+                    $0.workshopAreaM2 = 2500
+                    $0.hasDormitory_p = n == 1
+                    $0.dormitoryResidents = n == 1 ? 120 : 0
+                  }
                 }
               }
-            })
+            )
           }
         }
       ) { response in
@@ -62,34 +66,54 @@ struct SubmissionTests {
       }
     }
     return World(
-      bed: bed, officer: officer, facility: issued[0],
-      facilityToken: try await token(for: issued[0]), dormitoryFacility: issued[1],
-      statusFacility: issued[3], inspectedFacility: issued[4])
+      bed: bed,
+      officer: officer,
+      facility: issued[0],
+      facilityToken: try await token(for: issued[0]),
+      dormitoryFacility: issued[1],
+      statusFacility: issued[3],
+      inspectedFacility: issued[4]
+    )
   }
 
   static func token(for issued: Safemap_Account_V1_IssuanceResult) async throws -> Metadata {
     try await TestKeys.metadata(
       for: Principal(
-        accountID: UUID().uuidString.lowercased(), username: issued.username, role: .facility,
-        provinceCode: "25", facilityID: issued.facilityID))
+        accountID: UUID().uuidString.lowercased(),
+        username: issued.username,
+        role: .facility,
+        provinceCode: "25",
+        facilityID: issued.facilityID
+      )
+    )
   }
 
   /// Every criterion but CS1/CS2 answered with its first (lowest) option, except `overrides`.
   static func answers(_ overrides: [String: String] = [:]) -> [Safemap_Assessment_V1_Answer] {
     (3...15).map { n in
       let code = "CS\(n)"
-      return .with { $0.criterionCode = code; $0.optionCode = overrides[code] ?? (n == 3 ? "CS3.NONE" : "\(code).0") }
+      return .with {
+        $0.criterionCode = code;
+        $0.optionCode = overrides[code] ?? (n == 3 ? "CS3.NONE" : "\(code).0")
+      }
     }
   }
 
   static func submit(
-    _ world: World, requestID: String = UUID().uuidString, units: [Safemap_Assessment_V1_AssessmentUnit],
-    as caller: Metadata? = nil, kind: Safemap_Common_V1_AssessmentKind = .workplace
+    _ world: World,
+    requestID: String = UUID().uuidString,
+    units: [Safemap_Assessment_V1_AssessmentUnit],
+    as caller: Metadata? = nil,
+    kind: Safemap_Common_V1_AssessmentKind = .workplace
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
     let caller = caller ?? world.facilityToken
     return try await world.bed.assessments {
       try await $0.submitAssessment(
-        .with { $0.requestID = requestID; $0.kind = kind; $0.units = units }, metadata: caller)
+        .with {
+          $0.requestID = requestID; $0.kind = kind; $0.units = units
+        },
+        metadata: caller
+      )
     }
   }
 
@@ -97,8 +121,14 @@ struct SubmissionTests {
   func safeSubmission() async throws {
     let w = try await Self.world.value
     let response = try await Self.submit(
-      w, units: [.with { $0.unitName = "Xưởng 1"; $0.answers = Self.answers() }],
-      as: try await Self.token(for: w.statusFacility))
+      w,
+      units: [
+        .with {
+          $0.unitName = "Xưởng 1"; $0.answers = Self.answers()
+        }
+      ],
+      as: try await Self.token(for: w.statusFacility)
+    )
     let a = response.assessment
     #expect(!response.replayed)
     #expect(a.score == 4 && a.maxPoints == 300)
@@ -108,7 +138,10 @@ struct SubmissionTests {
     #expect(a.topCriteria.first?.criterionCode == "CS1")
     #expect(a.catalogueVersion == 1)
     let status = try await w.bed.assessments {
-      try await $0.getFacilityStatus(.with { $0.facilityID = w.statusFacility.facilityID }, metadata: w.officer)
+      try await $0.getFacilityStatus(
+        .with { $0.facilityID = w.statusFacility.facilityID },
+        metadata: w.officer
+      )
     }.status
     #expect(status.mapLevel == .safe)
     #expect(status.workplace.assessmentID == a.assessmentID)
@@ -117,10 +150,17 @@ struct SubmissionTests {
   @Test("the worst unit decides and a knock-out option forces UNSAFE")
   func unitsAndKnockOut() async throws {
     let w = try await Self.world.value
-    let a = try await Self.submit(w, units: [
-      .with { $0.unitName = "Xưởng may"; $0.answers = Self.answers() },
-      .with { $0.unitName = "Xưởng cắt"; $0.answers = Self.answers(["CS3": "CS3.F0"]) },
-    ]).assessment
+    let a = try await Self.submit(
+      w,
+      units: [
+        .with {
+          $0.unitName = "Xưởng may"; $0.answers = Self.answers()
+        },
+        .with {
+          $0.unitName = "Xưởng cắt"; $0.answers = Self.answers(["CS3": "CS3.F0"])
+        },
+      ]
+    ).assessment
     #expect(a.mapLevel == .unsafe)
     #expect(a.units.map(\.unitName) == ["Xưởng may", "Xưởng cắt"])
     #expect(a.units[1].knockedOutBy == ["CS3"])
@@ -135,10 +175,21 @@ struct SubmissionTests {
     var answers = Self.answers()
     answers.removeFirst()
     answers[0].optionCode = "CS4.99"
-    answers.append(.with { $0.criterionCode = "CS1"; $0.optionCode = "CS1.LT50" })
+    answers.append(
+      .with {
+        $0.criterionCode = "CS1"; $0.optionCode = "CS1.LT50"
+      }
+    )
     let bad = answers
     do {
-      _ = try await Self.submit(w, units: [.with { $0.unitName = "X"; $0.answers = bad }])
+      _ = try await Self.submit(
+        w,
+        units: [
+          .with {
+            $0.unitName = "X"; $0.answers = bad
+          }
+        ]
+      )
       Issue.record("accepted invalid answers")
     } catch let error as RPCError {
       #expect(error.code == .invalidArgument)
@@ -147,19 +198,33 @@ struct SubmissionTests {
       #expect(error.message.contains("contradicts the facility profile"))
     }
     await expectCode(.invalidArgument, mentioning: "request_id") {
-      try await Self.submit(w, requestID: "", units: [.with { $0.unitName = "X"; $0.answers = Self.answers() }])
+      try await Self.submit(
+        w,
+        requestID: "",
+        units: [
+          .with {
+            $0.unitName = "X"; $0.answers = Self.answers()
+          }
+        ]
+      )
     }
   }
 
   @Test("the same request id returns the first result; concurrent duplicates store one row")
   func idempotency() async throws {
     let w = try await Self.world.value
-    let units: [Safemap_Assessment_V1_AssessmentUnit] = [.with { $0.unitName = "A"; $0.answers = Self.answers() }]
+    let units: [Safemap_Assessment_V1_AssessmentUnit] = [
+      .with {
+        $0.unitName = "A"; $0.answers = Self.answers()
+      }
+    ]
     let first = try await Self.submit(w, requestID: "once", units: units)
     let again = try await Self.submit(w, requestID: "once", units: units)
     #expect(again.replayed && again.assessment.assessmentID == first.assessment.assessmentID)
 
-    let results = try await withThrowingTaskGroup(of: Safemap_Assessment_V1_SubmitAssessmentResponse.self) { group in
+    let results = try await withThrowingTaskGroup(
+      of: Safemap_Assessment_V1_SubmitAssessmentResponse.self
+    ) { group in
       for _ in 0..<8 { group.addTask { try await Self.submit(w, requestID: "race", units: units) } }
       var all: [Safemap_Assessment_V1_SubmitAssessmentResponse] = []
       for try await result in group { all.append(result) }
@@ -177,41 +242,92 @@ struct SubmissionTests {
   @Test("only the facility itself submits, only while active, dormitory only if it has one")
   func submissionScope() async throws {
     let w = try await Self.world.value
-    let units: [Safemap_Assessment_V1_AssessmentUnit] = [.with { $0.unitName = "A"; $0.answers = Self.answers() }]
+    let units: [Safemap_Assessment_V1_AssessmentUnit] = [
+      .with {
+        $0.unitName = "A"; $0.answers = Self.answers()
+      }
+    ]
     await expectCode(.permissionDenied) { try await Self.submit(w, units: units, as: w.officer) }
     await expectCode(.permissionDenied, mentioning: "facility_id") {
       try await w.bed.assessments {
         try await $0.submitAssessment(
-          .with { $0.requestID = "x"; $0.kind = .workplace; $0.facilityID = w.dormitoryFacility.facilityID; $0.units = units },
-          metadata: w.facilityToken)
+          .with {
+            $0.requestID = "x"; $0.kind = .workplace;
+            $0.facilityID = w.dormitoryFacility.facilityID; $0.units = units
+          },
+          metadata: w.facilityToken
+        )
       }
     }
     await expectCode(.failedPrecondition, mentioning: "dormitory") {
       try await Self.submit(w, units: [.with { $0.unitName = "KTX" }], kind: .dormitory)
     }
     let dormToken = try await Self.token(for: w.dormitoryFacility)
-    let dorm = try await Self.submit(w, units: [.with { $0.unitName = "KTX" ; $0.answers = [
-      .with { $0.criterionCode = "DR2"; $0.optionCode = "DR2.0" }, .with { $0.criterionCode = "DR3"; $0.optionCode = "DR3.0" },
-      .with { $0.criterionCode = "DR4"; $0.optionCode = "DR4.0" }, .with { $0.criterionCode = "DR5"; $0.optionCode = "DR5.0" },
-      .with { $0.criterionCode = "DR6"; $0.optionCode = "DR6.0" }, .with { $0.criterionCode = "DR7"; $0.optionCode = "DR7.0" },
-      .with { $0.criterionCode = "DR8"; $0.optionCode = "DR8.0" }, .with { $0.criterionCode = "DR9"; $0.optionCode = "DR9.NONE" },
-      .with { $0.criterionCode = "DR10"; $0.optionCode = "DR10.PRIVATE" },
-    ] }], as: dormToken, kind: .dormitory).assessment
+    let dorm = try await Self.submit(
+      w,
+      units: [
+        .with {
+          $0.unitName = "KTX";
+          $0.answers = [
+            .with {
+              $0.criterionCode = "DR2"; $0.optionCode = "DR2.0"
+            },
+            .with {
+              $0.criterionCode = "DR3"; $0.optionCode = "DR3.0"
+            },
+            .with {
+              $0.criterionCode = "DR4"; $0.optionCode = "DR4.0"
+            },
+            .with {
+              $0.criterionCode = "DR5"; $0.optionCode = "DR5.0"
+            },
+            .with {
+              $0.criterionCode = "DR6"; $0.optionCode = "DR6.0"
+            },
+            .with {
+              $0.criterionCode = "DR7"; $0.optionCode = "DR7.0"
+            },
+            .with {
+              $0.criterionCode = "DR8"; $0.optionCode = "DR8.0"
+            },
+            .with {
+              $0.criterionCode = "DR9"; $0.optionCode = "DR9.NONE"
+            },
+            .with {
+              $0.criterionCode = "DR10"; $0.optionCode = "DR10.PRIVATE"
+            },
+          ]
+        }
+      ],
+      as: dormToken,
+      kind: .dormitory
+    ).assessment
     #expect(dorm.units[0].answers.first { $0.criterionCode == "DR1" }?.optionCode == "DR1.50_199")
 
     // Suspended: no submissions.
     let third = try await withLocalClient(port: w.bed.account.port) { client in
       try await Safemap_Account_V1_FacilityService.Client(wrapping: client).listFacilities(
-        .with { $0.query = "2500000003" }, metadata: w.officer)
+        .with { $0.query = "2500000003" },
+        metadata: w.officer
+      )
     }.facilities[0]
     _ = try await withLocalClient(port: w.bed.account.port) { client in
       try await Safemap_Account_V1_FacilityService.Client(wrapping: client).setOperatingStatus(
-        .with { $0.facilityID = third.facilityID; $0.status = .suspended; $0.reason = "Tạm dừng" },
-        metadata: w.officer)
+        .with {
+          $0.facilityID = third.facilityID; $0.status = .suspended; $0.reason = "Tạm dừng"
+        },
+        metadata: w.officer
+      )
     }
-    let suspendedToken = try await TestKeys.metadata(for: Principal(
-      accountID: UUID().uuidString, username: third.taxCode, role: .facility, provinceCode: "25",
-      facilityID: third.facilityID))
+    let suspendedToken = try await TestKeys.metadata(
+      for: Principal(
+        accountID: UUID().uuidString,
+        username: third.taxCode,
+        role: .facility,
+        provinceCode: "25",
+        facilityID: third.facilityID
+      )
+    )
     await expectCode(.failedPrecondition, mentioning: "not active") {
       try await Self.submit(w, units: units, as: suspendedToken)
     }
@@ -221,36 +337,69 @@ struct SubmissionTests {
   func inspectionMismatch() async throws {
     let w = try await Self.world.value
     let facilityToken = try await Self.token(for: w.inspectedFacility)
-    _ = try await Self.submit(w, units: [.with { $0.unitName = "A"; $0.answers = Self.answers() }], as: facilityToken)
-    let inspector = try await TestKeys.metadata(for: Principal(
-      accountID: UUID().uuidString, username: "cdc", role: .healthInspector, provinceCode: "25"))
+    _ = try await Self.submit(
+      w,
+      units: [
+        .with {
+          $0.unitName = "A"; $0.answers = Self.answers()
+        }
+      ],
+      as: facilityToken
+    )
+    let inspector = try await TestKeys.metadata(
+      for: Principal(
+        accountID: UUID().uuidString,
+        username: "cdc",
+        role: .healthInspector,
+        provinceCode: "25"
+      )
+    )
     await expectCode(.permissionDenied) {
       try await w.bed.assessments {
-        try await $0.recordInspection(.with { $0.facilityID = w.inspectedFacility.facilityID }, metadata: facilityToken)
+        try await $0.recordInspection(
+          .with { $0.facilityID = w.inspectedFacility.facilityID },
+          metadata: facilityToken
+        )
       }
     }
     await expectCode(.invalidArgument, mentioning: "inspection_date") {
       try await w.bed.assessments {
         try await $0.recordInspection(
-          .with { $0.facilityID = w.inspectedFacility.facilityID; $0.levelFound = .unsafe; $0.inspectorName = "Đoàn 1" },
-          metadata: inspector)
+          .with {
+            $0.facilityID = w.inspectedFacility.facilityID; $0.levelFound = .unsafe;
+            $0.inspectorName = "Đoàn 1"
+          },
+          metadata: inspector
+        )
       }
     }
     let inspection = try await w.bed.assessments {
       try await $0.recordInspection(
         .with {
-          $0.facilityID = w.inspectedFacility.facilityID; $0.levelFound = .unsafe; $0.inspectorName = "Đoàn kiểm tra 1"
-          $0.findings = "Không giãn cách tại nhà ăn"; $0.inspectionDate = .with { $0.year = 2021; $0.month = 9; $0.day = 1 }
-        }, metadata: inspector)
+          $0.facilityID = w.inspectedFacility.facilityID; $0.levelFound = .unsafe;
+          $0.inspectorName = "Đoàn kiểm tra 1"
+          $0.findings = "Không giãn cách tại nhà ăn";
+          $0.inspectionDate = .with {
+            $0.year = 2021; $0.month = 9; $0.day = 1
+          }
+        },
+        metadata: inspector
+      )
     }.inspection
     let status = try await w.bed.assessments {
-      try await $0.getFacilityStatus(.with { $0.facilityID = w.inspectedFacility.facilityID }, metadata: inspector)
+      try await $0.getFacilityStatus(
+        .with { $0.facilityID = w.inspectedFacility.facilityID },
+        metadata: inspector
+      )
     }.status
     #expect(status.latestInspection.inspectionID == inspection.inspectionID)
     #expect(status.inspectionNewer)
     #expect(status.selfAssessedSafeInspectedUnsafe)
     let listed = try await w.bed.assessments {
-      try await $0.listInspections(.with { $0.facilityID = w.inspectedFacility.facilityID }, metadata: inspector)
+      try await $0.listInspections(
+        .with { $0.facilityID = w.inspectedFacility.facilityID },
+        metadata: inspector
+      )
     }.inspections
     #expect(listed.map(\.inspectionID) == [inspection.inspectionID])
   }
@@ -259,19 +408,41 @@ struct SubmissionTests {
   func readScope() async throws {
     let w = try await Self.world.value
     let otherProvince = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("70"))
-    let otherDistrict = try await TestKeys.metadata(for: Principal(
-      accountID: UUID().uuidString, username: "ubnd", role: .districtOfficer, provinceCode: "25", districtCode: "230"))
+    let otherDistrict = try await TestKeys.metadata(
+      for: Principal(
+        accountID: UUID().uuidString,
+        username: "ubnd",
+        role: .districtOfficer,
+        provinceCode: "25",
+        districtCode: "230"
+      )
+    )
     for caller in [otherProvince, otherDistrict] {
       await expectCode(.notFound) {
         try await w.bed.assessments {
-          try await $0.getFacilityStatus(.with { $0.provinceCode = "25"; $0.facilityID = w.facility.facilityID }, metadata: caller)
+          try await $0.getFacilityStatus(
+            .with {
+              $0.provinceCode = "25"; $0.facilityID = w.facility.facilityID
+            },
+            metadata: caller
+          )
         }
       }
     }
-    let sameDistrict = try await TestKeys.metadata(for: Principal(
-      accountID: UUID().uuidString, username: "ubnd", role: .districtOfficer, provinceCode: "25", districtCode: "227"))
+    let sameDistrict = try await TestKeys.metadata(
+      for: Principal(
+        accountID: UUID().uuidString,
+        username: "ubnd",
+        role: .districtOfficer,
+        provinceCode: "25",
+        districtCode: "227"
+      )
+    )
     _ = try await w.bed.assessments {
-      try await $0.getFacilityStatus(.with { $0.facilityID = w.facility.facilityID }, metadata: sameDistrict)
+      try await $0.getFacilityStatus(
+        .with { $0.facilityID = w.facility.facilityID },
+        metadata: sameDistrict
+      )
     }
   }
 }
@@ -286,24 +457,43 @@ struct AccountServiceOutageTests {
     let assessment = try await TestServices.start(
       .assessment,
       configuration: {
-        var config = TestServices.configuration(.assessment, cluster: cluster, database: database, accountServicePort: closedPort)
+        var config = TestServices.configuration(
+          .assessment,
+          cluster: cluster,
+          database: database,
+          accountServicePort: closedPort
+        )
         config.accountServiceHost = "127.0.0.1"
         return config
-      }())
+      }()
+    )
     // Without account-service there are no published keys either: give this instance the test key.
     await assessment.host.verifier.setKeys([TestKeys.signingKey.publicKey])
-    let token = try await TestKeys.metadata(for: Principal(
-      accountID: UUID().uuidString, username: "f", role: .facility, provinceCode: "25",
-      facilityID: UUID().uuidString.lowercased()))
+    let token = try await TestKeys.metadata(
+      for: Principal(
+        accountID: UUID().uuidString,
+        username: "f",
+        role: .facility,
+        provinceCode: "25",
+        facilityID: UUID().uuidString.lowercased()
+      )
+    )
     await expectCode(.unavailable) {
       try await withLocalClient(port: assessment.port) { client in
         try await Safemap_Assessment_V1_AssessmentService.Client(wrapping: client).submitAssessment(
-          .with { $0.requestID = "r"; $0.kind = .workplace; $0.units = [.with { $0.unitName = "A" }] },
-          metadata: token)
+          .with {
+            $0.requestID = "r"; $0.kind = .workplace; $0.units = [.with { $0.unitName = "A" }]
+          },
+          metadata: token
+        )
       }
     }
-    let rows = try await PostgresTesting.withClient(cluster.configuration(database: database)) { client, logger in
-      try await client.query("SELECT count(*)::int FROM assessments", logger: logger).decode(Int.self).reduce(0, +)
+    let rows = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+      client,
+      logger in
+      try await client.query("SELECT count(*)::int FROM assessments", logger: logger).decode(
+        Int.self
+      ).reduce(0, +)
     }
     #expect(rows == 0)
     try await assessment.stop()
@@ -324,7 +514,9 @@ struct StatusTests {
   }
 
   static func submit(
-    _ bed: AssessmentTestBed, as token: Metadata, _ kind: Safemap_Common_V1_AssessmentKind,
+    _ bed: AssessmentTestBed,
+    as token: Metadata,
+    _ kind: Safemap_Common_V1_AssessmentKind,
     _ answers: [Safemap_Assessment_V1_Answer]
   ) async throws -> Safemap_Assessment_V1_Assessment {
     try await bed.assessments {
@@ -338,16 +530,22 @@ struct StatusTests {
               $0.answers = answers
             }
           ]
-        }, metadata: token)
+        },
+        metadata: token
+      )
     }.assessment
   }
 
   static func status(
-    _ bed: AssessmentTestBed, of facility: Safemap_Account_V1_Facility
+    _ bed: AssessmentTestBed,
+    of facility: Safemap_Account_V1_Facility
   ) async throws -> Safemap_Assessment_V1_FacilityStatus {
     let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
     return try await bed.assessments {
-      try await $0.getFacilityStatus(.with { $0.facilityID = facility.facilityID }, metadata: officer)
+      try await $0.getFacilityStatus(
+        .with { $0.facilityID = facility.facilityID },
+        metadata: officer
+      )
     }.status
   }
 
@@ -364,8 +562,11 @@ struct StatusTests {
 
     // 5 (120 residents) + 15 + 10 + 10 of 100 points: MEDIUM, AT_RISK.
     let dormitory = try await Self.submit(
-      bed, as: token, .dormitory,
-      Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"]))
+      bed,
+      as: token,
+      .dormitory,
+      Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"])
+    )
     #expect(dormitory.indexPercent == 40 && dormitory.mapLevel == .atRisk)
     var current = try await Self.status(bed, of: facility)
     #expect(current.mapLevel == .atRisk)
@@ -394,7 +595,9 @@ struct StatusTests {
               $0.overdueGraceDays = value
             }
             $0.updateMask = .with { $0.paths = [path] }
-          }, metadata: officer)
+          },
+          metadata: officer
+        )
       }
     }
     try await settle("validity_days", 14)
@@ -410,7 +613,8 @@ struct StatusTests {
       """
       UPDATE facility_status SET workplace_valid_until = now() - interval '1 hour'
       WHERE facility_id = '\(facility.facilityID)'
-      """)
+      """
+    )
     status = try await Self.status(bed, of: facility)
     #expect(status.mapLevel == .overdue && status.workplace.overdue)
     #expect(status.workplace.mapLevel == .safe)

@@ -16,7 +16,9 @@ struct TokenVerifierTests {
   }
 
   static func expectUnauthenticated(
-    _ verifier: TokenVerifier, _ token: String, mentioning reason: String,
+    _ verifier: TokenVerifier,
+    _ token: String,
+    mentioning reason: String,
     sourceLocation: SourceLocation = #_sourceLocation
   ) async {
     do {
@@ -58,6 +60,9 @@ struct TokenVerifierTests {
     var parts = token.split(separator: ".").map(String.init)
     parts[2] = String(parts[2].reversed())
     await Self.expectUnauthenticated(
-      verifier, parts.joined(separator: "."), mentioning: "signature or format")
+      verifier,
+      parts.joined(separator: "."),
+      mentioning: "signature or format"
+    )
   }
 }

@@ -12,12 +12,18 @@ struct FacilityStandingTests {
   }
 
   static func evaluate(
-    workplace: FacilityStanding.Latest?, dormitory: FacilityStanding.Latest? = nil,
-    hasDormitory: Bool = false, graceDays: Int = 0
+    workplace: FacilityStanding.Latest?,
+    dormitory: FacilityStanding.Latest? = nil,
+    hasDormitory: Bool = false,
+    graceDays: Int = 0
   ) -> FacilityStanding.Result {
     FacilityStanding.evaluate(
-      workplace: workplace, dormitory: dormitory, hasDormitory: hasDormitory,
-      graceDays: graceDays, now: now)
+      workplace: workplace,
+      dormitory: dormitory,
+      hasDormitory: hasDormitory,
+      graceDays: graceDays,
+      now: now
+    )
   }
 
   @Test("never assessed is NOT_ASSESSED; a valid result shows its own colour")
@@ -36,8 +42,10 @@ struct FacilityStandingTests {
     #expect(result.level == .overdue && result.workplaceOverdue)
     let graced = Self.evaluate(workplace: expired, graceDays: 1)
     #expect(graced.level == .safe && !graced.workplaceOverdue)
-    #expect(Self.evaluate(workplace: Self.latest(.safe, validForDays: -1.5), graceDays: 1).level
-      == .overdue)
+    #expect(
+      Self.evaluate(workplace: Self.latest(.safe, validForDays: -1.5), graceDays: 1).level
+        == .overdue
+    )
   }
 
   @Test("the worse of workplace and dormitory, and the dormitory only where there is one")
@@ -46,10 +54,12 @@ struct FacilityStandingTests {
     let dormitory = Self.latest(.unsafe, validForDays: 5)
     #expect(
       Self.evaluate(workplace: workplace, dormitory: dormitory, hasDormitory: true).level
-        == .unsafe)
+        == .unsafe
+    )
     #expect(
       Self.evaluate(workplace: workplace, dormitory: dormitory, hasDormitory: false).level
-        == .safe)
+        == .safe
+    )
     let staleDormitory = Self.latest(.safe, validForDays: -2)
     let result = Self.evaluate(workplace: workplace, dormitory: staleDormitory, hasDormitory: true)
     #expect(result.level == .overdue && result.dormitoryOverdue && !result.workplaceOverdue)

@@ -45,7 +45,10 @@ public struct CPUSample: Sendable {
     let busy = fields.enumerated().filter { $0.offset != 3 && $0.offset != 4 && $0.offset < 8 }
       .map(\.element).reduce(0, +)
     return CPUSample(
-      machine: busy / ticks, process: seconds(RUSAGE_SELF), children: seconds(RUSAGE_CHILDREN))
+      machine: busy / ticks,
+      process: seconds(RUSAGE_SELF),
+      children: seconds(RUSAGE_CHILDREN)
+    )
   }
 
   private static func seconds(_ who: __rusage_who) -> Double {
@@ -57,10 +60,14 @@ public struct CPUSample: Sendable {
 
   /// `"<label>_us=<ours per op> other_us=<rest per op>"` for `operations` done since `start`.
   public static func perOperation(
-    since start: CPUSample, operations: Int, ours: String, includeChildren: Bool = false
+    since start: CPUSample,
+    operations: Int,
+    ours: String,
+    includeChildren: Bool = false
   ) -> String {
     let end = now()
-    let mine = (end.process - start.process)
+    let mine =
+      (end.process - start.process)
       + (includeChildren ? end.children - start.children : 0)
     let rest = (end.machine - start.machine) - mine
     let n = Double(max(operations, 1))

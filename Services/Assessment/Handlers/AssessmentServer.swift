@@ -14,6 +14,7 @@ public enum AssessmentServer {
       ],
       keySource: AccountServiceKeySource(client: accounts),
       additionalServices: [GRPCClientService(client: accounts)],
-      prepare: { try await CatalogueStore.installDefaults(database: database, logger: host.logger) })
+      prepare: { try await CatalogueStore.installDefaults(database: database, logger: host.logger) }
+    )
   }
 }

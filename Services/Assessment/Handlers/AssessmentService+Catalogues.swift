@@ -11,7 +11,10 @@ import SwiftProtobuf
 extension AssessmentService {
   static func requireMinistry(_ principal: Principal) throws {
     guard principal.role == .ministryAdmin else {
-      throw RPCError(code: .permissionDenied, message: "only the ministry manages criteria catalogues")
+      throw RPCError(
+        code: .permissionDenied,
+        message: "only the ministry manages criteria catalogues"
+      )
     }
   }
 
@@ -33,7 +36,10 @@ extension AssessmentService {
     guard let catalogue else {
       throw RPCError(
         code: .notFound,
-        message: version == nil ? "kind: no active \(kind) catalogue" : "version: no \(kind) catalogue version \(request.version)")
+        message: version == nil
+          ? "kind: no active \(kind) catalogue"
+          : "version: no \(kind) catalogue version \(request.version)"
+      )
     }
     return .with { $0.catalogue = catalogue }
   }
@@ -55,7 +61,9 @@ extension AssessmentService {
         WHERE (\(kind)::text IS NULL OR kind = \(kind))
           AND (\(after) = '' OR kind || '/' || lpad(version::text, 9, '0') < \(after))
         ORDER BY kind || '/' || lpad(version::text, 9, '0') DESC LIMIT \(limit)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var catalogues: [Safemap_Assessment_V1_Catalogue] = []
       for try await row in rows {
         var catalogue = try CatalogueStore.decode(row)
@@ -68,9 +76,12 @@ extension AssessmentService {
       $0.catalogues = catalogues
       $0.nextPageToken = Paging.nextToken(
         lastKey: catalogues.last.map {
-          "\(KindName.sql($0.kind) ?? "")/" + String(repeating: "0", count: max(0, 9 - String($0.version).count)) + String($0.version)
+          "\(KindName.sql($0.kind) ?? "")/"
+            + String(repeating: "0", count: max(0, 9 - String($0.version).count))
+            + String($0.version)
         },
-        pageWasFull: catalogues.count == limit)
+        pageWasFull: catalogues.count == limit
+      )
     }
   }
 
@@ -85,11 +96,18 @@ extension AssessmentService {
     let kind = KindName.sql(catalogue.kind)
     violations.require(kind != nil, "catalogue.kind", "WORKPLACE or DORMITORY")
     violations.require(!catalogue.title.isEmpty, "catalogue.title", "required")
-    violations.require(!catalogue.sourceNote.isEmpty, "catalogue.source_note", "required: say what is verified")
+    violations.require(
+      !catalogue.sourceNote.isEmpty,
+      "catalogue.source_note",
+      "required: say what is verified"
+    )
     for (i, criterion) in catalogue.criteria.enumerated() {
       for (j, option) in criterion.options.enumerated()
       where option.knockOutMapLevel != .unspecified && MapLevel(option.knockOutMapLevel) == nil {
-        violations.add("catalogue.criteria[\(i)].options[\(j)].knock_out_map_level", "SAFE, AT_RISK or UNSAFE")
+        violations.add(
+          "catalogue.criteria[\(i)].options[\(j)].knock_out_map_level",
+          "SAFE, AT_RISK or UNSAFE"
+        )
       }
     }
     guard violations.isEmpty, let kind else { throw RPCError.invalidArgument(violations) }
@@ -99,13 +117,22 @@ extension AssessmentService {
       try await connection.withTransaction(logger: connection.logger) { tx in
         if let requestID {
           let rows = try await tx.query(
-            "SELECT \(unescaped: CatalogueStore.columns) FROM catalogues WHERE request_id = \(requestID)",
-            logger: tx.logger)
+            """
+            SELECT \(unescaped: CatalogueStore.columns) FROM catalogues
+            WHERE request_id = \(requestID)
+            """,
+            logger: tx.logger
+          )
           for try await row in rows { return try CatalogueStore.decode(row) }
         }
         try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: tx.logger)
         let version = try await CatalogueStore.insert(
-          catalogue, kind: kind, state: "DRAFT", requestID: requestID, on: tx)
+          catalogue,
+          kind: kind,
+          state: "DRAFT",
+          requestID: requestID,
+          on: tx
+        )
         return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
       }
     }
@@ -129,16 +156,25 @@ extension AssessmentService {
       connection in
       try await connection.withTransaction(logger: connection.logger) { tx in
         guard try await CatalogueStore.find(kind: kind, version: version, on: tx) != nil else {
-          throw RPCError(code: .notFound, message: "version: no \(kind) catalogue version \(version)")
+          throw RPCError(
+            code: .notFound,
+            message: "version: no \(kind) catalogue version \(version)"
+          )
         }
         try await tx.query(
-          "UPDATE catalogues SET state = 'RETIRED' WHERE kind = \(kind) AND state = 'ACTIVE' AND version <> \(version)",
-          logger: tx.logger)
+          """
+          UPDATE catalogues SET state = 'RETIRED'
+          WHERE kind = \(kind) AND state = 'ACTIVE' AND version <> \(version)
+          """,
+          logger: tx.logger
+        )
         try await tx.query(
           """
           UPDATE catalogues SET state = 'ACTIVE', activated_at = coalesce(activated_at, now())
           WHERE kind = \(kind) AND version = \(version)
-          """, logger: tx.logger)
+          """,
+          logger: tx.logger
+        )
         return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
       }
     }

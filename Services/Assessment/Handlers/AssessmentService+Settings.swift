@@ -24,7 +24,9 @@ extension AssessmentService {
       """
       SELECT validity_days, overdue_grace_days, updated_by, updated_at FROM province_settings
       WHERE province_code = \(province)
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     for try await (validity, grace, by, at) in rows.decode((Int32, Int32, UUID?, Date).self) {
       settings.validityDays = validity
       settings.overdueGraceDays = grace
@@ -40,7 +42,10 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_GetProvinceSettingsResponse {
     let principal = try RequestPrincipal.require()
     let tenant = try principal.tenant(forRequested: request.provinceCode)
-    let settings = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let settings = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) {
       try await Self.readSettings(tenant.code, on: $0)
     }
     return .with { $0.settings = settings }
@@ -52,36 +57,61 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
     let principal = try RequestPrincipal.require()
     guard principal.role == .ministryAdmin || principal.role == .provinceOfficer else {
-      throw RPCError(code: .permissionDenied, message: "only a province officer sets the province's rules")
+      throw RPCError(
+        code: .permissionDenied,
+        message: "only a province officer sets the province's rules"
+      )
     }
-    let tenant = try principal.tenant(forRequested: request.settings.provinceCode, field: "settings.province_code")
+    let tenant = try principal.tenant(
+      forRequested: request.settings.provinceCode,
+      field: "settings.province_code"
+    )
     let paths = request.updateMask.paths
     var violations = FieldViolations()
-    violations.require(!paths.isEmpty, "update_mask", "name validity_days and/or overdue_grace_days")
+    violations.require(
+      !paths.isEmpty,
+      "update_mask",
+      "name validity_days and/or overdue_grace_days"
+    )
     for path in paths where !["validity_days", "overdue_grace_days"].contains(path) {
       violations.add("update_mask", "\(path) cannot be updated")
     }
     if paths.contains("validity_days") {
-      violations.require((1...90).contains(request.settings.validityDays), "settings.validity_days", "must be 1–90")
+      violations.require(
+        (1...90).contains(request.settings.validityDays),
+        "settings.validity_days",
+        "must be 1–90"
+      )
     }
     if paths.contains("overdue_grace_days") {
-      violations.require((0...30).contains(request.settings.overdueGraceDays), "settings.overdue_grace_days", "must be 0–30")
+      violations.require(
+        (0...30).contains(request.settings.overdueGraceDays),
+        "settings.overdue_grace_days",
+        "must be 0–30"
+      )
     }
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let validity: Int? = paths.contains("validity_days") ? Int(request.settings.validityDays) : nil
-    let grace: Int? = paths.contains("overdue_grace_days") ? Int(request.settings.overdueGraceDays) : nil
+    let grace: Int? =
+      paths.contains("overdue_grace_days") ? Int(request.settings.overdueGraceDays) : nil
     let actor = UUID(uuidString: principal.accountID)
-    let settings = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let settings = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) {
       connection in
       try await connection.query(
         """
         INSERT INTO province_settings (province_code, validity_days, overdue_grace_days, updated_by)
-        VALUES (\(tenant.code), coalesce(\(validity), \(Int(Self.defaultValidityDays))), coalesce(\(grace), 0), \(actor))
+        VALUES (\(tenant.code), coalesce(\(validity), \(Int(Self.defaultValidityDays))),
+          coalesce(\(grace), 0), \(actor))
         ON CONFLICT (province_code) DO UPDATE SET
           validity_days = coalesce(\(validity), province_settings.validity_days),
           overdue_grace_days = coalesce(\(grace), province_settings.overdue_grace_days),
           updated_by = \(actor), updated_at = now()
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       return try await Self.readSettings(tenant.code, on: connection)
     }
     return .with { $0.settings = settings }

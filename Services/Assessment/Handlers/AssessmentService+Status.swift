@@ -18,12 +18,17 @@ extension AssessmentService {
       throw RPCError(code: .notFound, message: "facility_id: no such facility")
     }
     let tenant = try principal.tenant(forRequested: request.provinceCode)
-    let facilityID = request.facilityID.isEmpty && principal.role == .facility ? principal.facilityID : request.facilityID
+    let facilityID =
+      request.facilityID.isEmpty && principal.role == .facility
+      ? principal.facilityID : request.facilityID
     guard let facility = UUID(uuidString: facilityID) else {
       throw RPCError(code: .invalidArgument, message: "facility_id: required")
     }
     let profile = try await facilities.profile(province: tenant.code, facilityID: facilityID)
-    let status = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let status = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) {
       connection in
       let settings = try await Self.readSettings(tenant.code, on: connection)
       let rows = try await connection.query(
@@ -34,7 +39,9 @@ extension AssessmentService {
           dormitory_index_percent, dormitory_submitted_at, dormitory_valid_until,
           inspection_id, updated_at
         FROM facility_status WHERE facility_id = \(facility)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var kinds: [Safemap_Assessment_V1_KindStatus?] = [nil, nil]
       var latest: [FacilityStanding.Latest?] = [nil, nil]
       var inspectionID: UUID?
@@ -63,15 +70,23 @@ extension AssessmentService {
         updated = try c[13].decode(Date.self)
       }
       let standing = FacilityStanding.evaluate(
-        workplace: latest[0], dormitory: latest[1], hasDormitory: profile.hasDormitory_p,
-        graceDays: Int(settings.overdueGraceDays), now: Date())
+        workplace: latest[0],
+        dormitory: latest[1],
+        hasDormitory: profile.hasDormitory_p,
+        graceDays: Int(settings.overdueGraceDays),
+        now: Date()
+      )
       var inspection: Safemap_Assessment_V1_Inspection?
-      if let inspectionID { inspection = try await InspectionRecord.find(inspectionID, on: connection) }
+      if let inspectionID {
+        inspection = try await InspectionRecord.find(inspectionID, on: connection)
+      }
       return Safemap_Assessment_V1_FacilityStatus.with {
         $0.provinceCode = tenant.code
         $0.facilityID = facility.uuidString.lowercased()
         $0.mapLevel = standing.level.message
-        if var workplace = kinds[0] { workplace.overdue = standing.workplaceOverdue; $0.workplace = workplace }
+        if var workplace = kinds[0] {
+          workplace.overdue = standing.workplaceOverdue; $0.workplace = workplace
+        }
         if profile.hasDormitory_p, var dormitory = kinds[1] {
           dormitory.overdue = standing.dormitoryOverdue
           $0.dormitory = dormitory
@@ -82,9 +97,11 @@ extension AssessmentService {
           let lastSubmitted = kinds.compactMap { $0?.submitTime.date }.max()
           let newer = lastSubmitted.map { inspection.createTime.date > $0 } ?? true
           $0.inspectionNewer = newer
-          let selfAssessedSafe = standing.level == .safe
+          let selfAssessedSafe =
+            standing.level == .safe
             || (standing.level == .overdue && latest.compactMap { $0?.mapLevel }.max() == .safe)
-          $0.selfAssessedSafeInspectedUnsafe = newer && selfAssessedSafe && inspection.levelFound == .unsafe
+          $0.selfAssessedSafeInspectedUnsafe =
+            newer && selfAssessedSafe && inspection.levelFound == .unsafe
         }
       }
     }
@@ -97,7 +114,10 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
     let principal = try RequestPrincipal.require()
     guard principal.role == .healthInspector || principal.role == .provinceOfficer else {
-      throw RPCError(code: .permissionDenied, message: "only a health inspector or province officer records inspections")
+      throw RPCError(
+        code: .permissionDenied,
+        message: "only a health inspector or province officer records inspections"
+      )
     }
     let tenant = try principal.tenant(forRequested: request.provinceCode)
     var violations = FieldViolations()
@@ -105,17 +125,28 @@ extension AssessmentService {
     violations.require(facility != nil, "facility_id", "required")
     let level = MapLevel(request.levelFound)
     violations.require(level != nil, "level_found", "SAFE, AT_RISK or UNSAFE")
-    violations.require(!request.inspectorName.trimmingCharacters(in: .whitespaces).isEmpty, "inspector_name", "required")
+    violations.require(
+      !request.inspectorName.trimmingCharacters(in: .whitespaces).isEmpty,
+      "inspector_name",
+      "required"
+    )
     violations.require(request.findings.count <= 5000, "findings", "at most 5000 characters")
     let date = InspectionRecord.isoDate(request.inspectionDate)
     violations.require(date != nil, "inspection_date", "required: a valid date, not in the future")
-    guard violations.isEmpty, let facility, let level, let date else { throw RPCError.invalidArgument(violations) }
+    guard violations.isEmpty, let facility, let level, let date else {
+      throw RPCError.invalidArgument(violations)
+    }
     _ = try await facilities.profile(province: tenant.code, facilityID: request.facilityID)
     let requestID = request.requestID.isEmpty ? nil : request.requestID
     let recordedBy = UUID(uuidString: principal.accountID)
-    let inspection = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let inspection = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) {
       connection -> Safemap_Assessment_V1_Inspection in
-      if let requestID, let first = try await InspectionRecord.find(requestID: requestID, on: connection) {
+      if let requestID,
+        let first = try await InspectionRecord.find(requestID: requestID, on: connection)
+      {
         return first
       }
       let id = UUID()
@@ -125,7 +156,9 @@ extension AssessmentService {
           findings, level_found, inspector_name, recorded_by, request_id)
         VALUES (\(tenant.code), \(id), \(facility), \(date)::date, \(request.findings),
           \(level.rawValue), \(request.inspectorName), \(recordedBy), \(requestID))
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       try await connection.query(
         """
         INSERT INTO facility_status (province_code, facility_id, inspection_id, inspection_level,
@@ -136,7 +169,9 @@ extension AssessmentService {
           inspection_id = excluded.inspection_id, inspection_level = excluded.inspection_level,
           inspection_date = excluded.inspection_date, inspected_at = excluded.inspected_at,
           updated_at = now()
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       return try await InspectionRecord.find(id, on: connection)!
     }
     return .with { $0.inspection = inspection }
@@ -163,21 +198,33 @@ extension AssessmentService {
       throw RPCError(code: .invalidArgument, message: "facility_id: not a valid id")
     }
     if let facility {
-      _ = try await facilities.profile(province: tenant.code, facilityID: facility.uuidString.lowercased())
+      _ = try await facilities.profile(
+        province: tenant.code,
+        facilityID: facility.uuidString.lowercased()
+      )
     } else if ![.ministryAdmin, .provinceOfficer, .healthInspector].contains(principal.role) {
-      throw RPCError(code: .permissionDenied, message: "facility_id: name a facility in your district or zone")
+      throw RPCError(
+        code: .permissionDenied,
+        message: "facility_id: name a facility in your district or zone"
+      )
     }
     let cursor = after.isEmpty ? nil : after
-    let found = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let found = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
+    {
       connection in
       let rows = try await connection.query(
         """
-        SELECT \(unescaped: InspectionRecord.columns), created_at::text AS cursor_time FROM inspections
-        WHERE province_code = \(tenant.code) AND (\(facility)::uuid IS NULL OR facility_id = \(facility))
+        SELECT \(unescaped: InspectionRecord.columns), created_at::text AS cursor_time
+        FROM inspections
+        WHERE province_code = \(tenant.code)
+          AND (\(facility)::uuid IS NULL OR facility_id = \(facility))
           AND (\(cursor)::text IS NULL OR (created_at, inspection_id::text) <
-               (split_part(\(cursor)::text, '|', 1)::timestamptz, split_part(\(cursor)::text, '|', 2)))
+               (split_part(\(cursor)::text, '|', 1)::timestamptz,
+                split_part(\(cursor)::text, '|', 2)))
         ORDER BY created_at DESC, inspection_id::text DESC LIMIT \(limit)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var result: [(Safemap_Assessment_V1_Inspection, String)] = []
       for try await row in rows {
         let inspection = try InspectionRecord.decode(row)
@@ -218,7 +265,11 @@ enum InspectionRecord {
       $0.inspectionID = try c[0].decode(UUID.self).uuidString.lowercased()
       $0.provinceCode = try c[1].decode(String.self)
       $0.facilityID = try c[2].decode(UUID.self).uuidString.lowercased()
-      if date.count == 3 { $0.inspectionDate = .with { d in d.year = date[0]; d.month = date[1]; d.day = date[2] } }
+      if date.count == 3 {
+        $0.inspectionDate = .with { d in
+          d.year = date[0]; d.month = date[1]; d.day = date[2]
+        }
+      }
       $0.findings = try c[4].decode(String.self)
       $0.levelFound = MapLevel(rawValue: try c[5].decode(String.self))?.message ?? .unspecified
       $0.inspectorName = try c[6].decode(String.self)
@@ -227,16 +278,24 @@ enum InspectionRecord {
     }
   }
 
-  static func find(_ id: UUID, on connection: PostgresConnection) async throws -> Safemap_Assessment_V1_Inspection? {
+  static func find(_ id: UUID, on connection: PostgresConnection) async throws
+    -> Safemap_Assessment_V1_Inspection?
+  {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM inspections WHERE inspection_id = \(id)", logger: connection.logger)
+      "SELECT \(unescaped: columns) FROM inspections WHERE inspection_id = \(id)",
+      logger: connection.logger
+    )
     for try await row in rows { return try decode(row) }
     return nil
   }
 
-  static func find(requestID: String, on connection: PostgresConnection) async throws -> Safemap_Assessment_V1_Inspection? {
+  static func find(requestID: String, on connection: PostgresConnection) async throws
+    -> Safemap_Assessment_V1_Inspection?
+  {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM inspections WHERE request_id = \(requestID)", logger: connection.logger)
+      "SELECT \(unescaped: columns) FROM inspections WHERE request_id = \(requestID)",
+      logger: connection.logger
+    )
     for try await row in rows { return try decode(row) }
     return nil
   }

@@ -23,7 +23,9 @@ extension AssessmentService {
     let principal = try RequestPrincipal.require()
     guard principal.role == .facility else {
       throw RPCError(
-        code: .permissionDenied, message: "only a facility account submits self-assessments")
+        code: .permissionDenied,
+        message: "only a facility account submits self-assessments"
+      )
     }
     let kind = try Self.validateShape(request)
     let facilityID = request.facilityID.isEmpty ? principal.facilityID : request.facilityID
@@ -31,24 +33,36 @@ extension AssessmentService {
       let account = UUID(uuidString: principal.accountID)
     else {
       throw RPCError(
-        code: .permissionDenied, message: "facility_id: a facility submits only for itself")
+        code: .permissionDenied,
+        message: "facility_id: a facility submits only for itself"
+      )
     }
     let tenant = try principal.tenant(forRequested: request.provinceCode)
     let requestID = request.requestID
     do {
       return try await submit(
-        request, kind: kind, tenant: tenant, facility: facility, account: account,
-        context: context)
+        request,
+        kind: kind,
+        tenant: tenant,
+        facility: facility,
+        account: account,
+        context: context
+      )
     } catch let error as RPCError
       where [.invalidArgument, .failedPrecondition, .notFound].contains(error.code)
     {
       // A refused request may be the replay of one accepted earlier (the catalogue or the
       // facility changed since): the first result wins.
       let first = try await database.withTenantTransaction(
-        tenant, cancellation: context.cancellation
+        tenant,
+        cancellation: context.cancellation
       ) {
         try await AssessmentRecord.find(
-          province: tenant.code, facility: facility, requestID: requestID, on: $0)
+          province: tenant.code,
+          facility: facility,
+          requestID: requestID,
+          on: $0
+        )
       }
       guard let first else { throw error }
       return .with {
@@ -75,10 +89,15 @@ extension AssessmentService {
       violations.require(!unit.unitName.isEmpty, "units[\(i)].unit_name", "required")
       violations.require(
         unit.unitName.isEmpty || names.insert(unit.unitName).inserted,
-        "units[\(i)].unit_name", "\(unit.unitName) appears twice")
+        "units[\(i)].unit_name",
+        "\(unit.unitName) appears twice"
+      )
     }
     violations.require(
-      request.catalogueVersion >= 0, "catalogue_version", "must not be negative")
+      request.catalogueVersion >= 0,
+      "catalogue_version",
+      "must not be negative"
+    )
     guard violations.isEmpty, let kind else { throw RPCError.invalidArgument(violations) }
     return kind
   }
@@ -86,22 +105,32 @@ extension AssessmentService {
   /// Validates against the profile and the catalogue, scores, and stores (or finds the first
   /// result of the same request id).
   private func submit(
-    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest, kind: String, tenant: Tenant,
-    facility: UUID, account: UUID, context: ServerContext
+    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest,
+    kind: String,
+    tenant: Tenant,
+    facility: UUID,
+    account: UUID,
+    context: ServerContext
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
     // The profile first: if account-service is unreachable, nothing is written.
     let profile = try await facilities.profile(
-      province: tenant.code, facilityID: facility.uuidString.lowercased())
+      province: tenant.code,
+      facilityID: facility.uuidString.lowercased()
+    )
     guard profile.operatingStatus == .active else {
       throw RPCError(
         code: .failedPrecondition,
-        message: "facility_id: the facility is not active (suspended or closed)")
+        message: "facility_id: the facility is not active (suspended or closed)"
+      )
     }
     if kind == "DORMITORY" && !profile.hasDormitory_p {
       throw RPCError(code: .failedPrecondition, message: "kind: the facility has no dormitory")
     }
     let catalogue = try await activeCatalogue(
-      kind: kind, requested: request.catalogueVersion, cancellation: context.cancellation)
+      kind: kind,
+      requested: request.catalogueVersion,
+      cancellation: context.cancellation
+    )
     let units = try Self.score(request.units, catalogue: catalogue.scoring, profile: profile)
     guard let worst = Scoring.worst(units) else {
       throw RPCError(code: .invalidArgument, message: "units: at least one unit")
@@ -123,17 +152,27 @@ extension AssessmentService {
       $0.submittedByAccountID = account.uuidString.lowercased()
     }
     let insert = SubmissionStatements.InsertAssessment(
-      province: tenant.code, facilityID: facility, kind: kind,
-      catalogueVersion: draft.catalogueVersion, requestID: request.requestID,
+      province: tenant.code,
+      facilityID: facility,
+      kind: kind,
+      catalogueVersion: draft.catalogueVersion,
+      requestID: request.requestID,
       unitsJSON: try Safemap_Assessment_V1_UnitResult.jsonString(from: draft.units),
-      score: worst.score, maxPoints: worst.maxPoints, indexPercent: worst.indexPercent,
-      riskLevel: worst.riskLevel.rawValue, mapLevel: worst.mapLevel.rawValue,
+      score: worst.score,
+      maxPoints: worst.maxPoints,
+      indexPercent: worst.indexPercent,
+      riskLevel: worst.riskLevel.rawValue,
+      mapLevel: worst.mapLevel.rawValue,
       topCriteriaJSON: try Safemap_Assessment_V1_CriterionContribution.jsonString(
-        from: draft.topCriteria),
-      submittedBy: account, defaultValidityDays: Self.defaultValidityDays)
+        from: draft.topCriteria
+      ),
+      submittedBy: account,
+      defaultValidityDays: Self.defaultValidityDays
+    )
 
     let (assessment, replayed) = try await database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection -> (Safemap_Assessment_V1_Assessment, Bool) in
       var inserted: SubmissionStatements.InsertAssessment.Row?
       for try await row in try await connection.execute(insert, logger: connection.logger) {
@@ -143,8 +182,11 @@ extension AssessmentService {
         // A duplicate that raced us committed first: return its result.
         guard
           let first = try await AssessmentRecord.find(
-            province: tenant.code, facility: facility, requestID: insert.requestID,
-            on: connection)
+            province: tenant.code,
+            facility: facility,
+            requestID: insert.requestID,
+            on: connection
+          )
         else { throw RPCError(code: .aborted, message: "concurrent duplicate; retry") }
         return (first, true)
       }
@@ -163,37 +205,50 @@ extension AssessmentService {
 
   /// The active catalogue of `kind`; a requested version must be that one.
   private func activeCatalogue(
-    kind: String, requested: Int32, cancellation: ServerContext.RPCCancellationHandle
+    kind: String,
+    requested: Int32,
+    cancellation: ServerContext.RPCCancellationHandle
   ) async throws -> ScorableCatalogue {
     guard
       let found = try await catalogues.find(
-        kind: kind, version: requested == 0 ? nil : requested, database: database,
-        cancellation: cancellation)
+        kind: kind,
+        version: requested == 0 ? nil : requested,
+        database: database,
+        cancellation: cancellation
+      )
     else {
       throw RPCError(code: .notFound, message: "catalogue_version: no such \(kind) catalogue")
     }
     guard found.catalogue.state == .active else {
       throw RPCError(
         code: .failedPrecondition,
-        message: "catalogue_version: version \(found.catalogue.version) is not the active one")
+        message: "catalogue_version: version \(found.catalogue.version) is not the active one"
+      )
     }
     return found
   }
 
   /// Every unit scored, or INVALID_ARGUMENT listing the violations of all units.
   static func score(
-    _ units: [Safemap_Assessment_V1_AssessmentUnit], catalogue: ScoringCatalogue,
+    _ units: [Safemap_Assessment_V1_AssessmentUnit],
+    catalogue: ScoringCatalogue,
     profile: Safemap_Account_V1_Facility
   ) throws -> [UnitScore] {
     let facts = FacilityProfile(
-      workerCount: Int(profile.workerCount), workshopAreaM2: profile.workshopAreaM2,
-      dormitoryResidents: Int(profile.dormitoryResidents))
+      workerCount: Int(profile.workerCount),
+      workshopAreaM2: profile.workshopAreaM2,
+      dormitoryResidents: Int(profile.dormitoryResidents)
+    )
     var violations = FieldViolations()
     var scored: [UnitScore] = []
     for (i, unit) in units.enumerated() {
       let result = Scoring.score(
-        unitName: unit.unitName, answers: unit.answers.map { ($0.criterionCode, $0.optionCode) },
-        catalogue: catalogue, profile: facts, field: "units[\(i)]")
+        unitName: unit.unitName,
+        answers: unit.answers.map { ($0.criterionCode, $0.optionCode) },
+        catalogue: catalogue,
+        profile: facts,
+        field: "units[\(i)]"
+      )
       switch result {
       case .success(let score): scored.append(score)
       case .failure(let found): for v in found.all { violations.add(v.field, v.description) }
@@ -205,7 +260,8 @@ extension AssessmentService {
 
   /// A unit's answers in catalogue order, with its result.
   static func unitResult(
-    _ unit: UnitScore, order criteria: [Safemap_Assessment_V1_Criterion]
+    _ unit: UnitScore,
+    order criteria: [Safemap_Assessment_V1_Criterion]
   ) -> Safemap_Assessment_V1_UnitResult {
     .with {
       $0.unitName = unit.unitName
@@ -227,7 +283,8 @@ extension AssessmentService {
 
   /// The criteria that contributed most, across all units, largest first.
   static func topCriteria(
-    _ units: [UnitScore], titles: [String: String]
+    _ units: [UnitScore],
+    titles: [String: String]
   ) -> [Safemap_Assessment_V1_CriterionContribution] {
     units.flatMap { unit in unit.contributions.map { (unit.unitName, $0) } }
       .sorted { $0.1.points > $1.1.points }
@@ -246,21 +303,33 @@ extension AssessmentService {
   /// Points the facility's current status of the assessment's kind at the new row.
   static func updateStatus(
     _ insert: SubmissionStatements.InsertAssessment,
-    _ inserted: SubmissionStatements.InsertAssessment.Row, on connection: PostgresConnection
+    _ inserted: SubmissionStatements.InsertAssessment.Row,
+    on connection: PostgresConnection
   ) async throws {
-    func statement<C: SubmissionStatements.StatusColumns>(_: C.Type) -> SubmissionStatements.UpdateStatus<C> {
+    func statement<C: SubmissionStatements.StatusColumns>(_: C.Type)
+      -> SubmissionStatements.UpdateStatus<C>
+    {
       .init(
-        province: insert.province, facilityID: insert.facilityID,
-        assessmentID: inserted.assessmentID, mapLevel: insert.mapLevel,
-        riskLevel: insert.riskLevel, indexPercent: insert.indexPercent,
-        submittedAt: inserted.submittedAt, validUntil: inserted.validUntil)
+        province: insert.province,
+        facilityID: insert.facilityID,
+        assessmentID: inserted.assessmentID,
+        mapLevel: insert.mapLevel,
+        riskLevel: insert.riskLevel,
+        indexPercent: insert.indexPercent,
+        submittedAt: inserted.submittedAt,
+        validUntil: inserted.validUntil
+      )
     }
     if insert.kind == "DORMITORY" {
       _ = try await connection.execute(
-        statement(SubmissionStatements.Dormitory.self), logger: connection.logger)
+        statement(SubmissionStatements.Dormitory.self),
+        logger: connection.logger
+      )
     } else {
       _ = try await connection.execute(
-        statement(SubmissionStatements.Workplace.self), logger: connection.logger)
+        statement(SubmissionStatements.Workplace.self),
+        logger: connection.logger
+      )
     }
   }
 }

@@ -51,7 +51,9 @@ public final class FacilityDirectory<Transport: ClientTransport>: FacilityProfil
         .with {
           $0.provinceCode = province
           $0.facilityID = facilityID
-        }, metadata: ["authorization": .string(authorization)], options: options
+        },
+        metadata: ["authorization": .string(authorization)],
+        options: options
       ).facility
     } catch let error as RPCError {
       switch error.code {

@@ -22,14 +22,17 @@ enum AssessmentRecord {
       $0.kind = KindName.message(try c[3].decode(String.self))
       $0.catalogueVersion = try c[4].decode(Int32.self)
       $0.requestID = try c[5].decode(String.self)
-      $0.units = try Safemap_Assessment_V1_UnitResult.array(fromJSONString: try c[6].decode(String.self))
+      $0.units = try Safemap_Assessment_V1_UnitResult.array(
+        fromJSONString: try c[6].decode(String.self)
+      )
       $0.score = try c[7].decode(Int32.self)
       $0.maxPoints = try c[8].decode(Int32.self)
       $0.indexPercent = try c[9].decode(Double.self)
       $0.riskLevel = RiskLevel(rawValue: try c[10].decode(String.self))?.message ?? .unspecified
       $0.mapLevel = MapLevel(rawValue: try c[11].decode(String.self))?.message ?? .unspecified
       $0.topCriteria = try Safemap_Assessment_V1_CriterionContribution.array(
-        fromJSONString: try c[12].decode(String.self))
+        fromJSONString: try c[12].decode(String.self)
+      )
       $0.submittedByAccountID = try c[13].decode(UUID.self).uuidString.lowercased()
       $0.submitTime = Google_Protobuf_Timestamp(date: try c[14].decode(Date.self))
       $0.validUntil = Google_Protobuf_Timestamp(date: try c[15].decode(Date.self))
@@ -38,7 +41,10 @@ enum AssessmentRecord {
 
   /// The assessment a facility stored under `requestID`, if any.
   static func find(
-    province: String, facility: UUID, requestID: String, on connection: PostgresConnection
+    province: String,
+    facility: UUID,
+    requestID: String,
+    on connection: PostgresConnection
   ) async throws -> Safemap_Assessment_V1_Assessment? {
     let rows = try await connection.query(
       """
@@ -46,7 +52,8 @@ enum AssessmentRecord {
       WHERE province_code = \(province) AND facility_id = \(facility)
         AND request_id = \(requestID)
       """,
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await row in rows { return try decode(row) }
     return nil
   }
@@ -56,7 +63,8 @@ enum AssessmentRecord {
   {
     let rows = try await connection.query(
       "SELECT \(unescaped: columns) FROM assessments WHERE assessment_id = \(id)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await row in rows { return try decode(row) }
     return nil
   }

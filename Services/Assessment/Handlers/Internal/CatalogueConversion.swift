@@ -10,12 +10,15 @@ extension ScoringCatalogue {
           code: criterion.code,
           options: criterion.options.map { option in
             Option(
-              code: option.code, points: Int(option.points),
+              code: option.code,
+              points: Int(option.points),
               knockOut: MapLevel(option.knockOutMapLevel),
               rangeMin: option.hasRangeMin ? option.rangeMin : nil,
-              rangeMax: option.hasRangeMax ? option.rangeMax : nil)
+              rangeMax: option.hasRangeMax ? option.rangeMax : nil
+            )
           },
-          profileSource: ProfileSource(criterion.profileSource))
+          profileSource: ProfileSource(criterion.profileSource)
+        )
       },
       thresholds: catalogue.thresholds.compactMap { threshold in
         RiskLevel(threshold.riskLevel).map { ($0, threshold.maxIndexPercent) }
@@ -26,7 +29,10 @@ extension ScoringCatalogue {
             return nil
           }
           return (risk, map)
-        }, uniquingKeysWith: { first, _ in first }))
+        },
+        uniquingKeysWith: { first, _ in first }
+      )
+    )
   }
 }
 

@@ -15,7 +15,8 @@ enum CatalogueStore {
 
   static func decode(_ row: PostgresRow) throws -> Safemap_Assessment_V1_Catalogue {
     let (kind, version, state, json, created, activated) = try row.decode(
-      (String, Int32, String, String, Date, Date?).self)
+      (String, Int32, String, String, Date, Date?).self
+    )
     var catalogue = try Safemap_Assessment_V1_Catalogue(jsonString: json)
     catalogue.kind = KindName.message(kind)
     catalogue.version = version
@@ -33,8 +34,11 @@ enum CatalogueStore {
     let rows = try await connection.query(
       """
       SELECT \(unescaped: columns) FROM catalogues
-      WHERE kind = \(kind) AND (\(version)::int IS NULL AND state = 'ACTIVE' OR version = \(version))
-      """, logger: connection.logger)
+      WHERE kind = \(kind)
+        AND (\(version)::int IS NULL AND state = 'ACTIVE' OR version = \(version))
+      """,
+      logger: connection.logger
+    )
     for try await row in rows { return try decode(row) }
     return nil
   }
@@ -52,7 +56,10 @@ enum CatalogueStore {
 
   /// Inserts `catalogue` as the next version of its kind; returns the version.
   static func insert(
-    _ catalogue: Safemap_Assessment_V1_Catalogue, kind: String, state: String, requestID: String?,
+    _ catalogue: Safemap_Assessment_V1_Catalogue,
+    kind: String,
+    state: String,
+    requestID: String?,
     on connection: PostgresConnection
   ) async throws -> Int32 {
     let json = try definitionJSON(catalogue)
@@ -66,7 +73,9 @@ enum CatalogueStore {
              CASE WHEN \(state) = 'ACTIVE' THEN now() END
       FROM catalogues WHERE kind = \(kind)
       RETURNING version
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     for try await version in rows.decode(Int32.self) { return version }
     throw RPCError(code: .internalError, message: "catalogue not stored")
   }
@@ -80,7 +89,8 @@ enum CatalogueStore {
       .filter { $0.hasSuffix(".json") }.sorted()
     return try files.map { file in
       try Safemap_Assessment_V1_Catalogue(
-        jsonString: String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8))
+        jsonString: String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+      )
     }
   }
 
@@ -94,12 +104,23 @@ enum CatalogueStore {
         for catalogue in defaults {
           guard let kind = KindName.sql(catalogue.kind) else { continue }
           let rows = try await tx.query(
-            "SELECT 1 FROM catalogues WHERE kind = \(kind)", logger: logger)
+            "SELECT 1 FROM catalogues WHERE kind = \(kind)",
+            logger: logger
+          )
           var exists = false
           for try await _ in rows { exists = true }
           if exists { continue }
-          let version = try await insert(catalogue, kind: kind, state: "ACTIVE", requestID: nil, on: tx)
-          logger.notice("installed default catalogue", metadata: ["kind": "\(kind)", "version": "\(version)"])
+          let version = try await insert(
+            catalogue,
+            kind: kind,
+            state: "ACTIVE",
+            requestID: nil,
+            on: tx
+          )
+          logger.notice(
+            "installed default catalogue",
+            metadata: ["kind": "\(kind)", "version": "\(version)"]
+          )
         }
       }
     }
@@ -117,7 +138,9 @@ struct ScorableCatalogue: Sendable {
     self.catalogue = catalogue
     self.scoring = ScoringCatalogue(catalogue)
     self.titles = Dictionary(
-      catalogue.criteria.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
+      catalogue.criteria.map { ($0.code, $0.title) },
+      uniquingKeysWith: { first, _ in first }
+    )
   }
 }
 
@@ -129,7 +152,9 @@ final class CatalogueCache: Sendable {
 
   /// The active catalogue of `kind` (cached), or the given version (always read).
   func find(
-    kind: String, version: Int32?, database: Database,
+    kind: String,
+    version: Int32?,
+    database: Database,
     cancellation: ServerContext.RPCCancellationHandle?
   ) async throws -> ScorableCatalogue? {
     let now = ContinuousClock.now
