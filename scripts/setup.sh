@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what SafeMap needs from Debian's packages when it is missing: PostgreSQL (server
 # binaries for the private cluster of `make run` and the tests), libargon2-dev (password
-# hashing), pkg-config, and protobuf-compiler when --protoc is given (only for regenerating
-# Shared/API). Safe to run again: it installs nothing that is already there.
+# hashing), pkg-config, and protobuf-compiler with libprotobuf-dev when --protoc is given (only
+# for regenerating Shared/API). Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
 want_protoc=false
@@ -17,6 +17,9 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 [ -f /usr/include/argon2.h ] || missing+=(libargon2-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 $want_protoc && ! command -v protoc >/dev/null && missing+=(protobuf-compiler)
+# The well-known types (google/protobuf/timestamp.proto, …) that Proto/ imports: Debian ships
+# them in libprotobuf-dev, which protobuf-compiler only recommends.
+$want_protoc && [ ! -f /usr/include/google/protobuf/timestamp.proto ] && missing+=(libprotobuf-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
