@@ -27,8 +27,25 @@ public struct FieldViolations: Error, Sendable, Hashable {
     if !condition { add(field, description) }
   }
 
-  /// `field: description; field: description`, the form used in INVALID_ARGUMENT messages.
+  /// At most this many bytes of message: it travels in the `grpc-message` trailer, and gRPC
+  /// clients refuse trailers past about 8 KiB (the call then fails as UNAVAILABLE, "stream
+  /// closed", and the caller learns nothing).
+  public static let messageBudget = 4_000
+
+  /// `field: description; field: description`, the form used in INVALID_ARGUMENT messages;
+  /// every violation while they fit ``messageBudget``, then how many more there are.
   public var message: String {
-    all.map { "\($0.field): \($0.description)" }.joined(separator: "; ")
+    var text = ""
+    for (index, violation) in all.enumerated() {
+      let part = (text.isEmpty ? "" : "; ") + "\(violation.field): \(violation.description)"
+      let rest = all.count - index
+      // Keep room for the "… and N more" tail unless this is the last one.
+      let tail = rest > 1 ? 40 : 0
+      guard text.utf8.count + part.utf8.count + tail <= Self.messageBudget else {
+        return text + "; … and \(rest) more violations"
+      }
+      text += part
+    }
+    return text
   }
 }

@@ -210,6 +210,31 @@ struct SubmissionTests {
     }
   }
 
+  @Test("a submission wrong everywhere is still INVALID_ARGUMENT, its message bounded")
+  func manyViolations() async throws {
+    let w = try await Self.world.value
+    let units: [Safemap_Assessment_V1_AssessmentUnit] = (0..<100).map { n in
+      .with {
+        $0.unitName = "Dây chuyền \(n)"
+        $0.answers = (0..<20).map { a in
+          .with {
+            $0.criterionCode = "CS\(a + 3)"
+            $0.optionCode = "không có \(a)"
+          }
+        }
+      }
+    }
+    do {
+      _ = try await Self.submit(w, units: units)
+      Issue.record("accepted 100 units of invalid answers")
+    } catch let error as RPCError {
+      #expect(error.code == .invalidArgument)
+      #expect(error.message.hasPrefix("units[0]"))
+      #expect(error.message.utf8.count <= FieldViolations.messageBudget)
+      #expect(error.message.hasSuffix("more violations"))
+    }
+  }
+
   @Test("the same request id returns the first result; concurrent duplicates store one row")
   func idempotency() async throws {
     let w = try await Self.world.value

@@ -85,3 +85,22 @@ struct CredentialRuleTests {
     #expect(violations.message == "facility.tax_code: must be 10 digits; facility.location: outside Vietnam")
   }
 }
+
+@Suite("Field violations")
+struct FieldViolationsTests {
+  @Test("every violation is listed while the message fits, then how many more there are")
+  func boundedMessage() {
+    var few = FieldViolations()
+    few.add("request_id", "required")
+    few.add("units[0].unit_name", "required")
+    #expect(few.message == "request_id: required; units[0].unit_name: required")
+
+    var many = FieldViolations()
+    for n in 0..<1_000 { many.add("units[\(n)].answers[0].option_code", "no such option") }
+    let message = many.message
+    #expect(message.utf8.count <= FieldViolations.messageBudget)
+    #expect(message.hasPrefix("units[0].answers[0].option_code: no such option; units[1]"))
+    let listed = message.split(separator: ";").count - 1
+    #expect(message.hasSuffix("… and \(1_000 - listed) more violations"))
+  }
+}
