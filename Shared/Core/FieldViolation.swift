@@ -33,19 +33,24 @@ public struct FieldViolations: Error, Sendable, Hashable {
   public static let messageBudget = 4_000
 
   /// `field: description; field: description`, the form used in INVALID_ARGUMENT messages;
-  /// every violation while they fit ``messageBudget``, then how many more there are.
+  /// every violation while they fit ``messageBudget``, then how many more there are. A single
+  /// violation longer than a quarter of the budget is cut.
   public var message: String {
-    var text = ""
-    for (index, violation) in all.enumerated() {
-      let part = (text.isEmpty ? "" : "; ") + "\(violation.field): \(violation.description)"
-      let rest = all.count - index
-      // Keep room for the "… and N more" tail unless this is the last one.
-      let tail = rest > 1 ? 40 : 0
-      guard text.utf8.count + part.utf8.count + tail <= Self.messageBudget else {
-        return text + "; … and \(rest) more violations"
+    var parts: [String] = []
+    var used = 0
+    for violation in all {
+      var part = "\(violation.field): \(violation.description)"
+      if part.utf8.count > Self.messageBudget / 4 {
+        // 240 Unicode scalars are at most 960 bytes, whatever the script.
+        part = String(String.UnicodeScalarView(part.unicodeScalars.prefix(240))) + "…"
       }
-      text += part
+      let separator = parts.isEmpty ? 0 : 2
+      let tail = parts.count + 1 < all.count ? 40 : 0  // room for "; … and N more violations"
+      guard used + separator + part.utf8.count + tail <= Self.messageBudget else { break }
+      parts.append(part)
+      used += separator + part.utf8.count
     }
-    return text
+    let more = all.count - parts.count
+    return parts.joined(separator: "; ") + (more > 0 ? "; … and \(more) more violations" : "")
   }
 }

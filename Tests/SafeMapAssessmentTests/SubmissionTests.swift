@@ -197,6 +197,16 @@ struct SubmissionTests {
       #expect(error.message.contains("units[0].answers[0].option_code"))
       #expect(error.message.contains("contradicts the facility profile"))
     }
+    await expectCode(.invalidArgument, mentioning: "units[0].unit_name: at most 200") {
+      try await Self.submit(
+        w,
+        units: [
+          .with {
+            $0.unitName = String(repeating: "x", count: 300); $0.answers = Self.answers()
+          }
+        ]
+      )
+    }
     await expectCode(.invalidArgument, mentioning: "request_id") {
       try await Self.submit(
         w,

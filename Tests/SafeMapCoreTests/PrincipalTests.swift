@@ -41,7 +41,9 @@ struct PrincipalTests {
   func creatableRoles() {
     #expect(Role.ministryAdmin.creatableRoles.contains(.provinceOfficer))
     #expect(!Role.provinceOfficer.creatableRoles.contains(.provinceOfficer))
-    #expect(Role.provinceOfficer.creatableRoles == [.districtOfficer, .zoneOfficer, .healthInspector])
+    #expect(
+      Role.provinceOfficer.creatableRoles == [.districtOfficer, .zoneOfficer, .healthInspector]
+    )
     #expect(Role.facility.creatableRoles.isEmpty)
     #expect(Role.allCases.allSatisfy { !$0.creatableRoles.contains(.facility) })
   }
@@ -57,7 +59,10 @@ struct CredentialRuleTests {
     let same = PasswordPolicy.violations(password: "Officer25", username: "officer25")
     #expect(same.message == "password: must not be the username")
     let long = PasswordPolicy.violations(
-      password: String(repeating: "x", count: 129), username: "a", field: "new_password")
+      password: String(repeating: "x", count: 129),
+      username: "a",
+      field: "new_password"
+    )
     #expect(long.message == "new_password: must be at most 128 characters")
   }
 
@@ -82,7 +87,10 @@ struct CredentialRuleTests {
     violations.require(true, "facility.name", "required")
     violations.add("facility.location", "outside Vietnam")
     #expect(violations.all.map(\.field) == ["facility.tax_code", "facility.location"])
-    #expect(violations.message == "facility.tax_code: must be 10 digits; facility.location: outside Vietnam")
+    #expect(
+      violations.message
+        == "facility.tax_code: must be 10 digits; facility.location: outside Vietnam"
+    )
   }
 }
 
@@ -102,5 +110,11 @@ struct FieldViolationsTests {
     #expect(message.hasPrefix("units[0].answers[0].option_code: no such option; units[1]"))
     let listed = message.split(separator: ";").count - 1
     #expect(message.hasSuffix("… and \(1_000 - listed) more violations"))
+
+    var long = FieldViolations()
+    long.add("units[0].unit_name", String(repeating: "Xưởng ", count: 2_000) + "appears twice")
+    long.add("request_id", "required")
+    #expect(long.message.utf8.count < 1_100)
+    #expect(long.message.hasSuffix("…; request_id: required"))
   }
 }

@@ -131,6 +131,11 @@ extension AssessmentService {
       "required"
     )
     violations.require(request.findings.count <= 5000, "findings", "at most 5000 characters")
+    violations.require(
+      request.inspectorName.count <= 200,
+      "inspector_name",
+      "at most 200 characters"
+    )
     let date = InspectionRecord.isoDate(request.inspectionDate)
     violations.require(date != nil, "inspection_date", "required: a valid date, not in the future")
     guard violations.isEmpty, let facility, let level, let date else {

@@ -11,6 +11,8 @@ import SwiftProtobuf
 extension AssessmentService {
   /// How many of the highest-scoring criteria an answer lists.
   static let topCriteriaCount = 5
+  /// More than any catalogue has criteria; a bound on what one request can make us check.
+  static let maxAnswersPerUnit = 200
 
   /// DESIGN.md §2 step 2 and §3. The facility's own account only, for its own active facility;
   /// every answer checked against the catalogue version; CS1/CS2 from the profile; the worst unit
@@ -86,12 +88,36 @@ extension AssessmentService {
     violations.require(request.units.count <= 100, "units", "at most 100 units")
     var names: Set<String> = []
     for (i, unit) in request.units.enumerated() {
-      violations.require(!unit.unitName.isEmpty, "units[\(i)].unit_name", "required")
+      let field = "units[\(i)]"
+      violations.require(!unit.unitName.isEmpty, "\(field).unit_name", "required")
+      violations.require(
+        unit.unitName.count <= 200,
+        "\(field).unit_name",
+        "at most 200 characters"
+      )
       violations.require(
         unit.unitName.isEmpty || names.insert(unit.unitName).inserted,
-        "units[\(i)].unit_name",
-        "\(unit.unitName) appears twice"
+        "\(field).unit_name",
+        "\(unit.unitName.prefix(200)) appears twice"
       )
+      violations.require(
+        unit.answers.count <= Self.maxAnswersPerUnit,
+        "\(field).answers",
+        "at most \(Self.maxAnswersPerUnit) answers"
+      )
+      // Codes are echoed in the messages about them: keep them short before scoring.
+      for (j, answer) in unit.answers.enumerated() {
+        violations.require(
+          answer.criterionCode.count <= 64,
+          "\(field).answers[\(j)].criterion_code",
+          "at most 64 characters"
+        )
+        violations.require(
+          answer.optionCode.count <= 64,
+          "\(field).answers[\(j)].option_code",
+          "at most 64 characters"
+        )
+      }
     }
     violations.require(
       request.catalogueVersion >= 0,
