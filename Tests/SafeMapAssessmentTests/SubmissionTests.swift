@@ -274,6 +274,85 @@ struct SubmissionTests {
     #expect(history.map(\.submitTime.seconds) == history.map(\.submitTime.seconds).sorted(by: >))
   }
 
+  @Test("history and inspections page newest first, every row once")
+  func paging() async throws {
+    let w = try await Self.world.value
+    let (facility, token) = try await w.bed.registerFacility(taxCode: "2500500001")
+    var submitted: [String] = []
+    for _ in 0..<5 {
+      submitted.append(
+        try await Self.submit(
+          w,
+          units: [
+            .with {
+              $0.unitName = "A"; $0.answers = Self.answers()
+            }
+          ],
+          as: token
+        ).assessment.assessmentID
+      )
+    }
+    for day in 1...3 {
+      _ = try await w.bed.assessments {
+        try await $0.recordInspection(
+          .with {
+            $0.facilityID = facility.facilityID
+            $0.inspectionDate = .with {
+              $0.year = 2021; $0.month = 9; $0.day = Int32(day)
+            }
+            $0.levelFound = .safe
+            $0.inspectorName = "Đoàn \(day)"
+          },
+          metadata: w.officer
+        )
+      }
+    }
+
+    var pages: [[String]] = []
+    var pageToken = ""
+    repeat {
+      let cursor = pageToken
+      let page = try await w.bed.assessments {
+        try await $0.listAssessments(
+          .with {
+            $0.pageSize = 2; $0.pageToken = cursor
+          },
+          metadata: token
+        )
+      }
+      pages.append(page.assessments.map(\.assessmentID))
+      pageToken = page.nextPageToken
+    } while !pageToken.isEmpty && pages.count < 10
+    #expect(pages.map(\.count) == [2, 2, 1])
+    #expect(pages.flatMap { $0 } == submitted.reversed())
+
+    let first = try await w.bed.assessments {
+      try await $0.listInspections(
+        .with {
+          $0.facilityID = facility.facilityID; $0.pageSize = 2
+        },
+        metadata: w.officer
+      )
+    }
+    let cursor = first.nextPageToken
+    let second = try await w.bed.assessments {
+      try await $0.listInspections(
+        .with {
+          $0.facilityID = facility.facilityID; $0.pageSize = 2; $0.pageToken = cursor
+        },
+        metadata: w.officer
+      )
+    }
+    #expect(first.inspections.map(\.inspectorName) == ["Đoàn 3", "Đoàn 2"])
+    #expect(second.inspections.map(\.inspectorName) == ["Đoàn 1"])
+    #expect(second.nextPageToken.isEmpty)
+    await expectCode(.invalidArgument, mentioning: "page_token") {
+      try await w.bed.assessments {
+        try await $0.listAssessments(.with { $0.pageToken = "not-a-token" }, metadata: token)
+      }
+    }
+  }
+
   @Test("only the facility itself submits, only while active, dormitory only if it has one")
   func submissionScope() async throws {
     let w = try await Self.world.value
