@@ -19,6 +19,8 @@ public final class SigningKeyRefresher: Service, Sendable {
   public let minimumGap: Duration
   private let logger: Logger
   private let lastAttempt = Mutex<ContinuousClock.Instant?>(nil)
+  /// Fetches started so far: the verifier keeps the result of the latest-started one.
+  private let fetches = Mutex(0)
 
   public init(
     verifier: TokenVerifier,
@@ -39,14 +41,20 @@ public final class SigningKeyRefresher: Service, Sendable {
   @discardableResult
   public func refresh() async -> Bool {
     lastAttempt.withLock { $0 = .now }
+    let order = fetches.withLock {
+      $0 += 1
+      return $0
+    }
     do {
       let keys = try await source.fetchKeys()
-      await verifier.setKeys(keys)
+      await verifier.setKeys(keys, fetchOrder: order)
       logger.debug("signing keys loaded", metadata: ["count": "\(keys.count)"])
       return true
     } catch {
       logger.warning(
-        "could not load signing keys", metadata: ["error": "\(String(describing: error))"])
+        "could not load signing keys",
+        metadata: ["error": "\(String(describing: error))"]
+      )
       return false
     }
   }

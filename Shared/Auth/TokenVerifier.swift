@@ -19,6 +19,8 @@ public final class TokenVerifier: Sendable {
     var keyIDs: Set<String> = []
     /// Bumped by every key change, so a verification that straddles one is not remembered.
     var generation = 0
+    /// The `fetchOrder` of the keys in use.
+    var appliedFetch = 0
     /// Tokens already verified under the current keys, until they expire. A client sends the
     /// same token with every call of its session, and the Ed25519 check costs more than the
     /// rest of a small call's authentication. Cleared whenever the keys change, so a key taken
@@ -38,7 +40,12 @@ public final class TokenVerifier: Sendable {
   }
 
   /// Replaces the set of verification keys.
-  public func setKeys(_ keys: [PublicSigningKey]) async {
+  ///
+  /// - Parameter fetchOrder: when the keys come from a fetch, its place in the order fetches
+  ///   started. A result older than the one in use is dropped: at start-up a fetch that began
+  ///   before account-service published its key (and found none) can finish after the one that
+  ///   found it, and must not empty the set.
+  public func setKeys(_ keys: [PublicSigningKey], fetchOrder: Int? = nil) async {
     let collection = JWTKeyCollection()
     var ids: Set<String> = []
     for key in keys {
@@ -46,7 +53,16 @@ public final class TokenVerifier: Sendable {
       await collection.add(eddsa: publicKey, kid: JWKIdentifier(string: key.keyID))
       ids.insert(key.keyID)
     }
-    state.withLock { $0 = State(keys: collection, keyIDs: ids, generation: $0.generation + 1) }
+    state.withLock { state in
+      if let fetchOrder {
+        guard fetchOrder > state.appliedFetch else { return }
+        state.appliedFetch = fetchOrder
+      }
+      state.keys = collection
+      state.keyIDs = ids
+      state.generation += 1
+      state.verified = [:]
+    }
   }
 
   public var keyIDs: Set<String> { state.withLock { $0.keyIDs } }

@@ -52,6 +52,18 @@ struct TokenVerifierTests {
     await Self.expectUnauthenticated(verifier, token, mentioning: "unknown key")
   }
 
+  @Test("a key fetch that started earlier but finished later does not replace newer keys")
+  func staleFetchIgnored() async throws {
+    let verifier = TokenVerifier(audience: TestKeys.audience, issuer: TestKeys.issuer)
+    // Start-up: fetch 1 found no key yet (not published), fetch 2 found it, 1 finished last.
+    await verifier.setKeys([TestKeys.signingKey.publicKey], fetchOrder: 2)
+    await verifier.setKeys([], fetchOrder: 1)
+    let (token, _) = try await TestKeys.signer().sign(TestPrincipals.ministry)
+    #expect(try await verifier.verify(token).role == .ministryAdmin)
+    await verifier.setKeys([], fetchOrder: 3)
+    #expect(verifier.keyIDs.isEmpty)
+  }
+
   @Test("a remembered token does not make a forged one pass")
   func forgedStillRefused() async throws {
     let verifier = await Self.verifier()
