@@ -48,6 +48,15 @@ struct CatalogueTests {
     }.catalogue
     next.title = "Ký túc xá – bản chính thức"
     let candidate = next
+    // A dormitory scored now uses version 1 (and the service caches it as the active one).
+    let (_, dormitory) = try await bed.registerFacility(taxCode: "2500600001", residents: 80)
+    let before = try await StatusTests.submit(
+      bed,
+      as: dormitory,
+      .dormitory,
+      StatusTests.dormitoryAnswers([:])
+    )
+    #expect(before.catalogueVersion == 1)
     await expectCode(.permissionDenied) {
       try await bed.assessments {
         try await $0.importCatalogue(.with { $0.catalogue = candidate }, metadata: officer)
@@ -89,6 +98,18 @@ struct CatalogueTests {
       )
     }.catalogue
     #expect(activated.state == .active)
+    // Scored at once with the version just activated, not the cached one.
+    let after = try await StatusTests.submit(
+      bed,
+      as: dormitory,
+      .dormitory,
+      StatusTests.dormitoryAnswers([:])
+    )
+    #expect(after.catalogueVersion == 2)
+    let first = try await bed.assessments {
+      try await $0.getAssessment(.with { $0.assessmentID = before.assessmentID }, metadata: officer)
+    }.assessment
+    #expect(first.catalogueVersion == 1)
     let old = try await bed.assessments {
       try await $0.getCatalogue(
         .with {

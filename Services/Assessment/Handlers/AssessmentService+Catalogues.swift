@@ -178,6 +178,7 @@ extension AssessmentService {
         return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
       }
     }
+    catalogues.invalidate(kind: kind)
     return .with { $0.catalogue = activated }
   }
 }

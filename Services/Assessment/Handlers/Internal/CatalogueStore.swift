@@ -145,7 +145,8 @@ struct ScorableCatalogue: Sendable {
 }
 
 /// The active catalogue of each kind, kept for a few seconds: every submission needs it, and
-/// it changes only when the ministry activates a new version (seen here within `ttl`).
+/// it changes only when the ministry activates a new version (seen at once by the instance
+/// that activated it, by the others within `ttl`).
 final class CatalogueCache: Sendable {
   let ttl: Duration = .seconds(5)
   private let active = Mutex<[String: (ScorableCatalogue, ContinuousClock.Instant)]>([:])
@@ -168,5 +169,10 @@ final class CatalogueCache: Sendable {
     }.map(ScorableCatalogue.init)
     if version == nil, let found { active.withLock { $0[kind] = (found, now) } }
     return found
+  }
+
+  /// Forgets the cached active catalogue of `kind` (after this instance activated another).
+  func invalidate(kind: String) {
+    _ = active.withLock { $0.removeValue(forKey: kind) }
   }
 }
