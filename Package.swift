@@ -198,6 +198,14 @@ let package = Package(
       path: "Tests/Support",
       swiftSettings: swiftSettings
     ),
+    /// Swift Testing helpers shared by the suites (kept out of SafeMapTestSupport, which the
+    /// benchmarks link).
+    .target(
+      name: "SafeMapTestExpectations",
+      dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")],
+      path: "Tests/Expectations",
+      swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")]
+    ),
     .testTarget(
       name: "SafeMapCoreTests",
       dependencies: ["SafeMapCore"],
@@ -210,17 +218,17 @@ let package = Package(
     ),
     .testTarget(
       name: "SafeMapAuthTests",
-      dependencies: ["SafeMapTestSupport"],
+      dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "SafeMapAccountTests",
-      dependencies: ["SafeMapTestSupport"],
+      dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "SafeMapAssessmentTests",
-      dependencies: ["SafeMapTestSupport"],
+      dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -90,23 +90,6 @@ struct AccountTestBed: Sendable {
 }
 
 /// Asserts that `body` fails with `code` and, when given, a message containing `mentioning`.
-func expectStatus<R: Sendable>(
-  _ code: RPCError.Code, mentioning: String? = nil,
-  sourceLocation: SourceLocation = #_sourceLocation,
-  _ body: @escaping @Sendable () async throws -> R
-) async {
-  do {
-    _ = try await body()
-    Issue.record("expected \(code), the call succeeded", sourceLocation: sourceLocation)
-  } catch let error as RPCError {
-    #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-    if let mentioning {
-      #expect(error.message.contains(mentioning), "\(error.message)", sourceLocation: sourceLocation)
-    }
-  } catch {
-    Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
-  }
-}
 
 func facilityInput(
   taxCode: String, district: String = "227", name: String = "Công ty May Việt Trì"

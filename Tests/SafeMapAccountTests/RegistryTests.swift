@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapTestExpectations
 import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
@@ -57,22 +58,22 @@ struct RegistryTests {
     let w = try await Self.world.value
     let district = try await w.bed.createOfficer("ubnd.lamthao", role: .districtOfficer, district: "237", as: w.phuTho)
     #expect(district.account.scope.provinceCode == "25")
-    await expectStatus(.permissionDenied, mentioning: "role") {
+    await expectCode(.permissionDenied, mentioning: "role") {
       try await w.bed.createOfficer("sct.other", role: .provinceOfficer, province: "25", as: w.phuTho)
     }
-    await expectStatus(.permissionDenied, mentioning: "province_code") {
+    await expectCode(.permissionDenied, mentioning: "province_code") {
       try await w.bed.createOfficer("ubnd.dongxoai", role: .districtOfficer, province: "70", district: "689", as: w.phuTho)
     }
-    await expectStatus(.invalidArgument, mentioning: "district_code") {
+    await expectCode(.invalidArgument, mentioning: "district_code") {
       try await w.bed.createOfficer("ubnd.wrong", role: .districtOfficer, district: "689", as: w.phuTho)
     }
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.createOfficer("ubnd.x", role: .districtOfficer, district: "227", as: w.vietTriDistrict)
     }
-    await expectStatus(.alreadyExists, mentioning: "username") {
+    await expectCode(.alreadyExists, mentioning: "username") {
       try await w.bed.createOfficer("UBND.LAMTHAO", role: .districtOfficer, district: "237", as: w.phuTho)
     }
-    await expectStatus(.invalidArgument, mentioning: "province_code") {
+    await expectCode(.invalidArgument, mentioning: "province_code") {
       try await w.bed.createOfficer("sct.nowhere", role: .provinceOfficer, as: w.admin)
     }
   }
@@ -84,19 +85,19 @@ struct RegistryTests {
     let id = created.account.accountID
     let fromBinhPhuoc = try await w.bed.accounts { try await $0.getAccount(.with { $0.accountID = id }, metadata: w.binhPhuoc) }
     #expect(fromBinhPhuoc.account.username == "ytp.binhphuoc")
-    await expectStatus(.notFound) {
+    await expectCode(.notFound) {
       try await w.bed.accounts { try await $0.getAccount(.with { $0.accountID = id }, metadata: w.phuTho) }
     }
-    await expectStatus(.notFound) {
+    await expectCode(.notFound) {
       try await w.bed.accounts { try await $0.resetPassword(.with { $0.accountID = id }, metadata: w.phuTho) }
     }
     let listed = try await w.bed.accounts { try await $0.listAccounts(.init(), metadata: w.phuTho) }
     #expect(!listed.accounts.isEmpty)
     #expect(listed.accounts.allSatisfy { $0.scope.provinceCode == "25" })
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.accounts { try await $0.listAccounts(.with { $0.provinceCode = "70" }, metadata: w.phuTho) }
     }
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.accounts { try await $0.listAccounts(.init(), metadata: w.inspector) }
     }
     let ministryList = try await w.bed.accounts { try await $0.listAccounts(.with { $0.provinceCode = "70" }, metadata: w.admin) }
@@ -110,13 +111,13 @@ struct RegistryTests {
     let id = created.account.accountID
     let reset = try await w.bed.accounts { try await $0.resetPassword(.with { $0.accountID = id }, metadata: w.phuTho) }
     #expect(reset.initialPassword != created.initialPassword)
-    await expectStatus(.unauthenticated) { try await w.bed.login("ubnd.tamnong", created.initialPassword) }
+    await expectCode(.unauthenticated) { try await w.bed.login("ubnd.tamnong", created.initialPassword) }
     #expect(try await w.bed.login("ubnd.tamnong", reset.initialPassword).passwordChangeRequired)
     let disabled = try await w.bed.accounts {
       try await $0.setAccountDisabled(.with { $0.accountID = id; $0.disabled = true; $0.reason = "left office" }, metadata: w.phuTho)
     }
     #expect(disabled.account.disabled)
-    await expectStatus(.unauthenticated, mentioning: "disabled") { try await w.bed.login("ubnd.tamnong", reset.initialPassword) }
+    await expectCode(.unauthenticated, mentioning: "disabled") { try await w.bed.login("ubnd.tamnong", reset.initialPassword) }
   }
 
   @Test("facilities: each role reads its own province, district, zone or facility only")
@@ -134,9 +135,9 @@ struct RegistryTests {
     #expect(try await get(w.vietTriDistrict, w.facility).facility.districtCode == "227")
     #expect(try await get(w.zoneBoard, w.facility).facility.zoneID == w.zoneID)
     #expect(try await get(w.admin, w.facility).operatingStatusHistory.count == 1)
-    await expectStatus(.notFound) { try await get(w.binhPhuoc, w.facility) }
-    await expectStatus(.notFound) { try await get(w.vietTriDistrict, w.otherDistrictFacility) }
-    await expectStatus(.notFound) { try await get(w.zoneBoard, w.otherDistrictFacility) }
+    await expectCode(.notFound) { try await get(w.binhPhuoc, w.facility) }
+    await expectCode(.notFound) { try await get(w.vietTriDistrict, w.otherDistrictFacility) }
+    await expectCode(.notFound) { try await get(w.zoneBoard, w.otherDistrictFacility) }
 
     let listed = try await w.bed.facilities {
       try await $0.listFacilities(.with { $0.districtCode = "230" }, metadata: w.vietTriDistrict)
@@ -152,7 +153,7 @@ struct RegistryTests {
       try await $0.listFacilities(.with { $0.zoneLocation = .insideIndustrialZone }, metadata: w.phuTho)
     }
     #expect(inside.facilities.map(\.taxCode) == ["2600100001"])
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.facilities { try await $0.listFacilities(.with { $0.provinceCode = "25" }, metadata: w.binhPhuoc) }
     }
   }
@@ -174,17 +175,17 @@ struct RegistryTests {
         #expect(error.message.contains(field), "\(error.message)")
       }
     }
-    await expectStatus(.invalidArgument, mentioning: "facility.district_code") {
+    await expectCode(.invalidArgument, mentioning: "facility.district_code") {
       try await w.bed.facilities {
         try await $0.registerFacility(.with { $0.facility = facilityInput(taxCode: "2600100009", district: "689") }, metadata: w.phuTho)
       }
     }
-    await expectStatus(.alreadyExists, mentioning: "tax_code") {
+    await expectCode(.alreadyExists, mentioning: "tax_code") {
       try await w.bed.facilities {
         try await $0.registerFacility(.with { $0.facility = facilityInput(taxCode: "2600100001") }, metadata: w.phuTho)
       }
     }
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.facilities {
         try await $0.registerFacility(.with { $0.facility = facilityInput(taxCode: "2600100010") }, metadata: w.inspector)
       }
@@ -195,7 +196,7 @@ struct RegistryTests {
   func operatingStatus() async throws {
     let w = try await Self.world.value
     let f = w.otherDistrictFacility
-    await expectStatus(.invalidArgument, mentioning: "reason") {
+    await expectCode(.invalidArgument, mentioning: "reason") {
       try await w.bed.facilities {
         try await $0.setOperatingStatus(.with { $0.provinceCode = "25"; $0.facilityID = f.facilityID; $0.status = .suspended }, metadata: w.phuTho)
       }
@@ -209,7 +210,7 @@ struct RegistryTests {
     }
     #expect(changed.facility.operatingStatus == .suspended)
     #expect(changed.change.effectiveDate.day == 20)
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.facilities {
         try await $0.setOperatingStatus(.with { $0.facilityID = f.facilityID; $0.status = .active }, metadata: w.vietTriDistrict)
       }
@@ -266,7 +267,7 @@ struct RegistryTests {
 
     // The facility logs in with the one-time password it was given.
     #expect(try await w.bed.login("2600200001", results[0].initialPassword).passwordChangeRequired)
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.facilities { client in
         try await client.issueFacilityAccounts(
           metadata: w.phuTho,
@@ -317,7 +318,7 @@ struct RegistryTests {
         }, metadata: me)
     }
     #expect(updated.facility.contactPhone == "0977 957 222")
-    await expectStatus(.permissionDenied, mentioning: "worker_count") {
+    await expectCode(.permissionDenied, mentioning: "worker_count") {
       try await w.bed.facilities {
         try await $0.updateFacility(
           .with {
@@ -326,7 +327,7 @@ struct RegistryTests {
           }, metadata: me)
       }
     }
-    await expectStatus(.notFound) {
+    await expectCode(.notFound) {
       try await w.bed.facilities {
         try await $0.updateFacility(
           .with {
@@ -340,7 +341,7 @@ struct RegistryTests {
   @Test("the audit log records successes and refusals, in scope, without secrets")
   func auditLog() async throws {
     let w = try await Self.world.value
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.createOfficer("sct.denied", role: .provinceOfficer, province: "25", as: w.phuTho)
     }
     let events = try await w.bed.facilities {
@@ -350,7 +351,7 @@ struct RegistryTests {
     #expect(events.contains { $0.action == "RegisterFacility" && $0.outcome == .success })
     #expect(events.contains { $0.action == "CreateAccount" && $0.outcome == .denied })
     #expect(events.allSatisfy { !$0.detail.contains("Phu Tho factories 2021") })
-    await expectStatus(.permissionDenied) {
+    await expectCode(.permissionDenied) {
       try await w.bed.facilities { try await $0.listAuditEvents(.init(), metadata: w.vietTriDistrict) }
     }
   }

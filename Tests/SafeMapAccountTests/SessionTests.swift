@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapTestExpectations
 import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
@@ -20,7 +21,7 @@ struct SessionTests {
     let login = try await bed.login("so.phutho", created.initialPassword)
     #expect(login.passwordChangeRequired)
     let first: Metadata = ["authorization": "Bearer \(login.tokens.accessToken)"]
-    await expectStatus(.failedPrecondition, mentioning: "password change required") {
+    await expectCode(.failedPrecondition, mentioning: "password change required") {
       try await bed.facilities { try await $0.listZones(.init(), metadata: first) }
     }
     let me = try await bed.accounts { try await $0.whoAmI(.init(), metadata: first) }
@@ -29,7 +30,7 @@ struct SessionTests {
 
     // Each policy rule has its own message.
     for (password, rule) in [("short", "at least 8"), ("password123", "too common"), ("so.phutho", "username")] {
-      await expectStatus(.invalidArgument, mentioning: rule) {
+      await expectCode(.invalidArgument, mentioning: rule) {
         try await bed.accounts {
           try await $0.changePassword(
             .with { $0.currentPassword = created.initialPassword; $0.newPassword = password },
@@ -37,7 +38,7 @@ struct SessionTests {
         }
       }
     }
-    await expectStatus(.invalidArgument, mentioning: "current_password") {
+    await expectCode(.invalidArgument, mentioning: "current_password") {
       try await bed.accounts {
         try await $0.changePassword(
           .with { $0.currentPassword = "wrong one"; $0.newPassword = "Phu Tho factories 2021" },
@@ -52,8 +53,8 @@ struct SessionTests {
     let now: Metadata = ["authorization": "Bearer \(changed.tokens.accessToken)"]
     _ = try await bed.facilities { try await $0.listZones(.init(), metadata: now) }
     // The one-time password no longer works, and the session it opened is gone.
-    await expectStatus(.unauthenticated) { try await bed.login("so.phutho", created.initialPassword) }
-    await expectStatus(.unauthenticated) {
+    await expectCode(.unauthenticated) { try await bed.login("so.phutho", created.initialPassword) }
+    await expectCode(.unauthenticated) {
       try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken }) }
     }
     #expect(try await !bed.login("so.phutho", "Phu Tho factories 2021").passwordChangeRequired)
@@ -69,14 +70,14 @@ struct SessionTests {
     #expect(second.tokens.refreshToken != login.tokens.refreshToken)
     #expect(!second.tokens.accessToken.isEmpty)
     // The first token again: someone kept a copy.
-    await expectStatus(.unauthenticated, mentioning: "already used") {
+    await expectCode(.unauthenticated, mentioning: "already used") {
       try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken }) }
     }
     // The legitimate holder's newer token is revoked with its family.
-    await expectStatus(.unauthenticated) {
+    await expectCode(.unauthenticated) {
       try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = second.tokens.refreshToken }) }
     }
-    await expectStatus(.unauthenticated) {
+    await expectCode(.unauthenticated) {
       try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = "25.garbage.x" }) }
     }
   }
@@ -89,7 +90,7 @@ struct SessionTests {
     _ = try await bed.accounts {
       try await $0.logout(.with { $0.refreshToken = login.tokens.refreshToken }, metadata: auth)
     }
-    await expectStatus(.unauthenticated) {
+    await expectCode(.unauthenticated) {
       try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken }) }
     }
   }
@@ -115,7 +116,7 @@ struct SessionTests {
       #expect(messages == ["invalid username or password"])
     }
     // While throttled, even the right password waits.
-    await expectStatus(.resourceExhausted, mentioning: "retry in") {
+    await expectCode(.resourceExhausted, mentioning: "retry in") {
       try await bed.login("ytp.phutho", "Phu Tho factories 2021")
     }
   }

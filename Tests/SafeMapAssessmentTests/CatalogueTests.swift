@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import SafeMapAPI
 import SafeMapCore
 import SafeMapRuntime
+import SafeMapTestExpectations
 import SafeMapTestSupport
 import SwiftProtobuf
 import Testing

@@ -6,6 +6,7 @@ import SafeMapAPI
 import SafeMapAuth
 import SafeMapCore
 import SafeMapRuntime
+import SafeMapTestExpectations
 import SafeMapTestSupport
 import SwiftProtobuf
 import Testing

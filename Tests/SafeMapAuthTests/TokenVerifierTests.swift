@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import SafeMapAuth
 import SafeMapCore
+import SafeMapTestExpectations
 import SafeMapTestSupport
 import Testing
 
@@ -15,23 +16,6 @@ struct TokenVerifierTests {
     return verifier
   }
 
-  static func expectUnauthenticated(
-    _ verifier: TokenVerifier,
-    _ token: String,
-    mentioning reason: String,
-    sourceLocation: SourceLocation = #_sourceLocation
-  ) async {
-    do {
-      _ = try await verifier.verify(token)
-      Issue.record("the token was accepted", sourceLocation: sourceLocation)
-    } catch let error as RPCError {
-      #expect(error.code == .unauthenticated, sourceLocation: sourceLocation)
-      #expect(error.message.contains(reason), "\(error.message)", sourceLocation: sourceLocation)
-    } catch {
-      Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
-    }
-  }
-
   @Test("a token verified once is refused once it expires")
   func rememberedTokenExpires() async throws {
     let verifier = await Self.verifier()
@@ -40,7 +24,7 @@ struct TokenVerifierTests {
     #expect(principal.role == .provinceOfficer && principal.provinceCode == "25")
     #expect(try await verifier.verify(token) == principal)
     try await Task.sleep(for: .milliseconds(1100))
-    await Self.expectUnauthenticated(verifier, token, mentioning: "expired")
+    await expectCode(.unauthenticated, mentioning: "expired") { try await verifier.verify(token) }
   }
 
   @Test("a token verified once is refused as soon as its key is withdrawn")
@@ -49,7 +33,9 @@ struct TokenVerifierTests {
     let (token, _) = try await TestKeys.signer().sign(TestPrincipals.ministry)
     _ = try await verifier.verify(token)
     await verifier.setKeys([PrivateSigningKey.generate().publicKey])
-    await Self.expectUnauthenticated(verifier, token, mentioning: "unknown key")
+    await expectCode(.unauthenticated, mentioning: "unknown key") {
+      try await verifier.verify(token)
+    }
   }
 
   @Test("a key fetch that started earlier but finished later does not replace newer keys")
@@ -71,10 +57,9 @@ struct TokenVerifierTests {
     _ = try await verifier.verify(token)
     var parts = token.split(separator: ".").map(String.init)
     parts[2] = String(parts[2].reversed())
-    await Self.expectUnauthenticated(
-      verifier,
-      parts.joined(separator: "."),
-      mentioning: "signature or format"
-    )
+    let forged = parts.joined(separator: ".")
+    await expectCode(.unauthenticated, mentioning: "signature or format") {
+      try await verifier.verify(forged)
+    }
   }
 }
