@@ -114,10 +114,13 @@ struct SessionTests {
       #expect(Array(codes.prefix(3)) == [.unauthenticated, .unauthenticated, .unauthenticated])
       #expect(codes.last == .resourceExhausted, "\(username): \(codes)")
       #expect(messages == ["invalid username or password"])
-    }
-    // While throttled, even the right password waits.
-    await expectCode(.resourceExhausted, mentioning: "retry in") {
-      try await bed.login("ytp.phutho", "Phu Tho factories 2021")
+      if username == "ytp.phutho" {
+        // While throttled, even the right password waits. Checked at once: the first delay is
+        // 1 s, which the next username's five logins can outlast on a loaded machine.
+        await expectCode(.resourceExhausted, mentioning: "retry in") {
+          try await bed.login("ytp.phutho", "Phu Tho factories 2021")
+        }
+      }
     }
   }
 }
