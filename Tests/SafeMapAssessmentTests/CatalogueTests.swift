@@ -141,14 +141,7 @@ struct CatalogueTests {
     let bed = try await Self.bed.value
     let phuTho = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
     let binhPhuoc = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("70"))
-    let inspector = try await TestKeys.metadata(
-      for: Principal(
-        accountID: UUID().uuidString,
-        username: "cdc",
-        role: .healthInspector,
-        provinceCode: "25"
-      )
-    )
+    let inspector = try await TestKeys.metadata(for: TestPrincipals.healthInspector("25"))
     let initial = try await bed.assessments {
       try await $0.getProvinceSettings(.init(), metadata: phuTho)
     }

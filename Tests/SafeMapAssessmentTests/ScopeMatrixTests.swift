@@ -105,8 +105,8 @@ struct ScopeMatrixTests {
       .district230: person(.districtOfficer, "25", district: "230"),
       .zone: person(.zoneOfficer, "25", zone: zones[0]),
       .otherZone: person(.zoneOfficer, "25", zone: zones[1]),
-      .inspector25: person(.healthInspector, "25"),
-      .inspector70: person(.healthInspector, "70"),
+      .inspector25: TestPrincipals.healthInspector("25"),
+      .inspector70: TestPrincipals.healthInspector("70"),
       .facilityA: facility(registered[0]),
       .facilityB: facility(registered[1]),
     ]

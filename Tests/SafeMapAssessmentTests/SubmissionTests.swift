@@ -382,36 +382,8 @@ struct SubmissionTests {
       w,
       units: [
         .with {
-          $0.unitName = "KTX";
-          $0.answers = [
-            .with {
-              $0.criterionCode = "DR2"; $0.optionCode = "DR2.0"
-            },
-            .with {
-              $0.criterionCode = "DR3"; $0.optionCode = "DR3.0"
-            },
-            .with {
-              $0.criterionCode = "DR4"; $0.optionCode = "DR4.0"
-            },
-            .with {
-              $0.criterionCode = "DR5"; $0.optionCode = "DR5.0"
-            },
-            .with {
-              $0.criterionCode = "DR6"; $0.optionCode = "DR6.0"
-            },
-            .with {
-              $0.criterionCode = "DR7"; $0.optionCode = "DR7.0"
-            },
-            .with {
-              $0.criterionCode = "DR8"; $0.optionCode = "DR8.0"
-            },
-            .with {
-              $0.criterionCode = "DR9"; $0.optionCode = "DR9.NONE"
-            },
-            .with {
-              $0.criterionCode = "DR10"; $0.optionCode = "DR10.PRIVATE"
-            },
-          ]
+          $0.unitName = "KTX"
+          $0.answers = StatusTests.dormitoryAnswers([:])
         }
       ],
       as: dormToken,
@@ -461,14 +433,7 @@ struct SubmissionTests {
       ],
       as: facilityToken
     )
-    let inspector = try await TestKeys.metadata(
-      for: Principal(
-        accountID: UUID().uuidString,
-        username: "cdc",
-        role: .healthInspector,
-        provinceCode: "25"
-      )
-    )
+    let inspector = try await TestKeys.metadata(for: TestPrincipals.healthInspector("25"))
     await expectCode(.permissionDenied) {
       try await w.bed.assessments {
         try await $0.recordInspection(

@@ -56,6 +56,12 @@ public enum TestPrincipals {
       accountID: UUID().uuidString.lowercased(), username: "officer\(province)",
       role: .provinceOfficer, provinceCode: province)
   }
+
+  public static func healthInspector(_ province: String = "25") -> Principal {
+    Principal(
+      accountID: UUID().uuidString.lowercased(), username: "cdc\(province)",
+      role: .healthInspector, provinceCode: province)
+  }
 }
 
 public enum TestServices {
