@@ -62,10 +62,11 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 
   public var expiresAt: Date { expiration.value }
 
-  /// The principal these claims describe, or `nil` if the role is unknown.
+  /// The principal these claims describe, or `nil` if the role is unknown or the scope claims
+  /// do not fit it (``Principal/scopeProblem``).
   public var principal: Principal? {
     guard let role = Role(rawValue: role) else { return nil }
-    return Principal(
+    let principal = Principal(
       accountID: subject.value,
       username: username,
       role: role,
@@ -76,5 +77,6 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
       tokenID: tokenID.value,
       expiresAt: expiration.value.timeIntervalSince1970,
       passwordChangeRequired: passwordChangeRequired ?? false)
+    return principal.scopeProblem == nil ? principal : nil
   }
 }

@@ -1,13 +1,18 @@
 import CArgon2
 import Foundation
+public import GRPCCore
 public import NIOPosix
+import Synchronization
 
 /// Argon2id password hashing (DESIGN.md §4: OWASP's 19 MiB, 2 iterations, 1 lane), stored as a
 /// PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) so parameters can be raised later.
 ///
 /// Hashing costs ~20 MiB and tens of milliseconds, so it runs on a dedicated thread pool whose
-/// size bounds both the concurrency and the memory: event loops never block, and a login storm
-/// queues instead of exhausting memory.
+/// size bounds both the concurrency and the memory: event loops never block. The queue in front
+/// of the pool is bounded too (`queueLimit` checks waiting or running): when it is full a call
+/// fails at once with RESOURCE_EXHAUSTED instead of waiting behind a login storm, and a queued
+/// check whose caller has gone (task cancelled, RPC cancelled or past its deadline) is dropped
+/// when its turn comes instead of being computed for nobody.
 public struct PasswordHasher: Sendable {
   public struct Parameters: Sendable, Hashable {
     public var memoryKiB: UInt32
@@ -25,23 +30,85 @@ public struct PasswordHasher: Sendable {
   }
 
   public let parameters: Parameters
+  /// Most checks waiting or running at once.
+  public let queueLimit: Int
   private let pool: NIOThreadPool
+  private let counters: Counters
 
   /// `pool` must be started; its thread count is the concurrency bound.
-  public init(parameters: Parameters = .owasp, pool: NIOThreadPool) {
+  public init(parameters: Parameters = .owasp, pool: NIOThreadPool, queueLimit: Int = 64) {
     self.parameters = parameters
     self.pool = pool
+    self.queueLimit = max(1, queueLimit)
+    self.counters = Counters()
   }
 
   public enum Failure: Error {
     case hashing(code: Int32)
   }
 
-  public func hash(_ password: String) async throws -> String {
+  /// What the queue is doing, for tests and metrics.
+  public struct Figures: Sendable, Hashable {
+    /// Checks waiting or running now.
+    public var inFlight: Int
+    /// Hashes computed since start.
+    public var computed: Int
+    /// Queued checks dropped because their caller had gone.
+    public var dropped: Int
+    /// Calls refused because the queue was full.
+    public var refused: Int
+  }
+
+  public var figures: Figures { counters.state.withLock { $0 } }
+
+  private final class Counters: Sendable {
+    let state = Mutex(Figures(inFlight: 0, computed: 0, dropped: 0, refused: 0))
+  }
+
+  public func hash(
+    _ password: String, cancellation: ServerContext.RPCCancellationHandle? = nil
+  ) async throws -> String {
     let parameters = self.parameters
-    return try await pool.runIfActive {
-      Self.yieldToServing()
-      return try Self.hashNow(password, parameters: parameters)
+    return try await run(cancellation) {
+      try Self.hashNow(password, parameters: parameters)
+    }
+  }
+
+  /// Runs `work` on the hashing pool within the queue limit, unless the caller is gone by the
+  /// time a thread is free.
+  private func run<Result: Sendable>(
+    _ cancellation: ServerContext.RPCCancellationHandle?,
+    _ work: @escaping @Sendable () throws -> Result
+  ) async throws -> Result {
+    let limit = queueLimit
+    let admitted = counters.state.withLock { figures -> Bool in
+      guard figures.inFlight < limit else {
+        figures.refused += 1
+        return false
+      }
+      figures.inFlight += 1
+      return true
+    }
+    guard admitted else {
+      throw RPCError(
+        code: .resourceExhausted,
+        message: "too many password checks in progress; retry in a few seconds")
+    }
+    defer { counters.state.withLock { $0.inFlight -= 1 } }
+    let callerGone = Mutex(false)
+    let counters = self.counters
+    return try await withTaskCancellationHandler {
+      try await pool.runIfActive {
+        if callerGone.withLock({ $0 }) || cancellation?.isCancelled == true {
+          counters.state.withLock { $0.dropped += 1 }
+          throw RPCError(code: .cancelled, message: "the call ended before its password check")
+        }
+        Self.yieldToServing()
+        defer { counters.state.withLock { $0.computed += 1 } }
+        return try work()
+      }
+    } onCancel: {
+      callerGone.withLock { $0 = true }
     }
   }
 
@@ -57,21 +124,23 @@ public struct PasswordHasher: Sendable {
 
   /// Whether `password` matches `encoded` (Argon2id, or the fast hash of a one-time password).
   /// A malformed `encoded` is a mismatch.
-  public func verify(_ password: String, against encoded: String) async throws -> Bool {
+  public func verify(
+    _ password: String, against encoded: String,
+    cancellation: ServerContext.RPCCancellationHandle? = nil
+  ) async throws -> Bool {
     if encoded.hasPrefix("$sha256$") {
       let expected = Data(Credentials.oneTimePasswordHash(password).utf8)
       return Credentials.constantTimeEqual(expected, Data(encoded.utf8))
     }
-    return try await pool.runIfActive {
-      Self.yieldToServing()
-      return Self.verifyNow(password, against: encoded)
-    }
+    return try await run(cancellation) { Self.verifyNow(password, against: encoded) }
   }
 
   /// Spends the time of a real verification, so an unknown username answers as slowly as a
   /// wrong password.
-  public func verifyDummy(_ password: String) async throws {
-    _ = try await verify(password, against: dummyHash)
+  public func verifyDummy(
+    _ password: String, cancellation: ServerContext.RPCCancellationHandle? = nil
+  ) async throws {
+    _ = try await verify(password, against: dummyHash, cancellation: cancellation)
   }
 
   /// A valid Argon2id hash of nothing anyone knows (computed once at start-up).

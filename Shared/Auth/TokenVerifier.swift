@@ -17,6 +17,8 @@ public final class TokenVerifier: Sendable {
   private struct State {
     var keys = JWTKeyCollection()
     var keyIDs: Set<String> = []
+    /// The published keys in use, to tell a refresh that changed nothing from one that did.
+    var published: [String: [UInt8]] = [:]
     /// Bumped by every key change, so a verification that straddles one is not remembered.
     var generation = 0
     /// The `fetchOrder` of the keys in use.
@@ -48,16 +50,21 @@ public final class TokenVerifier: Sendable {
   public func setKeys(_ keys: [PublicSigningKey], fetchOrder: Int? = nil) async {
     let collection = JWTKeyCollection()
     var ids: Set<String> = []
+    var published: [String: [UInt8]] = [:]
     for key in keys {
       guard let publicKey = try? eddsaPublicKey(key.rawPublicKey) else { continue }
       await collection.add(eddsa: publicKey, kid: JWKIdentifier(string: key.keyID))
       ids.insert(key.keyID)
+      published[key.keyID] = key.rawPublicKey
     }
     state.withLock { state in
       if let fetchOrder {
         guard fetchOrder > state.appliedFetch else { return }
         state.appliedFetch = fetchOrder
       }
+      // The same keys again (the periodic refresh): the remembered tokens stay valid.
+      guard published != state.published || state.keyIDs.isEmpty else { return }
+      state.published = published
       state.keys = collection
       state.keyIDs = ids
       state.generation += 1
@@ -121,7 +128,10 @@ public final class TokenVerifier: Sendable {
       throw Self.refusal("token is for another audience")
     }
     guard claims.issuer.value == issuer else { throw Self.refusal("token from another issuer") }
-    guard let principal = claims.principal else { throw Self.refusal("token has an unknown role") }
+    guard Role(rawValue: claims.role) != nil else { throw Self.refusal("token has an unknown role") }
+    guard let principal = claims.principal else {
+      throw Self.refusal("token scope claims do not fit its role")
+    }
     return (principal, generation)
   }
 

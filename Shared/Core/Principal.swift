@@ -42,9 +42,48 @@ public struct Principal: Sendable, Hashable {
     self.passwordChangeRequired = passwordChangeRequired
   }
 
-  /// The tenant the principal's own rows live in.
+  /// The tenant the principal's own rows live in. Only a principal that passed
+  /// ``scopeProblem`` exists in a request, so a province role always has a well-formed
+  /// province; the fallback to a tenant that matches no row keeps even a hand-built bad value
+  /// from ever reading as national.
   public var homeTenant: Tenant {
-    role.isNational ? .national : (Tenant.province(provinceCode) ?? .national)
+    role.isNational ? .national : (Tenant.province(provinceCode) ?? .nowhere)
+  }
+
+  /// Why the scope fields do not fit the role, or `nil` when they do: the ministry names no
+  /// province; every other role names a well-formed one, and district officers a district,
+  /// zone officers a zone and facilities a facility. A token that fails this is refused, so a
+  /// malformed province claim can never be read as national.
+  public var scopeProblem: String? {
+    if role.isNational {
+      return provinceCode.isEmpty ? nil : "a ministry token names no province"
+    }
+    guard ProvinceCode.isWellFormed(provinceCode) else { return "province claim is malformed" }
+    switch role {
+    case .districtOfficer where !DistrictCode.isWellFormed(districtCode):
+      return "district claim is malformed"
+    case .zoneOfficer where !Self.isIdentifier(zoneID):
+      return "zone claim is malformed"
+    case .facility where !Self.isIdentifier(facilityID):
+      return "facility claim is malformed"
+    default:
+      return nil
+    }
+  }
+
+  /// A UUID in its canonical 36-character text form.
+  static func isIdentifier(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 36 else { return false }
+    for (index, byte) in bytes.enumerated() {
+      if [8, 13, 18, 23].contains(index) {
+        guard byte == UInt8(ascii: "-") else { return false }
+      } else {
+        let hex = (48...57).contains(byte) || (97...102).contains(byte) || (65...70).contains(byte)
+        guard hex else { return false }
+      }
+    }
+    return true
   }
 
   /// The province a request acts on: the requested one for the ministry, the principal's own

@@ -13,6 +13,9 @@ public struct Tenant: Hashable, Sendable, CustomStringConvertible {
   public static let national = Tenant(code: "00")
   /// Read access to every province; the database grants it to reporting only.
   public static let allProvinces = Tenant(code: "*")
+  /// Matches no row of any tenant table: what a principal with a broken scope would get, so a
+  /// mistake can only ever hide data, never widen it.
+  public static let nowhere = Tenant(code: "")
 
   /// A province tenant; `nil` unless `code` is two digits other than `00`.
   public static func province(_ code: String) -> Tenant? {

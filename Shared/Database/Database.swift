@@ -20,44 +20,30 @@ public struct Database: Sendable {
     self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
   }
 
-  /// Runs `body` in a transaction scoped to `tenant`.
+  /// Runs an RPC's work in a transaction scoped to `tenant`.
   ///
   /// The work is bounded twice: by the statement timeout in the database, and by the RPC's
-  /// cancellation (its deadline, the client going away, or server shutdown), which sends
-  /// `pg_cancel_backend` for the statement in flight and answers DEADLINE_EXCEEDED at once.
+  /// cancellation (its deadline, the client going away, or server shutdown), which cancels the
+  /// statement in flight and answers DEADLINE_EXCEEDED at once. The cancellation handle is
+  /// required: work outside an RPC uses ``withMaintenanceTransaction(_:_:)``.
   /// Errors come back as `RPCError` with the canonical code (`DatabaseError.rpcError(for:)`).
   public func withTenantTransaction<Result: Sendable>(
     _ tenant: Tenant,
-    cancellation: ServerContext.RPCCancellationHandle? = nil,
+    cancellation: ServerContext.RPCCancellationHandle,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
-    let logger = self.logger
-    let timeout = String(statementTimeoutMilliseconds)
     let backend = BackendInFlight()
     return try await boundedByRPC(cancellation, onCancel: { await backend.cancel(using: self) }) {
       defer { backend.finish() }
-      return try await client.withTransaction(logger: logger) { connection in
-        let rows = try await connection.execute(
-          TenantSetting(province: tenant.code, statementTimeout: timeout),
-          logger: logger
-        )
-        for try await pid in rows {
-          guard backend.start(pid) else {
-            throw RPCError(
-              code: .deadlineExceeded,
-              message: "the call was cancelled or ran past its deadline"
-            )
-          }
-        }
-        return try await body(connection)
-      }
+      return try await self.transaction(tenant, backend: backend, body)
     }
   }
 
-  /// Runs `body` on a pooled connection outside any tenant: only the global tables (account
-  /// directory, signing keys, throttling, reference data) are visible there.
+  /// Runs an RPC's work on a pooled connection outside any tenant: only the global tables
+  /// (account directory, signing keys, throttling, reference data) are visible there. Bounded
+  /// like ``withTenantTransaction(_:cancellation:_:)``.
   public func withGlobalConnection<Result: Sendable>(
-    cancellation: ServerContext.RPCCancellationHandle? = nil,
+    cancellation: ServerContext.RPCCancellationHandle,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
     try await boundedByRPC(cancellation) {
@@ -65,14 +51,62 @@ public struct Database: Sendable {
     }
   }
 
+  /// A tenant transaction that belongs to no RPC (start-up work, background jobs, tools). Its
+  /// statements are bounded by the statement timeout every pooled connection carries
+  /// (``DatabaseConfiguration/clientConfiguration(applicationName:)``) and set again here.
+  public func withMaintenanceTransaction<Result: Sendable>(
+    _ tenant: Tenant,
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+  ) async throws -> Result {
+    do {
+      return try await transaction(tenant, backend: nil, body)
+    } catch {
+      throw DatabaseError.rpcError(for: error, logger: logger)
+    }
+  }
+
+  /// A pooled connection outside any tenant and any RPC, bounded by the statement timeout.
+  public func withMaintenanceConnection<Result: Sendable>(
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+  ) async throws -> Result {
+    do {
+      return try await client.withConnection { connection in try await body(connection) }
+    } catch {
+      throw DatabaseError.rpcError(for: error, logger: logger)
+    }
+  }
+
+  private func transaction<Result: Sendable>(
+    _ tenant: Tenant,
+    backend: BackendInFlight?,
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+  ) async throws -> Result {
+    let logger = self.logger
+    let timeout = String(statementTimeoutMilliseconds)
+    return try await client.withTransaction(logger: logger) { connection in
+      let rows = try await connection.execute(
+        TenantSetting(province: tenant.code, statementTimeout: timeout),
+        logger: logger
+      )
+      for try await key in rows {
+        guard backend?.start(key) ?? true else {
+          throw RPCError(
+            code: .deadlineExceeded,
+            message: "the call was cancelled or ran past its deadline"
+          )
+        }
+      }
+      return try await body(connection)
+    }
+  }
+
   /// Races `work` against the RPC's cancellation and maps every failure to an `RPCError`.
   private func boundedByRPC<Result: Sendable>(
-    _ cancellation: ServerContext.RPCCancellationHandle?,
+    _ cancellation: ServerContext.RPCCancellationHandle,
     onCancel: @escaping @Sendable () async -> Void = {},
     _ work: @escaping @Sendable () async throws -> Result
   ) async throws -> Result {
     do {
-      guard let cancellation else { return try await work() }
       return try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask { try await work() }
         group.addTask {
@@ -94,20 +128,47 @@ public struct Database: Sendable {
       throw DatabaseError.rpcError(for: error, logger: logger)
     }
   }
+
+  /// Cancels the statement running in `backend`'s transaction, and only there: the backend
+  /// must still be inside the transaction that started at `transactionStart`. A cancel that
+  /// arrives after that transaction ended (the connection back in the pool, perhaps serving
+  /// another request) matches nothing and cancels nothing.
+  package func cancel(_ backend: BackendKey) async {
+    _ = try? await client.query(
+      """
+      SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+      WHERE pid = \(backend.pid)
+        AND (extract(epoch FROM xact_start) * 1000000)::int8 = \(backend.transactionStart)
+      """,
+      logger: logger
+    )
+  }
+}
+
+/// A server process and the start of the transaction it runs (microseconds since 1970): what a
+/// cancel must match so it can never reach a later transaction on the same connection.
+package struct BackendKey: Sendable, Hashable {
+  package var pid: Int32
+  package var transactionStart: Int64
+
+  package init(pid: Int32, transactionStart: Int64) {
+    self.pid = pid
+    self.transactionStart = transactionStart
+  }
 }
 
 /// The first statement of every tenant transaction: the tenant for row-level security, the
-/// statement timeout, and the backend to cancel if the RPC goes away. Prepared once per
-/// connection, as it runs before every request's work.
+/// statement timeout, and the backend and transaction to cancel if the RPC goes away. Prepared
+/// once per connection, as it runs before every request's work.
 package struct TenantSetting: PostgresPreparedStatement {
   /// Short and explicit: PostgreSQL cuts statement names at 63 bytes.
   package static let name = "safemap_tenant_setting"
   package static let sql = """
-    SELECT pg_backend_pid(), set_config('app.province', $1, true),
-      set_config('statement_timeout', $2, true)
+    SELECT pg_backend_pid(), (extract(epoch FROM now()) * 1000000)::int8,
+      set_config('app.province', $1, true), set_config('statement_timeout', $2, true)
     """
   package static let parameters = ["province_code", "statement_timeout"]
-  package typealias Row = Int32
+  package typealias Row = BackendKey
 
   package var province: String
   package var statementTimeout: String
@@ -119,8 +180,9 @@ package struct TenantSetting: PostgresPreparedStatement {
     return bindings
   }
 
-  package func decodeRow(_ row: PostgresRow) throws -> Int32 {
-    try row.decode((Int32, String, String).self).0
+  package func decodeRow(_ row: PostgresRow) throws -> BackendKey {
+    let (pid, start, _, _) = try row.decode((Int32, Int64, String, String).self)
+    return BackendKey(pid: pid, transactionStart: start)
   }
 }
 
@@ -129,7 +191,7 @@ package struct TenantSetting: PostgresPreparedStatement {
 final class BackendInFlight: Sendable {
   private enum State {
     case idle
-    case running(pid: Int32)
+    case running(BackendKey)
     /// Cancelled before the first statement reported its backend: do not start.
     case cancelledEarly
     case finished
@@ -137,11 +199,11 @@ final class BackendInFlight: Sendable {
   private let state = Mutex(State.idle)
 
   /// Records the backend; `false` when the RPC was already cancelled.
-  func start(_ pid: Int32) -> Bool {
+  func start(_ key: BackendKey) -> Bool {
     state.withLock {
       switch $0 {
       case .idle:
-        $0 = .running(pid: pid)
+        $0 = .running(key)
         return true
       case .cancelledEarly, .running, .finished:
         return false
@@ -154,21 +216,19 @@ final class BackendInFlight: Sendable {
   }
 
   /// Asks PostgreSQL to cancel the running statement (from another pooled connection; a role
-  /// may cancel its own backends). A no-op once the transaction has ended.
+  /// may cancel its own backends). A no-op once the transaction has ended, and harmless if the
+  /// request is still on its way when it ends (``Database/cancel(_:)``).
   func cancel(using database: Database) async {
-    let pid: Int32? = state.withLock {
+    let key: BackendKey? = state.withLock {
       switch $0 {
-      case .running(let pid): return pid
+      case .running(let key): return key
       case .idle:
         $0 = .cancelledEarly
         return nil
       case .cancelledEarly, .finished: return nil
       }
     }
-    guard let pid else { return }
-    _ = try? await database.client.query(
-      "SELECT pg_cancel_backend(\(pid))",
-      logger: database.logger
-    )
+    guard let key else { return }
+    await database.cancel(key)
   }
 }

@@ -74,7 +74,12 @@ public struct DatabaseConfiguration: Sendable, Hashable {
     config.options.maximumConnections = maximumConnections
     config.options.connectTimeout = .seconds(5)
     config.options.connectionIdleTimeout = .seconds(60)
-    config.options.additionalStartupParameters = [("application_name", applicationName)]
+    // Every connection starts with the statement timeout, so work outside an RPC (start-up,
+    // background jobs) is bounded too; RPC transactions set it again with set_config.
+    config.options.additionalStartupParameters = [
+      ("application_name", applicationName),
+      ("statement_timeout", String(statementTimeoutMilliseconds)),
+    ]
     return config
   }
 

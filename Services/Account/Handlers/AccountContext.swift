@@ -11,8 +11,10 @@ public struct AccountContext: Sendable {
   public let signer: TokenSigner
   public let hasher: PasswordHasher
   public let logger: Logger
-  /// Lifetime of a refresh token (and of its session).
+  /// Lifetime of one refresh token; each rotation issues a new one.
   public var refreshTokenLifetime: TimeInterval = 14 * 24 * 3600
+  /// Absolute lifetime of a session, from its login: rotation never extends it.
+  public var sessionLifetime: TimeInterval = 30 * 24 * 3600
   /// Lifetime of a one-time password (DESIGN.md §4: 30 days).
   public var oneTimePasswordLifetime: TimeInterval = 30 * 24 * 3600
 

@@ -46,7 +46,7 @@ extension AccountService {
     let database = self.context.database
     return try await Audit.refusals(
       "CreateAccount", actor: principal, province: request.provinceCode,
-      clientAddress: context.clientAddress, database: database
+      context: context, database: database
     ) {
       var violations = FieldViolations()
       violations.require(Username.isWellFormed(request.username), "username", Username.rule)
@@ -228,7 +228,7 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     let database = self.context.database
     return try await Audit.refusals(
-      "ResetPassword", actor: principal, province: nil, clientAddress: context.clientAddress,
+      "ResetPassword", actor: principal, province: nil, context: context,
       database: database
     ) {
       let (account, tenant) = try await visibleAccount(
@@ -236,7 +236,8 @@ extension AccountService {
       let password = Credentials.oneTimePassword()
       let expiresAt = Date().addingTimeInterval(self.context.oneTimePasswordLifetime)
       let address = context.clientAddress
-      try await database.withTenantTransaction(tenant) { connection in
+      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
         try await AccountRecord.setPassword(
           account.accountID, hash: Credentials.oneTimePasswordHash(password),
           oneTimeUntil: expiresAt, on: connection)
@@ -262,7 +263,7 @@ extension AccountService {
     let database = self.context.database
     return try await Audit.refusals(
       "SetAccountDisabled", actor: principal, province: nil,
-      clientAddress: context.clientAddress, database: database
+      context: context, database: database
     ) {
       guard request.accountID.lowercased() != principal.accountID else {
         throw RPCError(code: .failedPrecondition, message: "account_id: you cannot disable yourself")
@@ -272,7 +273,8 @@ extension AccountService {
       let disabled = request.disabled
       let reason = String(request.reason.prefix(500))
       let address = context.clientAddress
-      let updated = try await database.withTenantTransaction(tenant) { connection in
+      let updated = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
         try await connection.query(
           """
           UPDATE accounts SET disabled = \(disabled), disabled_reason = \(reason), updated_at = now()

@@ -16,49 +16,82 @@ extension AccountService {
     request: Safemap_Account_V1_LoginRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_LoginResponse {
-    var violations = FieldViolations()
-    violations.require(!request.username.isEmpty, "username", "required")
-    violations.require(!request.password.isEmpty, "password", "required")
-    violations.require(request.password.count <= 1024, "password", "too long")
-    guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let database = self.context.database
     let address = context.clientAddress
-    try await LoginThrottle.check(username: request.username, address: address, database: database)
-
     let username = request.username
-    let located = try await database.withGlobalConnection(cancellation: context.cancellation) {
+    do {
+      let response = try await attemptLogin(request, address: address, context: context)
+      await Audit.recordAnonymous(
+        AuditEntry(
+          action: "Login", targetType: "account", targetID: response.account.accountID),
+        outcome: .success, username: username, clientAddress: address, database: database,
+        cancellation: context.cancellation)
+      return response
+    } catch let error as RPCError {
+      // Failed logins are audited with the username as typed and the address, never the
+      // password.
+      if let outcome = Audit.outcome(for: error.code) {
+        await Audit.recordAnonymous(
+          AuditEntry(action: "Login", detail: error.message), outcome: outcome,
+          username: username, clientAddress: address, database: database,
+          cancellation: context.cancellation)
+      }
+      throw error
+    }
+  }
+
+  private func attemptLogin(
+    _ request: Safemap_Account_V1_LoginRequest, address: String, context: ServerContext
+  ) async throws -> Safemap_Account_V1_LoginResponse {
+    var violations = FieldViolations()
+    violations.require(!request.username.isEmpty, "username", "required")
+    violations.require(request.username.utf8.count <= 128, "username", "at most 128 bytes")
+    violations.require(!request.password.isEmpty, "password", "required")
+    violations.require(request.password.utf8.count <= 1024, "password", "at most 1024 bytes")
+    guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
+    let database = self.context.database
+    let hasher = self.context.hasher
+    let cancellation = context.cancellation
+    let username = request.username
+    try await LoginThrottle.check(
+      username: username, address: address, database: database, cancellation: cancellation)
+
+    let located = try await database.withGlobalConnection(cancellation: cancellation) {
       try await AccountRecord.locate(username: username, on: $0)
     }
     guard let (accountID, province) = located,
       let tenant = province == "00" ? Tenant.national : Tenant.province(province)
     else {
       // Same work, same answer as a wrong password.
-      try await self.context.hasher.verifyDummy(request.password)
-      try await LoginThrottle.recordFailure(username: username, address: address, database: database)
+      try await hasher.verifyDummy(request.password, cancellation: cancellation)
+      try await LoginThrottle.recordFailure(
+        username: username, address: address, database: database, cancellation: cancellation)
       throw Self.badCredentials
     }
-    let account = try await database.withTenantTransaction(tenant) {
+    let account = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
       try await AccountRecord.find(accountID, on: $0)
     }
     guard let account,
-      try await self.context.hasher.verify(request.password, against: account.passwordHash)
+      try await hasher.verify(request.password, against: account.passwordHash, cancellation: cancellation)
     else {
-      try await LoginThrottle.recordFailure(username: username, address: address, database: database)
+      try await LoginThrottle.recordFailure(
+        username: username, address: address, database: database, cancellation: cancellation)
       throw Self.badCredentials
     }
     guard !account.disabled else {
       throw RPCError(code: .unauthenticated, message: "account is disabled")
     }
-    if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
-      throw RPCError(
-        code: .unauthenticated,
-        message: "one-time password expired; ask your administrator for a new one")
-    }
-    try await LoginThrottle.recordSuccess(username: username, database: database)
+    try Self.requireUnexpiredOneTimePassword(account)
+    try await LoginThrottle.recordSuccess(
+      username: username, address: address, database: database, cancellation: cancellation)
     let appContext = self.context
-    let tokens = try await database.withTenantTransaction(tenant) { connection in
+    let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
+      connection in
       try await connection.query(
-        "UPDATE accounts SET last_login_at = now() WHERE account_id = \(account.accountID)",
+        """
+        UPDATE accounts SET last_login_at = now()
+        WHERE province_code = \(account.provinceCode) AND account_id = \(account.accountID)
+        """,
         logger: connection.logger)
       return try await Sessions.issue(for: account, context: appContext, on: connection)
     }
@@ -69,11 +102,39 @@ extension AccountService {
     }
   }
 
+  /// A one-time password past its expiry opens nothing: not a login, not a refresh of a
+  /// session it opened, not the password change it was issued for.
+  static func requireUnexpiredOneTimePassword(_ account: AccountRecord) throws {
+    if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
+      throw RPCError(
+        code: .unauthenticated,
+        message: "one-time password expired; ask your administrator for a new one")
+    }
+  }
+
   public func refreshToken(
     request: Safemap_Account_V1_RefreshTokenRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_RefreshTokenResponse {
-    guard let parsed = Sessions.parse(request.refreshToken),
+    let database = self.context.database
+    let address = context.clientAddress
+    do {
+      return try await rotate(request, context: context)
+    } catch let error as RPCError {
+      if let outcome = Audit.outcome(for: error.code) {
+        await Audit.recordAnonymous(
+          AuditEntry(action: "RefreshToken", detail: error.message), outcome: outcome,
+          username: "", clientAddress: address, database: database,
+          cancellation: context.cancellation)
+      }
+      throw error
+    }
+  }
+
+  private func rotate(
+    _ request: Safemap_Account_V1_RefreshTokenRequest, context: ServerContext
+  ) async throws -> Safemap_Account_V1_RefreshTokenResponse {
+    guard request.refreshToken.utf8.count <= 256, let parsed = Sessions.parse(request.refreshToken),
       let tenant = parsed.province == "00" ? Tenant.national : Tenant.province(parsed.province)
     else {
       throw RPCError(code: .unauthenticated, message: "refresh_token: invalid")
@@ -83,6 +144,7 @@ extension AccountService {
       case issued(Safemap_Account_V1_TokenPair)
       case refused(String)
     }
+    let sessionLimit = appContext.sessionLifetime
     // The reuse check and the family revocation commit even though the call fails.
     let outcome = try await appContext.database.withTenantTransaction(
       tenant, cancellation: context.cancellation
@@ -90,30 +152,47 @@ extension AccountService {
       let rows = try await connection.query(
         """
         SELECT account_id, family_id, secret_hash, expires_at < now(), used_at IS NOT NULL,
-               revoked_at IS NOT NULL
-        FROM refresh_tokens WHERE token_id = \(parsed.tokenID) FOR UPDATE
+               revoked_at IS NOT NULL, session_started_at
+        FROM refresh_tokens
+        WHERE province_code = \(tenant.code) AND token_id = \(parsed.tokenID) FOR UPDATE
         """, logger: connection.logger)
-      var found: (UUID, UUID, Data, Bool, Bool, Bool)?
-      for try await row in rows.decode((UUID, UUID, Data, Bool, Bool, Bool).self) { found = row }
-      guard let (accountID, family, hash, expired, used, revoked) = found,
+      var found: (UUID, UUID, Data, Bool, Bool, Bool, Date)?
+      for try await row in rows.decode((UUID, UUID, Data, Bool, Bool, Bool, Date).self) {
+        found = row
+      }
+      guard let (accountID, family, hash, expired, used, revoked, started) = found,
         Credentials.constantTimeEqual(hash, Credentials.sha256(parsed.secret))
       else { return .refused("refresh_token: invalid") }
       if used || revoked {
         // A rotated token presented again: someone holds a copy. End the whole session.
         try await connection.query(
-          "UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE family_id = \(family)",
+          """
+          UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
+          WHERE province_code = \(tenant.code) AND family_id = \(family)
+          """,
           logger: connection.logger)
         return .refused("refresh_token: already used; the session has been revoked")
       }
       guard !expired else { return .refused("refresh_token: expired") }
+      guard started.addingTimeInterval(sessionLimit) > Date() else {
+        return .refused("refresh_token: the session is older than 30 days; log in again")
+      }
       guard let account = try await AccountRecord.find(accountID, on: connection),
         !account.disabled
       else { return .refused("account is disabled") }
+      if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
+        return .refused("one-time password expired; ask your administrator for a new one")
+      }
       try await connection.query(
-        "UPDATE refresh_tokens SET used_at = now() WHERE token_id = \(parsed.tokenID)",
+        """
+        UPDATE refresh_tokens SET used_at = now()
+        WHERE province_code = \(tenant.code) AND token_id = \(parsed.tokenID)
+        """,
         logger: connection.logger)
       return .issued(
-        try await Sessions.issue(for: account, family: family, context: appContext, on: connection))
+        try await Sessions.issue(
+          for: account, family: family, sessionStartedAt: started, context: appContext,
+          on: connection))
     }
     switch outcome {
     case .issued(let tokens): return .with { $0.tokens = tokens }
@@ -126,31 +205,43 @@ extension AccountService {
     context: ServerContext
   ) async throws -> Safemap_Account_V1_LogoutResponse {
     let principal = try RequestPrincipal.require()
-    guard let accountID = UUID(uuidString: principal.accountID) else {
-      throw RPCError(code: .unauthenticated, message: "token subject is not an account")
-    }
-    let parsed = Sessions.parse(request.refreshToken)
-    if !request.allSessions && parsed == nil {
-      throw RPCError(
-        code: .invalidArgument, message: "refresh_token: required unless all_sessions is set")
-    }
-    let allSessions = request.allSessions
-    try await self.context.database.withTenantTransaction(
-      principal.homeTenant, cancellation: context.cancellation
-    ) { connection in
-      if allSessions {
-        try await Sessions.revokeAll(of: accountID, on: connection)
-      } else if let parsed {
-        // Revokes the whole session (family) the token belongs to, only if it is the caller's.
-        try await connection.query(
-          """
-          UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
-          WHERE account_id = \(accountID) AND family_id =
-            (SELECT family_id FROM refresh_tokens WHERE token_id = \(parsed.tokenID))
-          """, logger: connection.logger)
+    let database = self.context.database
+    return try await Audit.refusals(
+      "Logout", actor: principal, province: nil, context: context, database: database
+    ) {
+      guard let accountID = UUID(uuidString: principal.accountID) else {
+        throw RPCError(code: .unauthenticated, message: "token subject is not an account")
       }
+      let parsed = Sessions.parse(request.refreshToken)
+      if !request.allSessions && parsed == nil {
+        throw RPCError(
+          code: .invalidArgument, message: "refresh_token: required unless all_sessions is set")
+      }
+      let allSessions = request.allSessions
+      let tenant = principal.homeTenant
+      let address = context.clientAddress
+      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
+        if allSessions {
+          try await Sessions.revokeAll(of: accountID, on: connection)
+        } else if let parsed {
+          // Revokes the whole session (family) the token belongs to, only if it is the caller's.
+          try await connection.query(
+            """
+            UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
+            WHERE province_code = \(tenant.code) AND account_id = \(accountID) AND family_id =
+              (SELECT family_id FROM refresh_tokens
+               WHERE province_code = \(tenant.code) AND token_id = \(parsed.tokenID))
+            """, logger: connection.logger)
+        }
+        try await Audit.record(
+          AuditEntry(
+            action: "Logout", targetType: "account", targetID: principal.accountID,
+            detail: allSessions ? "all sessions" : "one session"),
+          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+      }
+      return .init()
     }
-    return .init()
   }
 
   public func changePassword(
@@ -158,29 +249,58 @@ extension AccountService {
     context: ServerContext
   ) async throws -> Safemap_Account_V1_ChangePasswordResponse {
     let principal = try RequestPrincipal.require()
+    let database = self.context.database
+    return try await Audit.refusals(
+      "ChangePassword", actor: principal, province: nil, context: context, database: database
+    ) {
+      try await changePassword(request, principal: principal, context: context)
+    }
+  }
+
+  private func changePassword(
+    _ request: Safemap_Account_V1_ChangePasswordRequest, principal: Principal,
+    context: ServerContext
+  ) async throws -> Safemap_Account_V1_ChangePasswordResponse {
     let tenant = principal.homeTenant
     let database = self.context.database
+    let hasher = self.context.hasher
+    let cancellation = context.cancellation
+    let address = context.clientAddress
+    var violations = FieldViolations()
+    violations.require(
+      request.currentPassword.utf8.count <= 1024, "current_password", "at most 1024 bytes")
+    guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     guard let accountID = UUID(uuidString: principal.accountID),
-      let account = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
+      let account = try await database.withTenantTransaction(tenant, cancellation: cancellation, {
         try await AccountRecord.find(accountID, on: $0)
       })
     else { throw RPCError(code: .unauthenticated, message: "account not found") }
+    try Self.requireUnexpiredOneTimePassword(account)
 
-    var violations = PasswordPolicy.violations(
+    violations = PasswordPolicy.violations(
       password: request.newPassword, username: account.username, field: "new_password",
       commonPasswords: AccountContext.commonPasswords)
     violations.require(
       request.newPassword != request.currentPassword, "new_password",
       "must differ from the current password")
-    guard try await self.context.hasher.verify(request.currentPassword, against: account.passwordHash)
+    // Guessing the current password with a stolen access token is throttled like a login.
+    try await LoginThrottle.check(
+      username: account.username, address: address, database: database,
+      cancellation: cancellation)
+    guard
+      try await hasher.verify(
+        request.currentPassword, against: account.passwordHash, cancellation: cancellation)
     else {
+      try await LoginThrottle.recordFailure(
+        username: account.username, address: address, database: database,
+        cancellation: cancellation)
       throw RPCError(code: .invalidArgument, message: "current_password: does not match")
     }
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
-    let hash = try await self.context.hasher.hash(request.newPassword)
+    let hash = try await hasher.hash(request.newPassword, cancellation: cancellation)
     let appContext = self.context
-    let address = context.clientAddress
-    let tokens = try await database.withTenantTransaction(tenant) { connection in
+    let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
+      connection in
       try await AccountRecord.setPassword(accountID, hash: hash, oneTimeUntil: nil, on: connection)
       try await Sessions.revokeAll(of: accountID, on: connection)
       try await Audit.record(

@@ -35,21 +35,3 @@ public struct AccountService: Safemap_Account_V1_AccountService.SimpleServicePro
     }
   }
 }
-
-extension ServerContext {
-  /// The client's address without the port (`ipv4:10.0.0.5:51234` → `10.0.0.5`), for
-  /// throttling and the audit log.
-  var clientAddress: String {
-    var peer = remotePeer
-    for prefix in ["ipv4:", "ipv6:"] where peer.hasPrefix(prefix) {
-      peer.removeFirst(prefix.count)
-    }
-    if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") {
-      return String(peer[peer.index(after: peer.startIndex)..<end])
-    }
-    if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon {
-      return String(peer[..<colon])
-    }
-    return peer
-  }
-}

@@ -42,7 +42,7 @@ public struct AdminBootstrap: Sendable {
   @discardableResult
   public func apply(database: Database, logger: Logger) async throws -> Bool {
     let key = username.lowercased()
-    let exists = try await database.withGlobalConnection { connection in
+    let exists = try await database.withMaintenanceConnection { connection in
       let rows = try await connection.query(
         "SELECT 1 FROM account_directory WHERE username_key = \(key)",
         logger: logger)
@@ -57,7 +57,7 @@ public struct AdminBootstrap: Sendable {
     try await pool.shutdownGracefully()
     let accountID = UUID()
     do {
-      try await database.withTenantTransaction(.national) { connection in
+      try await database.withMaintenanceTransaction(.national) { connection in
         try await connection.query(
           """
           INSERT INTO account_directory (username_key, account_id, province_code)

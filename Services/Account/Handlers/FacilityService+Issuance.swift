@@ -97,7 +97,8 @@ extension FacilityService {
       }
       // A zone created during the batch: reload the province's zones once for this chunk.
       if rows.contains(where: { UUID(uuidString: $0.facility.zoneID).map { !references.zones.contains($0) } ?? false }) {
-        references = try await database.withTenantTransaction(tenant) { connection in
+        references = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
           try await IssuanceChunk.References.load(province: tenant.code, on: connection)
         }
       }
@@ -118,7 +119,8 @@ extension FacilityService {
     }
 
     let finalCounts = counts
-    let summary = try await database.withTenantTransaction(tenant) { connection in
+    let summary = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
       let rows = try await connection.query(
         """
         UPDATE issuance_batches SET completed_at = now(),

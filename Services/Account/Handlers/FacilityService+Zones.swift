@@ -27,7 +27,7 @@ extension FacilityService {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
       "CreateZone", actor: principal, province: request.zone.provinceCode,
-      clientAddress: context.clientAddress, database: database
+      context: context, database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try principal.tenant(forRequested: request.zone.provinceCode, field: "zone.province_code")

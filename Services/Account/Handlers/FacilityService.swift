@@ -34,7 +34,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
       "RegisterFacility", actor: principal, province: request.facility.provinceCode,
-      clientAddress: context.clientAddress, database: database
+      context: context, database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try principal.tenant(forRequested: request.facility.provinceCode, field: "facility.province_code")
@@ -136,7 +136,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
       "UpdateFacility", actor: principal, province: request.facility.provinceCode,
-      clientAddress: context.clientAddress, database: database
+      context: context, database: database
     ) {
       let paths = request.updateMask.paths
       guard !paths.isEmpty else {
@@ -303,7 +303,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
       "SetOperatingStatus", actor: principal, province: request.provinceCode,
-      clientAddress: context.clientAddress, database: database
+      context: context, database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try Self.objectTenant(principal, request.provinceCode, what: "facility_id")

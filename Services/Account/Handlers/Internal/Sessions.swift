@@ -10,22 +10,25 @@ import SwiftProtobuf
 /// `<province>.<token id>.<secret>`: the province routes the lookup to its tenant, the id finds
 /// the row, and only the SHA-256 of the secret is stored.
 enum Sessions {
-  /// Signs an access token for `account` and stores a new refresh token in `family`
-  /// (a new family for a login).
+  /// Signs an access token for `account` and stores a new refresh token in `family` (a new
+  /// family for a login). A rotated refresh token never outlives its session: it expires at
+  /// the earlier of its own lifetime and the session's absolute end (30 days after the login).
   static func issue(
-    for account: AccountRecord, family: UUID = UUID(), context: AccountContext,
-    on connection: PostgresConnection
+    for account: AccountRecord, family: UUID = UUID(), sessionStartedAt: Date = Date(),
+    context: AccountContext, on connection: PostgresConnection
   ) async throws -> Safemap_Account_V1_TokenPair {
     let (token, claims) = try await context.signer.sign(account.principal)
     let tokenID = UUID()
     let secret = Credentials.randomToken()
-    let expiresAt = Date().addingTimeInterval(context.refreshTokenLifetime)
+    let expiresAt = min(
+      Date().addingTimeInterval(context.refreshTokenLifetime),
+      sessionStartedAt.addingTimeInterval(context.sessionLifetime))
     try await connection.query(
       """
       INSERT INTO refresh_tokens (province_code, token_id, account_id, family_id, secret_hash,
-                                  expires_at)
+                                  expires_at, session_started_at)
       VALUES (\(account.provinceCode), \(tokenID), \(account.accountID), \(family),
-              \(Credentials.sha256(secret)), \(expiresAt))
+              \(Credentials.sha256(secret)), \(expiresAt), \(sessionStartedAt))
       """, logger: connection.logger)
     return .with {
       $0.accessToken = token
@@ -53,7 +56,8 @@ enum Sessions {
     try await connection.query(
       """
       UPDATE refresh_tokens SET revoked_at = now()
-      WHERE account_id = \(account) AND revoked_at IS NULL
+      WHERE province_code = current_setting('app.province') AND account_id = \(account)
+        AND revoked_at IS NULL
       """, logger: connection.logger)
   }
 }

@@ -46,29 +46,54 @@ public enum SigningKeyStore {
     return [key]
   }
 
-  /// Publishes the public halves (un-retiring a key that comes back).
+  /// Publishes the public halves of the configured keys and retires every published key that
+  /// is not among them, in one transaction. Nothing un-retires a key: a key taken out of the
+  /// configuration stays out, whatever an older replica still configured with it publishes.
+  /// Fails when the signing key (the first) has been retired, since nobody would accept its
+  /// tokens.
   public static func publish(_ keys: [PrivateSigningKey], database: Database) async throws {
     let publicKeys = keys.map(\.publicKey)
-    try await database.withGlobalConnection { connection in
-      for key in publicKeys {
-        try await connection.query(
+    let ids = publicKeys.map(\.keyID)
+    let retired = try await database.withMaintenanceConnection { connection in
+      try await connection.withTransaction(logger: database.logger) { tx in
+        for key in publicKeys {
+          try await tx.query(
+            """
+            INSERT INTO signing_keys (key_id, public_key)
+            VALUES (\(key.keyID), \(Data(key.rawPublicKey)))
+            ON CONFLICT (key_id) DO NOTHING
+            """, logger: database.logger)
+        }
+        try await tx.query(
           """
-          INSERT INTO signing_keys (key_id, public_key) VALUES (\(key.keyID), \(Data(key.rawPublicKey)))
-          ON CONFLICT (key_id) DO UPDATE SET retired_at = NULL
-          WHERE signing_keys.public_key = excluded.public_key
+          UPDATE signing_keys SET retired_at = now()
+          WHERE retired_at IS NULL AND NOT (key_id = ANY(\(ids)))
           """, logger: database.logger)
+        let rows = try await tx.query(
+          """
+          SELECT key_id FROM signing_keys
+          WHERE key_id = ANY(\(ids)) AND retired_at IS NOT NULL
+          """, logger: database.logger)
+        var retired: Set<String> = []
+        for try await id in rows.decode(String.self) { retired.insert(id) }
+        return retired
       }
+    }
+    if let signing = ids.first, retired.contains(signing) {
+      throw Failure(
+        description: "signing key \(signing) was retired and cannot sign again; "
+          + "generate a new key (deploy/new-signing-key.sh)")
     }
   }
 
-  /// Public keys that may have signed a token still valid now: active ones, and retired ones
-  /// for an hour (well past the 15-minute token lifetime).
+  /// The keys tokens may be signed with: the published keys not retired. A key removed from
+  /// account-service's configuration is refused everywhere from the verifiers' next refresh
+  /// (README: remove a key only once the tokens it signed have expired).
   static func publishedKeys(database: Database) async throws -> [PublicSigningKey] {
-    try await database.withGlobalConnection { connection in
+    try await database.withMaintenanceConnection { connection in
       let rows = try await connection.query(
         """
-        SELECT key_id, public_key FROM signing_keys
-        WHERE retired_at IS NULL OR retired_at > now() - interval '1 hour'
+        SELECT key_id, public_key FROM signing_keys WHERE retired_at IS NULL
         ORDER BY created_at DESC
         """, logger: database.logger)
       var keys: [PublicSigningKey] = []

@@ -98,7 +98,7 @@ enum CatalogueStore {
   /// deployment); later versions come only through ImportCatalogue.
   static func installDefaults(database: Database, logger: Logger) async throws {
     let defaults = try bundledDefaults()
-    try await database.withGlobalConnection { connection in
+    try await database.withMaintenanceConnection { connection in
       try await connection.withTransaction(logger: logger) { tx in
         try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: logger)
         for catalogue in defaults {
@@ -156,7 +156,7 @@ final class CatalogueCache: Sendable {
     kind: String,
     version: Int32?,
     database: Database,
-    cancellation: ServerContext.RPCCancellationHandle?
+    cancellation: ServerContext.RPCCancellationHandle
   ) async throws -> ScorableCatalogue? {
     let now = ContinuousClock.now
     if version == nil, let (catalogue, fetched) = active.withLock({ $0[kind] }),
