@@ -85,14 +85,19 @@ public struct Migrator: Sendable {
   }
 
   public func migrate(on connection: PostgresConnection) async throws -> [String] {
+    // Schema changes may legitimately run long, and a second replica waits for the first one's
+    // lock: the session's statement timeout (meant for requests) is lifted while migrating.
+    try await connection.query("SET statement_timeout = 0", logger: logger)
     try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
     do {
       let applied = try await migrateLocked(connection)
       try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+      try await connection.query("RESET statement_timeout", logger: logger)
       return applied
     } catch {
       _ = try? await connection.query(
         "SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+      _ = try? await connection.query("RESET statement_timeout", logger: logger)
       throw error
     }
   }
