@@ -1,7 +1,10 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Logging
+import PostgresNIO
 import SafeMapAPI
+import SafeMapDatabase
 import SafeMapRuntime
 import SafeMapTestSupport
 import SwiftProtobuf
@@ -13,19 +16,37 @@ struct AccountTestBed: Sendable {
   static let adminPassword = "ministry first password"
   let service: RunningService
 
-  static func start() async throws -> AccountTestBed {
-    let database = try await PostgresCluster.shared().makeMigratedDatabase()
+  /// `grpcHost` `::` listens on IPv4 and IPv6, for tests that need two client addresses.
+  static func start(
+    grpcHost: String = "127.0.0.1", extraEnvironment: [String: String] = [:]
+  ) async throws -> AccountTestBed {
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
     var environment = TestKeys.environment
     environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "bo.admin"
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = adminPassword
+    environment.merge(extraEnvironment) { $1 }
+    var configuration = TestServices.configuration(.account, cluster: cluster, database: database)
+    configuration.grpcHost = grpcHost
     return AccountTestBed(
-      service: try await TestServices.start(.account, database: database, environment: environment))
+      service: try await TestServices.start(
+        .account, configuration: configuration, environment: environment))
+  }
+
+  /// The bed's database, as the superuser (for checks no service role could make).
+  func superuser<R: Sendable>(
+    _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> R
+  ) async throws -> R {
+    let cluster = try await PostgresCluster.shared()
+    return try await PostgresTesting.withClient(
+      cluster.configuration(database: service.host.configuration.database.database), body)
   }
 
   func accounts<R: Sendable>(
+    from address: String = "127.0.0.1",
     _ body: @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>) async throws -> R
   ) async throws -> R {
-    try await withLocalClient(port: service.port) { client in
+    try await withLocalClient(port: service.port, address: address) { client in
       try await body(Safemap_Account_V1_AccountService.Client(wrapping: client))
     }
   }
@@ -38,8 +59,12 @@ struct AccountTestBed: Sendable {
     }
   }
 
-  func login(_ username: String, _ password: String) async throws -> Safemap_Account_V1_LoginResponse {
-    try await accounts { try await $0.login(.with { $0.username = username; $0.password = password }) }
+  func login(
+    _ username: String, _ password: String, from address: String = "127.0.0.1"
+  ) async throws -> Safemap_Account_V1_LoginResponse {
+    try await accounts(from: address) {
+      try await $0.login(.with { $0.username = username; $0.password = password })
+    }
   }
 
   /// Bearer metadata from a login.

@@ -7,6 +7,7 @@ import SafeMapAPI
 import SafeMapAccount
 import SafeMapAuth
 import SafeMapRuntime
+import SafeMapTestExpectations
 import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
@@ -27,6 +28,40 @@ struct PasswordAndBootstrapTests {
     #expect(try await !hasher.verify("anything", against: "not a hash"))
     #expect(!hasher.needsRehash(a))
     #expect(hasher.needsRehash("$argon2id$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"))
+    try await pool.shutdownGracefully()
+  }
+
+  @Test("a full hashing queue refuses at once; queued checks whose caller left are not computed")
+  func boundedHashingQueue() async throws {
+    let pool = NIOThreadPool(numberOfThreads: 1)
+    pool.start()
+    // Slow parameters, so the first check still runs while the others queue behind it.
+    let slow = PasswordHasher.Parameters(memoryKiB: 65_536, iterations: 8, lanes: 1)
+    let hasher = PasswordHasher(parameters: slow, pool: pool, queueLimit: 3)
+    let stored = try await hasher.hash("the stored password")
+    let running = Task { try await hasher.verify("the stored password", against: stored) }
+    let deadlines = [ServerContext.RPCCancellationHandle(), ServerContext.RPCCancellationHandle()]
+    let queued = deadlines.map { handle in
+      Task { try await hasher.verify("guess", against: stored, cancellation: handle) }
+    }
+    #expect(await eventually { hasher.figures.inFlight == 3 })
+    // Full: the fourth is refused without waiting.
+    let started = ContinuousClock.now
+    await expectCode(.resourceExhausted, mentioning: "password checks") {
+      try await hasher.verify("another", against: stored)
+    }
+    #expect(ContinuousClock.now - started < .milliseconds(100))
+    // Their callers leave (a deadline passes, a client goes away) before a thread is free.
+    for handle in deadlines { handle.cancel() }
+    #expect(try await running.value)
+    for task in queued {
+      await expectCode(.cancelled) { try await task.value }
+    }
+    let figures = hasher.figures
+    #expect(figures.computed == 2, "the stored hash and the running check only")
+    #expect(figures.dropped == 2)
+    #expect(figures.refused == 1)
+    #expect(figures.inFlight == 0)
     try await pool.shutdownGracefully()
   }
 

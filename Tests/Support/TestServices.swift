@@ -119,11 +119,16 @@ public enum TestServices {
 }
 
 /// A gRPC client over real TCP to a local port, for the duration of `body`.
+/// `address` `::1` connects over IPv6, so a service listening on `::` sees a second client
+/// address on the same machine.
 public func withLocalClient<R: Sendable>(
-  port: Int, _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
+  port: Int, address: String = "127.0.0.1",
+  _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
 ) async throws -> R {
-  let transport = try HTTP2ClientTransport.Posix(
-    target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+  let target: any ResolvableTarget =
+    address.contains(":")
+    ? .ipv6(address: address, port: port) : .ipv4(address: address, port: port)
+  let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
   return try await withGRPCClient(transport: transport) { client in try await body(client) }
 }
 

@@ -38,9 +38,13 @@ public enum AccountServer {
     let hashingPool = NIOThreadPool(numberOfThreads: max(1, threads))
     hashingPool.start()
     defer { Task { try? await hashingPool.shutdownGracefully() } }
+    // The queue in front of the threads is bounded too: a login storm beyond it is refused at
+    // once rather than waiting in memory.
+    let queueLimit =
+      Int(environment["SAFEMAP_PASSWORD_HASH_QUEUE"] ?? "").map { max(1, $0) } ?? 16 * max(1, threads)
     let context = AccountContext(
-      database: database, signer: signer, hasher: PasswordHasher(pool: hashingPool),
-      logger: host.logger)
+      database: database, signer: signer,
+      hasher: PasswordHasher(pool: hashingPool, queueLimit: queueLimit), logger: host.logger)
     try await host.run(
       services: [AccountService(context: context), FacilityService(context: context)],
       keySource: DatabaseKeySource(database: database),

@@ -132,14 +132,20 @@ public enum Audit {
 
 extension ServerContext {
   /// The client's address without the port (`ipv4:10.0.0.5:51234` → `10.0.0.5`), for
-  /// throttling and the audit log.
+  /// throttling and the audit log. An IPv4 client of a dual-stack listener
+  /// (`[::ffff:10.0.0.5]`) is the IPv4 address it is.
   public var clientAddress: String {
     var peer = remotePeer
     for prefix in ["ipv4:", "ipv6:"] where peer.hasPrefix(prefix) {
       peer.removeFirst(prefix.count)
     }
     if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") {
-      return String(peer[peer.index(after: peer.startIndex)..<end])
+      let address = peer[peer.index(after: peer.startIndex)..<end]
+      let mapped = "::ffff:"
+      if address.lowercased().hasPrefix(mapped), address.contains(".") {
+        return String(address.dropFirst(mapped.count))
+      }
+      return String(address)
     }
     if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon {
       return String(peer[..<colon])

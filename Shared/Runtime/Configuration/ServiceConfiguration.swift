@@ -28,6 +28,9 @@ public struct ServiceConfiguration: Sendable {
   public var dataDirectory: String
   /// How often the database is probed for the health status.
   public var databaseProbeIntervalSeconds: Double
+  /// How often token verification keys are fetched again: a key account-service retired is
+  /// refused everywhere within this time.
+  public var keyRefreshIntervalSeconds: Double
 
   public enum LogFormat: String, Sendable {
     case json, text
@@ -53,6 +56,7 @@ public struct ServiceConfiguration: Sendable {
     self.shutdownTimeoutSeconds = 30
     self.dataDirectory = ".data"
     self.databaseProbeIntervalSeconds = 2
+    self.keyRefreshIntervalSeconds = 60
   }
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
@@ -121,6 +125,12 @@ public struct ServiceConfiguration: Sendable {
     config.shutdownDelaySeconds = try seconds("SAFEMAP_SHUTDOWN_DELAY_S") ?? 0
     config.shutdownTimeoutSeconds = try seconds("SAFEMAP_SHUTDOWN_TIMEOUT_S") ?? 30
     config.dataDirectory = value("SAFEMAP_DATA_DIR") ?? config.dataDirectory
+    if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
+      guard refresh >= 1 else {
+        throw Invalid(description: "SAFEMAP_KEY_REFRESH_S must be at least 1 second, got \(refresh)")
+      }
+      config.keyRefreshIntervalSeconds = refresh
+    }
     return config
   }
 }

@@ -74,7 +74,9 @@ public final class ServiceHost: Sendable {
     prepare: @escaping @Sendable () async throws -> Void = {}
   ) async throws {
     let transport = HTTP2ServerTransport.Posix(
-      address: .ipv4(host: configuration.grpcHost, port: configuration.grpcPort),
+      address: configuration.grpcHost.contains(":")
+        ? .ipv6(host: configuration.grpcHost, port: configuration.grpcPort)
+        : .ipv4(host: configuration.grpcHost, port: configuration.grpcPort),
       transportSecurity: .plaintext,
       config: .defaults { config in
         config.rpc.maxRequestPayloadSize = 4 * 1024 * 1024
@@ -103,7 +105,11 @@ public final class ServiceHost: Sendable {
             host: configuration.grpcHost, port: port, registry: metrics.registry, logger: logger)))
     }
     lifecycle += additionalServices.map { .init(service: $0) }
-    let refresher = SigningKeyRefresher(verifier: verifier, source: keySource, logger: logger)
+    let refresher = SigningKeyRefresher(
+      verifier: verifier, source: keySource,
+      interval: .milliseconds(Int64(configuration.keyRefreshIntervalSeconds * 1000)),
+      minimumGap: .milliseconds(Int64(min(5, configuration.keyRefreshIntervalSeconds) * 1000)),
+      logger: logger)
     lifecycle.append(.init(service: refresher))
     // Keys are loaded once more after `prepare` (which may publish them) and before listening,
     // so the first calls are not refused for want of keys.
