@@ -74,6 +74,9 @@ public final class TokenVerifier: Sendable {
 
   public var keyIDs: Set<String> { state.withLock { $0.keyIDs } }
 
+  /// Tokens remembered as verified (tests).
+  package var rememberedCount: Int { state.withLock { $0.verified.count } }
+
   func onUnknownKey(_ handler: @escaping @Sendable () async -> Void) {
     unknownKeyHandler.withLock { $0 = handler }
   }

@@ -138,6 +138,22 @@ struct AuthInterceptorTests {
       })
   }
 
+  @Test("a token whose scope claims do not fit its role is refused, never read as national")
+  func malformedScopeClaims() async throws {
+    let signer = await TestKeys.signer()
+    var officer = TestPrincipals.provinceOfficer()
+    for province in ["", "2", "250", "00", "xx"] {
+      officer.provinceCode = province
+      try await Self.expectRefused(Self.bearer(officer, signer: signer))
+    }
+    var ministry = TestPrincipals.ministry
+    ministry.provinceCode = "25"
+    try await Self.expectRefused(Self.bearer(ministry, signer: signer))
+    var district = TestPrincipals.provinceOfficer()
+    district.role = .districtOfficer
+    try await Self.expectRefused(Self.bearer(district, signer: signer))
+  }
+
   @Test("a token that still needs a password change reaches only the allowed methods")
   func passwordChangeRequired() async throws {
     var principal = TestPrincipals.provinceOfficer()

@@ -62,4 +62,17 @@ struct TokenVerifierTests {
       try await verifier.verify(forged)
     }
   }
+
+  @Test("a refresh that brings the same keys keeps the remembered tokens; a change drops them")
+  func unchangedKeysKeepCache() async throws {
+    let verifier = await Self.verifier()
+    let (token, _) = try await TestKeys.signer().sign(TestPrincipals.ministry)
+    _ = try await verifier.verify(token)
+    #expect(verifier.rememberedCount == 1)
+    await verifier.setKeys([TestKeys.signingKey.publicKey])
+    #expect(verifier.rememberedCount == 1)
+    let added = PrivateSigningKey.generate()
+    await verifier.setKeys([TestKeys.signingKey.publicKey, added.publicKey])
+    #expect(verifier.rememberedCount == 0)
+  }
 }

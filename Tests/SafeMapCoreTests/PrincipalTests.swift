@@ -117,4 +117,36 @@ struct FieldViolationsTests {
     #expect(long.message.utf8.count < 1_100)
     #expect(long.message.hasSuffix("…; request_id: required"))
   }
+
+  @Test("scope fields must fit the role; a bad one can only ever reach no tenant")
+  func scopeFitsRole() {
+    let zone = "0b7c9d2e-8f1a-4b3c-9d5e-6f7a8b9c0d1e"
+    #expect(Principal(accountID: "a", username: "m", role: .ministryAdmin).scopeProblem == nil)
+    #expect(
+      Principal(accountID: "a", username: "m", role: .ministryAdmin, provinceCode: "25")
+        .scopeProblem != nil)
+    for province in ["", "2", "250", "00", "x1"] {
+      let officer = Principal(
+        accountID: "b", username: "o", role: .provinceOfficer, provinceCode: province)
+      #expect(officer.scopeProblem != nil, "province \(province)")
+      #expect(officer.homeTenant != .national)
+    }
+    #expect(
+      Principal(accountID: "c", username: "d", role: .districtOfficer, provinceCode: "25")
+        .scopeProblem != nil)
+    #expect(
+      Principal(
+        accountID: "c", username: "d", role: .districtOfficer, provinceCode: "25",
+        districtCode: "227"
+      ).scopeProblem == nil)
+    #expect(
+      Principal(accountID: "z", username: "z", role: .zoneOfficer, provinceCode: "25", zoneID: "x")
+        .scopeProblem != nil)
+    #expect(
+      Principal(accountID: "z", username: "z", role: .zoneOfficer, provinceCode: "25", zoneID: zone)
+        .scopeProblem == nil)
+    #expect(
+      Principal(accountID: "f", username: "f", role: .facility, provinceCode: "25").scopeProblem
+        != nil)
+  }
 }
