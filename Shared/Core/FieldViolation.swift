@@ -22,6 +22,10 @@ public struct FieldViolations: Error, Sendable, Hashable {
     all.append(FieldViolation(field: field, description: description))
   }
 
+  public mutating func merge(_ other: FieldViolations) {
+    all += other.all
+  }
+
   /// Adds a violation when `condition` is false.
   public mutating func require(_ condition: Bool, _ field: String, _ description: String) {
     if !condition { add(field, description) }

@@ -205,3 +205,32 @@ struct SecurityReviewTests {
     }
   }
 }
+
+extension SecurityReviewTests {
+  @Test("a 5 MiB request is RESOURCE_EXHAUSTED naming the limit, not a reset stream")
+  func oversizedRequest() async throws {
+    let bed = try await Self.bed.value
+    let admin = try await bed.admin
+    await expectCode(.resourceExhausted, mentioning: "4194304") {
+      try await bed.facilities {
+        try await $0.registerFacility(
+          .with {
+            $0.facility = facilityInput(taxCode: "2600999001")
+            $0.facility.provinceCode = "25"
+            $0.facility.address = String(repeating: "x", count: 5 * 1024 * 1024)
+          }, metadata: admin)
+      }
+    }
+    // Within the size limit, an over-long field is INVALID_ARGUMENT naming it.
+    await expectCode(.invalidArgument, mentioning: "facility.address: at most") {
+      try await bed.facilities {
+        try await $0.registerFacility(
+          .with {
+            $0.facility = facilityInput(taxCode: "2600999002")
+            $0.facility.provinceCode = "25"
+            $0.facility.address = String(repeating: "x", count: 5_000)
+          }, metadata: admin)
+      }
+    }
+  }
+}

@@ -29,7 +29,7 @@ public final class ManagedCluster: Sendable {
       ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8",
        "--locale=C.UTF-8", "--no-sync"])
     // Tests need fsync no more than a throwaway cluster does.
-    try "fsync = off\nmax_connections = 300\nshared_buffers = 128MB\n".appendToFile(
+    try "fsync = off\nmax_connections = 1000\nshared_buffers = 128MB\n".appendToFile(
       "\(directory)/data/postgresql.auto.conf")
     var lastError: (any Error)?
     for _ in 0..<5 {

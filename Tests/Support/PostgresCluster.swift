@@ -63,9 +63,12 @@ public final class PostgresCluster: Sendable {
   /// A connection configuration for `database` as `user` (the superuser by default).
   public func configuration(database: String, user: String? = nil) -> DatabaseConfiguration {
     let asSuperuser = user == nil || user == superuser
+    // The superuser sets up and inspects (CREATE DATABASE queues behind the others under a
+    // full test run): no statement timeout. Service roles keep the services' default.
     return DatabaseConfiguration(
       host: host, port: port, database: database, username: user ?? superuser,
-      password: asSuperuser ? superuserPassword : nil, tls: .disable, maximumConnections: 8)
+      password: asSuperuser ? superuserPassword : nil, tls: .disable, maximumConnections: 8,
+      statementTimeoutMilliseconds: asSuperuser ? 0 : 10_000)
   }
 
   /// A new, empty database (no schema).

@@ -31,6 +31,10 @@ public struct ServiceConfiguration: Sendable {
   /// How often token verification keys are fetched again: a key account-service retired is
   /// refused everywhere within this time.
   public var keyRefreshIntervalSeconds: Double
+  /// Size of a request message and length of its text fields.
+  public var requestLimits: RequestLimits
+  /// Calls open at once on one client connection.
+  public var maximumConcurrentStreams: Int
 
   public enum LogFormat: String, Sendable {
     case json, text
@@ -57,6 +61,8 @@ public struct ServiceConfiguration: Sendable {
     self.dataDirectory = ".data"
     self.databaseProbeIntervalSeconds = 2
     self.keyRefreshIntervalSeconds = 60
+    self.requestLimits = RequestLimits()
+    self.maximumConcurrentStreams = 256
   }
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
@@ -125,6 +131,12 @@ public struct ServiceConfiguration: Sendable {
     config.shutdownDelaySeconds = try seconds("SAFEMAP_SHUTDOWN_DELAY_S") ?? 0
     config.shutdownTimeoutSeconds = try seconds("SAFEMAP_SHUTDOWN_TIMEOUT_S") ?? 30
     config.dataDirectory = value("SAFEMAP_DATA_DIR") ?? config.dataDirectory
+    if let bytes = try integer("SAFEMAP_MAX_REQUEST_BYTES", 1024...(64 * 1024 * 1024)) {
+      config.requestLimits.maximumMessageBytes = bytes
+    }
+    if let streams = try integer("SAFEMAP_MAX_CONCURRENT_CALLS", 1...10_000) {
+      config.maximumConcurrentStreams = streams
+    }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {
         throw Invalid(description: "SAFEMAP_KEY_REFRESH_S must be at least 1 second, got \(refresh)")

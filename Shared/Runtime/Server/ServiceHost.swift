@@ -79,7 +79,11 @@ public final class ServiceHost: Sendable {
         : .ipv4(host: configuration.grpcHost, port: configuration.grpcPort),
       transportSecurity: .plaintext,
       config: .defaults { config in
-        config.rpc.maxRequestPayloadSize = 4 * 1024 * 1024
+        // Four times the request limit: messages between the two are decoded and refused with
+        // RESOURCE_EXHAUSTED naming the limit (RequestLimits); only beyond this does the
+        // transport reset the stream.
+        config.rpc.maxRequestPayloadSize = 4 * configuration.requestLimits.maximumMessageBytes
+        config.http2.maxConcurrentStreams = configuration.maximumConcurrentStreams
         config.connection.maxIdleTime = .seconds(300)
         config.connection.maxGraceTime = .seconds(Int64(configuration.shutdownTimeoutSeconds))
         config.connection.keepalive = .init(
@@ -95,6 +99,7 @@ public final class ServiceHost: Sendable {
       interceptorPipeline: [
         .apply(MetricsInterceptor(metrics: metrics), to: .all),
         .apply(auth, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: [])),
+        .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
       ])
 
     var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: postgres)]
