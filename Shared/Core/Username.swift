@@ -11,4 +11,17 @@ public enum Username {
         || b == 46 || b == 95 || b == 45 || b == 64
     }
   }
+
+  /// Usernames shaped like a tax code (`0101234567`, `0101234567-001`, optionally with a
+  /// province suffix `.25`) belong to facility accounts, whose username is their tax code; an
+  /// officer holding one could take a facility's username before it is issued.
+  public static func isTaxCodeShaped(_ username: String) -> Bool {
+    var base = Substring(username)
+    if let dot = base.lastIndex(of: "."), ProvinceCode.isWellFormed(String(base[base.index(after: dot)...])) {
+      base = base[..<dot]
+    }
+    return TaxCode.isWellFormed(String(base))
+  }
+
+  public static let reservedRule = "looks like a tax code; such usernames belong to facility accounts"
 }

@@ -13,6 +13,8 @@ public struct Database: Sendable {
   public let client: PostgresClient
   public let logger: Logger
   public let statementTimeoutMilliseconds: Int
+  /// The provinces that exist, so a request naming any other is INVALID_ARGUMENT.
+  let provinces = KnownProvinces()
 
   public init(client: PostgresClient, logger: Logger, statementTimeoutMilliseconds: Int = 10_000) {
     self.client = client
@@ -35,6 +37,7 @@ public struct Database: Sendable {
     let backend = BackendInFlight()
     return try await boundedByRPC(cancellation, onCancel: { await backend.cancel(using: self) }) {
       defer { backend.finish() }
+      try await self.provinces.require(tenant, client: self.client, logger: self.logger)
       return try await self.transaction(tenant, backend: backend, body)
     }
   }
@@ -142,6 +145,48 @@ public struct Database: Sendable {
       """,
       logger: logger
     )
+  }
+}
+
+/// The codes of the `provinces` table, loaded on first use and again (at most every 30 s) when
+/// a request names a code not seen yet, so a province added later is found without a restart.
+/// Only the ministry can name a province; anyone else's tenant comes from the token.
+final class KnownProvinces: Sendable {
+  private struct State {
+    var codes: Set<String> = []
+    var loadedAt: ContinuousClock.Instant?
+  }
+  private let state = Mutex(State())
+  static let reloadGap: Duration = .seconds(30)
+
+  /// INVALID_ARGUMENT naming `province_code` when `tenant` is a province that does not exist.
+  func require(_ tenant: Tenant, client: PostgresClient, logger: Logger) async throws {
+    guard ProvinceCode.isWellFormed(tenant.code) else { return }
+    let (known, fresh) = state.withLock { state in
+      (
+        state.codes.contains(tenant.code),
+        state.loadedAt.map { $0.advanced(by: Self.reloadGap) > .now } ?? false
+      )
+    }
+    if known { return }
+    if !fresh {
+      let codes = try await client.withConnection { connection in
+        var codes: Set<String> = []
+        for try await code in try await connection.query(
+          "SELECT code FROM provinces", logger: logger
+        ).decode(String.self) {
+          codes.insert(code)
+        }
+        return codes
+      }
+      state.withLock {
+        $0.codes = codes
+        $0.loadedAt = .now
+      }
+      if codes.contains(tenant.code) { return }
+    }
+    throw RPCError(
+      code: .invalidArgument, message: "province_code: no province has the code \(tenant.code)")
   }
 }
 

@@ -15,6 +15,8 @@ public struct AccountContext: Sendable {
   public var refreshTokenLifetime: TimeInterval = 14 * 24 * 3600
   /// Absolute lifetime of a session, from its login: rotation never extends it.
   public var sessionLifetime: TimeInterval = 30 * 24 * 3600
+  /// Most rows one issuance batch may carry.
+  public var issuanceMaximumRows = 50_000
   /// Lifetime of a one-time password (DESIGN.md §4: 30 days).
   public var oneTimePasswordLifetime: TimeInterval = 30 * 24 * 3600
 

@@ -42,9 +42,12 @@ public enum AccountServer {
     // once rather than waiting in memory.
     let queueLimit =
       Int(environment["SAFEMAP_PASSWORD_HASH_QUEUE"] ?? "").map { max(1, $0) } ?? 16 * max(1, threads)
-    let context = AccountContext(
+    var context = AccountContext(
       database: database, signer: signer,
       hasher: PasswordHasher(pool: hashingPool, queueLimit: queueLimit), logger: host.logger)
+    if let rows = environment["SAFEMAP_ISSUANCE_MAX_ROWS"].flatMap({ Int($0) }) {
+      context.issuanceMaximumRows = max(1, rows)
+    }
     try await host.run(
       services: [AccountService(context: context), FacilityService(context: context)],
       keySource: DatabaseKeySource(database: database),

@@ -50,6 +50,8 @@ extension AccountService {
     ) {
       var violations = FieldViolations()
       violations.require(Username.isWellFormed(request.username), "username", Username.rule)
+      violations.require(
+        !Username.isTaxCodeShaped(request.username), "username", Username.reservedRule)
       let role = Role(request.role)
       violations.require(role != nil, "role", "required")
       violations.require(role != .facility, "role", "facility accounts come from IssueFacilityAccounts")

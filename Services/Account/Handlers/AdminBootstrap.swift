@@ -31,6 +31,9 @@ public struct AdminBootstrap: Sendable {
     guard Username.isWellFormed(username) else {
       throw Invalid(description: "SAFEMAP_BOOTSTRAP_ADMIN: \(Username.rule)")
     }
+    guard !Username.isTaxCodeShaped(username) else {
+      throw Invalid(description: "SAFEMAP_BOOTSTRAP_ADMIN: \(Username.reservedRule)")
+    }
     let violations = PasswordPolicy.violations(
       password: password, username: username, field: "SAFEMAP_BOOTSTRAP_PASSWORD")
     guard violations.isEmpty else { throw Invalid(description: violations.message) }

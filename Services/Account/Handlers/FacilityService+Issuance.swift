@@ -21,23 +21,55 @@ extension FacilityService {
     context: ServerContext
   ) async throws {
     let principal = try RequestPrincipal.require()
-    try FacilityScope.requireAdministrator(principal)
-    let buffer = RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>()
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask {
-        do {
-          for try await message in request { buffer.append(message) }
-          buffer.finish()
-        } catch {
-          buffer.finish(throwing: error)
+    try await Audit.refusals(
+      "IssueFacilityAccounts", actor: principal, province: nil, context: context,
+      database: database
+    ) {
+      try FacilityScope.requireAdministrator(principal)
+      // Reading stops while a chunk is being written: the buffer holds one chunk at most.
+      let buffer = RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>(
+        capacity: Self.chunkSize)
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+          do {
+            for try await message in request {
+              guard await buffer.append(message) else { break }
+            }
+            buffer.finish()
+          } catch {
+            buffer.finish(throwing: error)
+          }
         }
+        defer {
+          buffer.finish()
+          group.cancelAll()
+        }
+        try await issue(from: buffer, principal: principal, response: response, context: context)
       }
-      defer { group.cancelAll() }
-      try await issue(from: buffer, principal: principal, response: response, context: context)
     }
   }
 
   static let chunkSize = 500
+
+  /// What one batch has done so far.
+  struct BatchCounts: Sendable {
+    var issued = 0
+    var already = 0
+    var rejected = 0
+    var rows: Int { issued + already + rejected }
+
+    mutating func count(_ results: [Safemap_Account_V1_IssuanceResult]) {
+      for result in results {
+        switch result.outcome {
+        case .issued: issued += 1
+        case .alreadyIssued: already += 1
+        default: rejected += 1
+        }
+      }
+    }
+
+    var text: String { "issued \(issued), already issued \(already), rejected \(rejected)" }
+  }
 
   private func issue(
     from buffer: RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>,
@@ -57,7 +89,8 @@ extension FacilityService {
     let database = self.database
     let address = context.clientAddress
     let requestID = options.requestID.isEmpty ? nil : options.requestID
-    let note = String(options.note.prefix(500))
+    let note = options.note
+    let maximumRows = self.context.issuanceMaximumRows
     let (batchID, initialReferences) = try await database.withTenantTransaction(
       tenant, cancellation: context.cancellation
     ) { connection -> (UUID, IssuanceChunk.References) in
@@ -75,10 +108,12 @@ extension FacilityService {
     }
     var references = initialReferences
     let batch = batchID.uuidString.lowercased()
-    var counts = (issued: 0, already: 0, rejected: 0)
+    var counts = BatchCounts()
+    let batchContext = IssuanceBatchContext(
+      tenant: tenant, batchID: batchID, principal: principal, actorID: actorID, address: address)
 
     while true {
-      let messages: [Safemap_Account_V1_IssueFacilityAccountsRequest]
+      var messages: [Safemap_Account_V1_IssueFacilityAccountsRequest]
       if !pending.isEmpty {
         messages = pending
         pending = []
@@ -87,6 +122,10 @@ extension FacilityService {
       } else {
         break
       }
+      // A batch has a maximum row count: the rows before it are answered, then the call ends.
+      let room = maximumRows - counts.rows
+      let overLimit = messages.count > room
+      if overLimit { messages = Array(messages.prefix(room)) }
       var rows: [Safemap_Account_V1_IssuanceRow] = []
       for message in messages {
         guard case .row(var row) = message.item else {
@@ -97,37 +136,39 @@ extension FacilityService {
       }
       // A zone created during the batch: reload the province's zones once for this chunk.
       if rows.contains(where: { UUID(uuidString: $0.facility.zoneID).map { !references.zones.contains($0) } ?? false }) {
-        references = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-        connection in
+        references = try await database.withTenantTransaction(
+          tenant, cancellation: context.cancellation
+        ) { connection in
           try await IssuanceChunk.References.load(province: tenant.code, on: connection)
         }
       }
-      let results = try await issueChunk(
-        rows, tenant: tenant, references: references, principal: principal, actorID: actorID,
-        address: address, context: context)
-      for result in results {
-        switch result.outcome {
-        case .issued: counts.issued += 1
-        case .alreadyIssued: counts.already += 1
-        default: counts.rejected += 1
+      if !rows.isEmpty {
+        let results = try await issueChunk(
+          rows, batch: batchContext, references: references, context: context)
+        counts.count(results)
+        for result in results {
+          try await response.write(.with {
+            $0.batchID = batch
+            $0.result = result
+          })
         }
-        try await response.write(.with {
-          $0.batchID = batch
-          $0.result = result
-        })
+      }
+      if overLimit {
+        throw RPCError(
+          code: .resourceExhausted,
+          message: "a batch holds at most \(maximumRows) rows; rows after row \(maximumRows) were "
+            + "not read: send them as another batch")
       }
     }
 
     let finalCounts = counts
-    let summary = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-        connection in
+    let summary = try await database.withTenantTransaction(
+      tenant, cancellation: context.cancellation
+    ) { connection in
       let rows = try await connection.query(
         """
-        UPDATE issuance_batches SET completed_at = now(),
-          issued_count = issued_count + \(finalCounts.issued),
-          already_issued_count = already_issued_count + \(finalCounts.already),
-          rejected_count = rejected_count + \(finalCounts.rejected)
-        WHERE batch_id = \(batchID)
+        UPDATE issuance_batches SET completed_at = now()
+        WHERE province_code = \(tenant.code) AND batch_id = \(batchID)
         RETURNING issued_count, already_issued_count, rejected_count, note, issued_by, created_at,
           completed_at
         """, logger: connection.logger)
@@ -148,8 +189,9 @@ extension FacilityService {
         }
       }
       try await Audit.record(
-        AuditEntry(action: "IssueFacilityAccounts", targetType: "batch", targetID: batch,
-                   detail: "issued \(finalCounts.issued), already \(finalCounts.already), rejected \(finalCounts.rejected)"),
+        AuditEntry(
+          action: "IssueFacilityAccounts", targetType: "batch", targetID: batch,
+          detail: "completed: \(finalCounts.text)"),
         actor: principal, province: tenant.code, clientAddress: address, on: connection)
       return summary
     }
@@ -161,12 +203,13 @@ extension FacilityService {
 
   /// Results for a chunk, in row order: invalid rows rejected in memory, the rest issued
   /// set-based, or row by row if a concurrent writer caused a conflict. A tax code repeated
-  /// within the chunk is issued once and reported as already issued after that.
+  /// within the chunk is issued once and reported as already issued after that. The chunk's
+  /// counts and an audit row commit with it, so a stream broken off halfway leaves a trail.
   private func issueChunk(
-    _ rows: [Safemap_Account_V1_IssuanceRow], tenant: Tenant,
-    references: IssuanceChunk.References, principal: Principal, actorID: UUID,
-    address: String, context: ServerContext
+    _ rows: [Safemap_Account_V1_IssuanceRow], batch: IssuanceBatchContext,
+    references: IssuanceChunk.References, context: ServerContext
   ) async throws -> [Safemap_Account_V1_IssuanceResult] {
+    let tenant = batch.tenant
     var results = [Safemap_Account_V1_IssuanceResult?](repeating: nil, count: rows.count)
     var valid: [Safemap_Account_V1_IssuanceRow] = []
     var validIndex: [Int] = []
@@ -189,28 +232,47 @@ extension FacilityService {
         repeats.append(index)
       }
     }
-    if !valid.isEmpty {
-      let lifetime = self.context.oneTimePasswordLifetime
-      let chunk = valid
-      let issued: [Safemap_Account_V1_IssuanceResult]
-      do {
-        issued = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-          connection in
-          try await IssuanceChunk.issue(
-            chunk, province: tenant.code, actor: actorID, oneTimePasswordLifetime: lifetime,
-            on: connection)
-        }
-      } catch is IssuanceChunk.Conflict {
-        var oneByOne: [Safemap_Account_V1_IssuanceResult] = []
-        for row in valid {
-          oneByOne.append(try await issueRow(
-            row, tenant: tenant, principal: principal, address: address, lifetime: lifetime,
-            context: context))
-        }
-        issued = oneByOne
+    let lifetime = self.context.oneTimePasswordLifetime
+    let chunk = valid
+    // The chunk's own transaction also records its counts and an audit row.
+    let span = "rows \(rows.first?.rowNumber ?? 0)–\(rows.last?.rowNumber ?? 0)"
+    var others = BatchCounts()
+    others.rejected = results.compactMap { $0 }.count
+    others.already = repeats.count
+    let counted = others
+    var issued: [Safemap_Account_V1_IssuanceResult]? = nil
+    do {
+      issued = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
+        let issued =
+          chunk.isEmpty
+          ? []
+          : try await IssuanceChunk.issue(
+            chunk, province: tenant.code, actor: batch.actorID,
+            oneTimePasswordLifetime: lifetime, on: connection)
+        var counts = counted
+        counts.count(issued)
+        try await batch.record(counts, detail: "\(span): \(counts.text)", on: connection)
+        return issued
       }
-      for (index, result) in zip(validIndex, issued) { results[index] = result }
+    } catch let error as RPCError where IssuanceChunk.isConflict(error) {
+      // Another batch issued some of these facilities at the same moment: one row at a time,
+      // each in its own transaction, sees what that batch committed.
+      var oneByOne: [Safemap_Account_V1_IssuanceResult] = []
+      for row in valid {
+        oneByOne.append(try await issueRow(row, batch: batch, lifetime: lifetime, context: context))
+      }
+      issued = oneByOne
+      // The rows issued one by one counted themselves; the chunk's rejected and repeated
+      // rows are counted here.
+      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
+        try await batch.record(
+          counted, detail: "\(span), one by one after a concurrent batch: \(counted.text) more",
+          on: connection)
+      }
     }
+    for (index, result) in zip(validIndex, issued ?? []) { results[index] = result }
     for index in repeats {
       let first = firstIndex[rows[index].facility.taxCode].flatMap { results[$0] }
       results[index] = .with {
@@ -223,25 +285,44 @@ extension FacilityService {
     return results.map { $0! }
   }
 
-  /// One row in its own transaction.
+  /// One row in its own transaction (with its count and audit row), retried when a concurrent
+  /// batch commits the same facility in between; a row that still cannot be issued is
+  /// REJECTED with the reason, and the batch goes on.
   private func issueRow(
-    _ row: Safemap_Account_V1_IssuanceRow, tenant: Tenant, principal: Principal,
-    address: String, lifetime: TimeInterval, context: ServerContext
+    _ row: Safemap_Account_V1_IssuanceRow, batch: IssuanceBatchContext, lifetime: TimeInterval,
+    context: ServerContext
   ) async throws -> Safemap_Account_V1_IssuanceResult {
+    var lastConflict = ""
+    for _ in 0..<3 {
+      do {
+        return try await issueRowOnce(row, batch: batch, lifetime: lifetime, context: context)
+      } catch let error as RPCError where IssuanceChunk.isConflict(error) {
+        lastConflict = error.message
+      }
+    }
+    return .with {
+      $0.rowNumber = row.rowNumber
+      $0.outcome = .rejected
+      var violations = FieldViolations()
+      violations.add(
+        "facility.tax_code", "changed concurrently (\(lastConflict)); send the row again")
+      $0.violations = violations.messages
+    }
+  }
+
+  private func issueRowOnce(
+    _ row: Safemap_Account_V1_IssuanceRow, batch: IssuanceBatchContext, lifetime: TimeInterval,
+    context: ServerContext
+  ) async throws -> Safemap_Account_V1_IssuanceResult {
+    let tenant = batch.tenant
     var result = Safemap_Account_V1_IssuanceResult()
     result.rowNumber = row.rowNumber
     var input = row.facility
     input.provinceCode = tenant.code
     let facility = input
-    let violations = FacilityInput.violations(facility, prefix: "facility.")
-    guard violations.isEmpty else {
-      result.outcome = .rejected
-      result.violations = violations.messages
-      return result
-    }
     let password = Credentials.oneTimePassword()
     let expiresAt = Date().addingTimeInterval(lifetime)
-    let actorID = UUID(uuidString: principal.accountID)
+    let actorID = batch.actorID
     enum Outcome: Sendable {
       case issued(facility: UUID, username: String)
       case already(facility: UUID, username: String)
@@ -253,6 +334,10 @@ extension FacilityService {
       if let existing = try await FacilityRecord.find(taxCode: facility.taxCode, on: connection) {
         facilityID = UUID(uuidString: existing.message.facilityID)!
         if !existing.message.username.isEmpty {
+          var counts = BatchCounts()
+          counts.already = 1
+          try await batch.record(
+            counts, detail: "row \(row.rowNumber): already issued", on: connection)
           return .already(facility: facilityID, username: existing.message.username)
         }
       } else {
@@ -264,10 +349,20 @@ extension FacilityService {
           reason: "registered by bulk issuance", on: connection)
       }
       // The tax code is the username; a branch registered in two provinces gets the
-      // province appended in the second one.
-      var username = facility.taxCode
-      if try await AccountRecord.locate(username: username, on: connection) != nil {
-        username = "\(facility.taxCode).\(tenant.code)"
+      // province appended in the second one. Both taken: the row cannot be issued here.
+      let candidates = [facility.taxCode, "\(facility.taxCode).\(tenant.code)"]
+      var username: String?
+      for candidate in candidates
+      where try await AccountRecord.locate(username: candidate, on: connection) == nil {
+        username = candidate
+        break
+      }
+      guard let username else {
+        var violations = FieldViolations()
+        violations.add(
+          "facility.tax_code",
+          "the usernames \(candidates.joined(separator: " and ")) are already taken by other accounts")
+        return .rejected(violations)
       }
       let account = AccountRecord(
         provinceCode: tenant.code, accountID: UUID(), username: username, role: .facility,
@@ -277,6 +372,9 @@ extension FacilityService {
         oneTimePasswordExpiresAt: expiresAt, disabled: false, createdAt: Date(),
         updatedAt: Date(), lastLoginAt: nil)
       try await AccountRecord.insert(account, requestID: nil, createdBy: actorID, on: connection)
+      var counts = BatchCounts()
+      counts.issued = 1
+      try await batch.record(counts, detail: "row \(row.rowNumber): issued", on: connection)
       return .issued(facility: facilityID, username: username)
     }
     switch outcome {
@@ -293,7 +391,40 @@ extension FacilityService {
     case .rejected(let violations):
       result.outcome = .rejected
       result.violations = violations.messages
+      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
+        var counts = BatchCounts()
+        counts.rejected = 1
+        try await batch.record(counts, detail: "row \(row.rowNumber): rejected", on: connection)
+      }
     }
     return result
+  }
+}
+
+/// Who issues which batch where: what each chunk's transaction records beside its accounts.
+struct IssuanceBatchContext: Sendable {
+  let tenant: Tenant
+  let batchID: UUID
+  let principal: Principal
+  let actorID: UUID
+  let address: String
+
+  /// Adds `counts` to the batch and writes an audit row, in the caller's transaction.
+  func record(
+    _ counts: FacilityService.BatchCounts, detail: String, on connection: PostgresConnection
+  ) async throws {
+    try await connection.query(
+      """
+      UPDATE issuance_batches SET issued_count = issued_count + \(counts.issued),
+        already_issued_count = already_issued_count + \(counts.already),
+        rejected_count = rejected_count + \(counts.rejected)
+      WHERE province_code = \(tenant.code) AND batch_id = \(batchID)
+      """, logger: connection.logger)
+    try await Audit.record(
+      AuditEntry(
+        action: "IssueFacilityAccounts", targetType: "batch",
+        targetID: batchID.uuidString.lowercased(), detail: detail),
+      actor: principal, province: tenant.code, clientAddress: address, on: connection)
   }
 }

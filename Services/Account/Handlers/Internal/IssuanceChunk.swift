@@ -50,10 +50,21 @@ struct IssuanceChunk {
     }
   }
 
-  struct Conflict: Error {}
+  /// A concurrent writer got in the way. An `RPCError`, since the tenant transaction maps
+  /// every other error to INTERNAL; never sent to a client (the chunk is retried row by row).
+  static let conflict = RPCError(
+    code: .aborted, message: "a concurrent batch issued some of these facilities")
+
+  /// Whether `error` means another transaction committed the same rows first: a set-based
+  /// insert that found some taken, a unique key hit, a serialization failure or a deadlock.
+  static func isConflict(_ error: RPCError) -> Bool {
+    error.code == .aborted || error.code == .alreadyExists
+  }
 
   /// Issues accounts for `rows` (all valid, distinct tax codes) in one transaction; returns
-  /// each row's result. Throws `Conflict` when a concurrent writer got in the way.
+  /// each row's result. Throws ``conflict`` when a concurrent writer got in the way. Rows are
+  /// written in tax-code order, so two batches with overlapping rows wait for each other
+  /// instead of deadlocking.
   static func issue(
     _ rows: [Safemap_Account_V1_IssuanceRow], province: String, actor: UUID?,
     oneTimePasswordLifetime: TimeInterval, on connection: PostgresConnection
@@ -74,6 +85,7 @@ struct IssuanceChunk {
 
     // New facilities.
     let new = rows.filter { existing[$0.facility.taxCode] == nil }.map(\.facility)
+      .sorted { $0.taxCode < $1.taxCode }
     if !new.isEmpty {
       let ids = new.map { _ in UUID() }
       let inserted = try await connection.query(
@@ -99,7 +111,7 @@ struct IssuanceChunk {
         """, logger: logger)
       var count = 0
       for try await _ in inserted { count += 1 }
-      guard count == new.count else { throw Conflict() }
+      guard count == new.count else { throw conflict }
       try await connection.query(
         """
         INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
@@ -113,6 +125,7 @@ struct IssuanceChunk {
     // Accounts for facilities without one; the tax code is the username, with the province
     // appended when another province already uses it (a branch registered twice).
     let needing = rows.map(\.facility).filter { existing[$0.taxCode]?.1 == nil }
+      .sorted { $0.taxCode < $1.taxCode }
     var usernames: [String: String] = [:]
     var passwords: [String: String] = [:]
     if !needing.isEmpty {
@@ -138,7 +151,7 @@ struct IssuanceChunk {
         """, logger: logger)
       var count = 0
       for try await _ in directory { count += 1 }
-      guard count == needing.count else { throw Conflict() }
+      guard count == needing.count else { throw conflict }
       let expiresAt = Date().addingTimeInterval(oneTimePasswordLifetime)
       try await connection.query(
         """
