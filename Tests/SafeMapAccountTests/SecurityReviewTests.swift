@@ -66,7 +66,7 @@ struct SecurityReviewTests {
       as: try await bed.activeOfficer("so.victim", role: .provinceOfficer, province: "25", as: admin))
     // An attacker on ::1 guesses until it is slowed down.
     var codes: [RPCError.Code] = []
-    for _ in 0..<6 {
+    for _ in 0..<10 where codes.last != .resourceExhausted {
       do {
         _ = try await bed.login("victim.phutho", "guess guess guess", from: "::1")
       } catch let error as RPCError {
@@ -74,13 +74,14 @@ struct SecurityReviewTests {
       }
     }
     #expect(codes.contains(.resourceExhausted), "\(codes)")
-    // The owner, from another address, gets in at once.
-    let owner = try await bed.login("victim.phutho", "Phu Tho factories 2021", from: "127.0.0.1")
-    #expect(owner.account.username == "victim.phutho")
-    // The attacker's address stays slowed down, even with the right password.
+    // The attacker's address is slowed down, even with the right password (checked at once:
+    // the first delay is short).
     await expectCode(.resourceExhausted, mentioning: "retry in") {
       try await bed.login("victim.phutho", "Phu Tho factories 2021", from: "::1")
     }
+    // The owner, from another address, gets in at once.
+    let owner = try await bed.login("victim.phutho", "Phu Tho factories 2021", from: "127.0.0.1")
+    #expect(owner.account.username == "victim.phutho")
   }
 
   @Test("20 concurrent wrong logins count 20, and each is audited without the password")
@@ -118,8 +119,9 @@ struct SecurityReviewTests {
     let admin = try await bed.admin
     let session = try await bed.activeOfficer(
       "guessing.officer", role: .provinceOfficer, province: "25", as: admin)
+    // The delay doubles per failure, so a refusal comes even if each attempt is slow.
     var codes: [RPCError.Code] = []
-    for attempt in 0..<6 {
+    for attempt in 0..<10 where codes.last != .resourceExhausted {
       do {
         _ = try await bed.accounts {
           try await $0.changePassword(

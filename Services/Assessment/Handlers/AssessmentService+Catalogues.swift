@@ -90,6 +90,22 @@ extension AssessmentService {
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ImportCatalogueResponse {
     let principal = try RequestPrincipal.require()
+    return try await Audit.refusals(
+      "ImportCatalogue",
+      actor: principal,
+      province: nil,
+      context: context,
+      database: database
+    ) {
+      try await importCatalogue(request, principal: principal, context: context)
+    }
+  }
+
+  private func importCatalogue(
+    _ request: Safemap_Assessment_V1_ImportCatalogueRequest,
+    principal: Principal,
+    context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_ImportCatalogueResponse {
     try Self.requireMinistry(principal)
     let catalogue = request.catalogue
     var violations = ScoringCatalogue(catalogue).violations()
@@ -112,29 +128,45 @@ extension AssessmentService {
     }
     guard violations.isEmpty, let kind else { throw RPCError.invalidArgument(violations) }
     let requestID = request.requestID.isEmpty ? nil : request.requestID
-    let stored = try await database.withGlobalConnection(cancellation: context.cancellation) {
-      connection in
-      try await connection.withTransaction(logger: connection.logger) { tx in
-        if let requestID {
-          let rows = try await tx.query(
-            """
-            SELECT \(unescaped: CatalogueStore.columns) FROM catalogues
-            WHERE request_id = \(requestID)
-            """,
-            logger: tx.logger
-          )
-          for try await row in rows { return try CatalogueStore.decode(row) }
-        }
-        try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: tx.logger)
-        let version = try await CatalogueStore.insert(
-          catalogue,
-          kind: kind,
-          state: "DRAFT",
-          requestID: requestID,
-          on: tx
+    let home = principal.homeTenant
+    let address = context.clientAddress
+    // Catalogues are national; the transaction is the ministry's own tenant so that the audit
+    // row commits with the catalogue.
+    let stored = try await database.withTenantTransaction(
+      home,
+      cancellation: context.cancellation
+    ) { tx in
+      if let requestID {
+        let rows = try await tx.query(
+          """
+          SELECT \(unescaped: CatalogueStore.columns) FROM catalogues
+          WHERE request_id = \(requestID)
+          """,
+          logger: tx.logger
         )
-        return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
+        for try await row in rows { return try CatalogueStore.decode(row) }
       }
+      try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: tx.logger)
+      let version = try await CatalogueStore.insert(
+        catalogue,
+        kind: kind,
+        state: "DRAFT",
+        requestID: requestID,
+        on: tx
+      )
+      try await Audit.record(
+        AuditEntry(
+          action: "ImportCatalogue",
+          targetType: "catalogue",
+          targetID: "\(kind) v\(version)",
+          detail: String(catalogue.title.prefix(200))
+        ),
+        actor: principal,
+        province: home.code,
+        clientAddress: address,
+        on: tx
+      )
+      return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
     }
     return .with { $0.catalogue = stored }
   }
@@ -144,6 +176,22 @@ extension AssessmentService {
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ActivateCatalogueResponse {
     let principal = try RequestPrincipal.require()
+    return try await Audit.refusals(
+      "ActivateCatalogue",
+      actor: principal,
+      province: nil,
+      context: context,
+      database: database
+    ) {
+      try await activateCatalogue(request, principal: principal, context: context)
+    }
+  }
+
+  private func activateCatalogue(
+    _ request: Safemap_Assessment_V1_ActivateCatalogueRequest,
+    principal: Principal,
+    context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_ActivateCatalogueResponse {
     try Self.requireMinistry(principal)
     guard let kind = KindName.sql(request.kind) else {
       throw RPCError(code: .invalidArgument, message: "kind: WORKPLACE or DORMITORY")
@@ -152,31 +200,44 @@ extension AssessmentService {
       throw RPCError(code: .invalidArgument, message: "version: required")
     }
     let version = request.version
-    let activated = try await database.withGlobalConnection(cancellation: context.cancellation) {
-      connection in
-      try await connection.withTransaction(logger: connection.logger) { tx in
-        guard try await CatalogueStore.find(kind: kind, version: version, on: tx) != nil else {
-          throw RPCError(
-            code: .notFound,
-            message: "version: no \(kind) catalogue version \(version)"
-          )
-        }
-        try await tx.query(
-          """
-          UPDATE catalogues SET state = 'RETIRED'
-          WHERE kind = \(kind) AND state = 'ACTIVE' AND version <> \(version)
-          """,
-          logger: tx.logger
+    let home = principal.homeTenant
+    let address = context.clientAddress
+    let activated = try await database.withTenantTransaction(
+      home,
+      cancellation: context.cancellation
+    ) { tx in
+      guard try await CatalogueStore.find(kind: kind, version: version, on: tx) != nil else {
+        throw RPCError(
+          code: .notFound,
+          message: "version: no \(kind) catalogue version \(version)"
         )
-        try await tx.query(
-          """
-          UPDATE catalogues SET state = 'ACTIVE', activated_at = coalesce(activated_at, now())
-          WHERE kind = \(kind) AND version = \(version)
-          """,
-          logger: tx.logger
-        )
-        return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
       }
+      try await tx.query(
+        """
+        UPDATE catalogues SET state = 'RETIRED'
+        WHERE kind = \(kind) AND state = 'ACTIVE' AND version <> \(version)
+        """,
+        logger: tx.logger
+      )
+      try await tx.query(
+        """
+        UPDATE catalogues SET state = 'ACTIVE', activated_at = coalesce(activated_at, now())
+        WHERE kind = \(kind) AND version = \(version)
+        """,
+        logger: tx.logger
+      )
+      try await Audit.record(
+        AuditEntry(
+          action: "ActivateCatalogue",
+          targetType: "catalogue",
+          targetID: "\(kind) v\(version)"
+        ),
+        actor: principal,
+        province: home.code,
+        clientAddress: address,
+        on: tx
+      )
+      return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
     }
     catalogues.invalidate(kind: kind)
     return .with { $0.catalogue = activated }

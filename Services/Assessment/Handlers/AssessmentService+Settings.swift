@@ -56,6 +56,16 @@ extension AssessmentService {
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
     let principal = try RequestPrincipal.require()
+    return try await Audit.refusals(
+      "UpdateProvinceSettings", actor: principal, province: request.settings.provinceCode, context: context, database: database
+    ) {
+      try await updateProvinceSettings(request, principal: principal, context: context)
+    }
+  }
+
+  private func updateProvinceSettings(
+    _ request: Safemap_Assessment_V1_UpdateProvinceSettingsRequest, principal: Principal, context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
     guard principal.role == .ministryAdmin || principal.role == .provinceOfficer else {
       throw RPCError(
         code: .permissionDenied,
@@ -95,6 +105,7 @@ extension AssessmentService {
     let grace: Int? =
       paths.contains("overdue_grace_days") ? Int(request.settings.overdueGraceDays) : nil
     let actor = UUID(uuidString: principal.accountID)
+    let address = context.clientAddress
     let settings = try await database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation
@@ -112,6 +123,11 @@ extension AssessmentService {
         """,
         logger: connection.logger
       )
+      try await Audit.record(
+        AuditEntry(
+          action: "UpdateProvinceSettings", targetType: "province", targetID: tenant.code,
+          detail: paths.joined(separator: ",")),
+        actor: principal, province: tenant.code, clientAddress: address, on: connection)
       return try await Self.readSettings(tenant.code, on: connection)
     }
     return .with { $0.settings = settings }

@@ -113,6 +113,16 @@ extension AssessmentService {
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
     let principal = try RequestPrincipal.require()
+    return try await Audit.refusals(
+      "RecordInspection", actor: principal, province: request.provinceCode, context: context, database: database
+    ) {
+      try await recordInspection(request, principal: principal, context: context)
+    }
+  }
+
+  private func recordInspection(
+    _ request: Safemap_Assessment_V1_RecordInspectionRequest, principal: Principal, context: ServerContext
+  ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
     guard principal.role == .healthInspector || principal.role == .provinceOfficer else {
       throw RPCError(
         code: .permissionDenied,
@@ -144,6 +154,7 @@ extension AssessmentService {
     _ = try await facilities.profile(province: tenant.code, facilityID: request.facilityID)
     let requestID = request.requestID.isEmpty ? nil : request.requestID
     let recordedBy = UUID(uuidString: principal.accountID)
+    let address = context.clientAddress
     let inspection = try await database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation
@@ -177,6 +188,11 @@ extension AssessmentService {
         """,
         logger: connection.logger
       )
+      try await Audit.record(
+        AuditEntry(
+          action: "RecordInspection", targetType: "facility", targetID: facility.uuidString.lowercased(),
+          detail: "level found \(level.rawValue)"),
+        actor: principal, province: tenant.code, clientAddress: address, on: connection)
       return try await InspectionRecord.find(id, on: connection)!
     }
     return .with { $0.inspection = inspection }
