@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what SafeMap needs from Debian's packages when it is missing: PostgreSQL (server
 # binaries for the private cluster of `make run` and the tests), libargon2-dev (password
-# hashing), pkg-config, and protobuf-compiler with libprotobuf-dev when --protoc is given (only
+# hashing), pkg-config, openssl (test and deployment certificates), and protobuf-compiler with libprotobuf-dev when --protoc is given (only
 # for regenerating Shared/API). Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
@@ -16,6 +16,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true
 command -v psql >/dev/null || missing+=(postgresql-client)
 [ -f /usr/include/argon2.h ] || missing+=(libargon2-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
+# The TLS tests mint a throwaway CA and certificates with openssl; deploy/tls/ uses it too.
+command -v openssl >/dev/null || missing+=(openssl)
 $want_protoc && ! command -v protoc >/dev/null && missing+=(protobuf-compiler)
 # The well-known types (google/protobuf/timestamp.proto, …) that Proto/ imports: Debian ships
 # them in libprotobuf-dev, which protobuf-compiler only recommends.

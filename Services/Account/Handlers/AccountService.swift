@@ -22,7 +22,9 @@ public struct AccountService: Safemap_Account_V1_AccountService.SimpleServicePro
     request: Safemap_Account_V1_GetSigningKeysRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_GetSigningKeysResponse {
-    let keys = try await SigningKeyStore.publishedKeys(database: self.context.database)
+    let keys = try await self.context.database.withGlobalConnection(
+      cancellation: context.cancellation
+    ) { try await SigningKeyStore.publishedKeys(on: $0) }
     return .with {
       $0.keys = keys.map { key in
         .with {

@@ -35,6 +35,11 @@ public struct ServiceConfiguration: Sendable {
   public var requestLimits: RequestLimits
   /// Calls open at once on one client connection.
   public var maximumConcurrentStreams: Int
+  /// TLS of the listener and of calls to other services; plaintext when empty.
+  public var tls: TLSSettings
+  /// A plaintext port serving only `grpc.health.v1.Health` (for probes when the main port
+  /// serves TLS); `nil` for none.
+  public var healthPort: Int?
 
   public enum LogFormat: String, Sendable {
     case json, text
@@ -63,6 +68,7 @@ public struct ServiceConfiguration: Sendable {
     self.keyRefreshIntervalSeconds = 60
     self.requestLimits = RequestLimits()
     self.maximumConcurrentStreams = 256
+    self.tls = TLSSettings()
   }
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
@@ -136,6 +142,14 @@ public struct ServiceConfiguration: Sendable {
     }
     if let streams = try integer("SAFEMAP_MAX_CONCURRENT_CALLS", 1...10_000) {
       config.maximumConcurrentStreams = streams
+    }
+    config.tls = TLSSettings(
+      certificateFile: value("SAFEMAP_TLS_CERT_FILE"), keyFile: value("SAFEMAP_TLS_KEY_FILE"),
+      clientCAFile: value("SAFEMAP_TLS_CLIENT_CA_FILE"), caFile: value("SAFEMAP_TLS_CA_FILE"),
+      serverName: value("SAFEMAP_TLS_SERVER_NAME"))
+    if let problem = config.tls.problem { throw Invalid(description: problem) }
+    if let port = try integer("SAFEMAP_HEALTH_PORT", 0...65535), port != 0 {
+      config.healthPort = port
     }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {

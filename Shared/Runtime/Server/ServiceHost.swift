@@ -77,7 +77,7 @@ public final class ServiceHost: Sendable {
       address: configuration.grpcHost.contains(":")
         ? .ipv6(host: configuration.grpcHost, port: configuration.grpcPort)
         : .ipv4(host: configuration.grpcHost, port: configuration.grpcPort),
-      transportSecurity: .plaintext,
+      transportSecurity: configuration.tls.serverSecurity,
       config: .defaults { config in
         // Four times the request limit: messages between the two are decoded and refused with
         // RESOURCE_EXHAUSTED naming the limit (RequestLimits); only beyond this does the
@@ -90,6 +90,11 @@ public final class ServiceHost: Sendable {
           time: .seconds(30), timeout: .seconds(10),
           clientBehavior: .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
       })
+    if !configuration.tls.servesTLS && !TLSSettings.isLoopback(configuration.grpcHost) {
+      logger.warning(
+        "serving gRPC in plaintext on a non-loopback address; set SAFEMAP_TLS_CERT_FILE and SAFEMAP_TLS_KEY_FILE (README: TLS)",
+        metadata: ["host": "\(configuration.grpcHost)"])
+    }
     let auth = AuthInterceptor(
       verifier: verifier, publicMethods: publicMethods,
       allowedDuringPasswordChange: allowedDuringPasswordChange)
@@ -123,6 +128,18 @@ public final class ServiceHost: Sendable {
       await refresher.refresh()
     }
     lifecycle.append(.init(service: serverService))
+    // Kubernetes' native gRPC probes speak plaintext only: with TLS on the main port, health
+    // can also be served alone on a plaintext port (it carries no data and needs no token).
+    if let healthPort = configuration.healthPort {
+      let healthServer = GRPCServer(
+        transport: HTTP2ServerTransport.Posix(
+          address: configuration.grpcHost.contains(":")
+            ? .ipv6(host: configuration.grpcHost, port: healthPort)
+            : .ipv4(host: configuration.grpcHost, port: healthPort),
+          transportSecurity: .plaintext),
+        services: [health])
+      lifecycle.append(.init(service: GRPCServerService(server: healthServer)))
+    }
     lifecycle.append(
       .init(
         service: DatabaseHealthProbe(
@@ -198,8 +215,10 @@ extension ServiceHost {
   public func makeAccountServiceClient() throws -> GRPCClient<HTTP2ClientTransport.Posix> {
     let transport = try HTTP2ClientTransport.Posix(
       target: .dns(host: configuration.accountServiceHost, port: configuration.accountServicePort),
-      transportSecurity: .plaintext,
+      transportSecurity: configuration.tls.clientSecurity,
       config: .defaults { config in
+        // The name account-service's certificate must carry, when it is not the host dialled.
+        if let name = configuration.tls.serverName { config.http2.authority = name }
         config.connection.keepalive = .init(
           time: .seconds(30), timeout: .seconds(10), allowWithoutCalls: true)
         config.backoff = .init(

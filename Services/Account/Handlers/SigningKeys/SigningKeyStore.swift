@@ -89,19 +89,17 @@ public enum SigningKeyStore {
   /// The keys tokens may be signed with: the published keys not retired. A key removed from
   /// account-service's configuration is refused everywhere from the verifiers' next refresh
   /// (README: remove a key only once the tokens it signed have expired).
-  static func publishedKeys(database: Database) async throws -> [PublicSigningKey] {
-    try await database.withMaintenanceConnection { connection in
-      let rows = try await connection.query(
-        """
-        SELECT key_id, public_key FROM signing_keys WHERE retired_at IS NULL
-        ORDER BY created_at DESC
-        """, logger: database.logger)
-      var keys: [PublicSigningKey] = []
-      for try await (id, raw) in rows.decode((String, Data).self) {
-        keys.append(PublicSigningKey(keyID: id, rawPublicKey: Array(raw)))
-      }
-      return keys
+  static func publishedKeys(on connection: PostgresConnection) async throws -> [PublicSigningKey] {
+    let rows = try await connection.query(
+      """
+      SELECT key_id, public_key FROM signing_keys WHERE retired_at IS NULL
+      ORDER BY created_at DESC
+      """, logger: connection.logger)
+    var keys: [PublicSigningKey] = []
+    for try await (id, raw) in rows.decode((String, Data).self) {
+      keys.append(PublicSigningKey(keyID: id, rawPublicKey: Array(raw)))
     }
+    return keys
   }
 }
 
@@ -114,6 +112,6 @@ public struct DatabaseKeySource: SigningKeySource {
   }
 
   public func fetchKeys() async throws -> [PublicSigningKey] {
-    try await SigningKeyStore.publishedKeys(database: database)
+    try await database.withMaintenanceConnection { try await SigningKeyStore.publishedKeys(on: $0) }
   }
 }
