@@ -24,19 +24,20 @@ public struct Database: Sendable {
 
   /// Runs an RPC's work in a transaction scoped to `tenant`.
   ///
-  /// The work is bounded twice: by the statement timeout in the database, and by the RPC's
+  /// The work is bounded three times: by the statement timeout in the database; by the RPC's
   /// cancellation (its deadline, the client going away, or server shutdown), which cancels the
-  /// statement in flight and answers DEADLINE_EXCEEDED at once. The cancellation handle is
-  /// required: work outside an RPC uses ``withMaintenanceTransaction(_:_:)``.
-  /// Errors come back as `RPCError` with the canonical code (`DatabaseError.rpcError(for:)`).
+  /// statement in flight and answers DEADLINE_EXCEEDED at once; and by ``answerLimit``, past
+  /// which the caller gets UNAVAILABLE whatever the database or the driver does. The
+  /// cancellation handle is required: work outside an RPC uses
+  /// ``withMaintenanceTransaction(_:_:)``. Errors come back as `RPCError` with the canonical
+  /// code (`DatabaseError.rpcError(for:)`).
   public func withTenantTransaction<Result: Sendable>(
     _ tenant: Tenant,
     cancellation: ServerContext.RPCCancellationHandle,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
     let backend = BackendInFlight()
-    return try await boundedByRPC(cancellation, onCancel: { await backend.cancel(using: self) }) {
-      defer { backend.finish() }
+    return try await bounded(cancellation, backend: backend) {
       try await self.provinces.require(tenant, client: self.client, logger: self.logger)
       return try await self.transaction(tenant, backend: backend, body)
     }
@@ -49,86 +50,156 @@ public struct Database: Sendable {
     cancellation: ServerContext.RPCCancellationHandle,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
-    try await boundedByRPC(cancellation) {
-      try await client.withConnection { connection in try await body(connection) }
+    let backend = BackendInFlight()
+    return try await bounded(cancellation, backend: backend) {
+      try await client.withConnection { connection in
+        backend.attach(connection)
+        return try await body(connection)
+      }
     }
   }
 
   /// A tenant transaction that belongs to no RPC (start-up work, background jobs, tools). Its
   /// statements are bounded by the statement timeout every pooled connection carries
-  /// (``DatabaseConfiguration/clientConfiguration(applicationName:)``) and set again here.
+  /// (``DatabaseConfiguration/clientConfiguration(applicationName:)``), and the wait for it by
+  /// ``answerLimit``.
   public func withMaintenanceTransaction<Result: Sendable>(
     _ tenant: Tenant,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
-    do {
-      return try await transaction(tenant, backend: nil, body)
-    } catch {
-      throw DatabaseError.rpcError(for: error, logger: logger)
+    let backend = BackendInFlight()
+    return try await bounded(nil, backend: backend) {
+      try await self.transaction(tenant, backend: backend, body)
     }
   }
 
-  /// A pooled connection outside any tenant and any RPC, bounded by the statement timeout.
+  /// A pooled connection outside any tenant and any RPC, bounded like
+  /// ``withMaintenanceTransaction(_:_:)``.
   public func withMaintenanceConnection<Result: Sendable>(
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
-    do {
-      return try await client.withConnection { connection in try await body(connection) }
-    } catch {
-      throw DatabaseError.rpcError(for: error, logger: logger)
+    let backend = BackendInFlight()
+    return try await bounded(nil, backend: backend) {
+      try await client.withConnection { connection in
+        backend.attach(connection)
+        return try await body(connection)
+      }
     }
+  }
+
+  /// The longest a caller waits for database work: the statement timeout plus the time a
+  /// transaction's other round trips may take. Past it the work is abandoned (below).
+  public var answerLimit: Duration {
+    .milliseconds(Int64(statementTimeoutMilliseconds)) + .seconds(5)
   }
 
   private func transaction<Result: Sendable>(
     _ tenant: Tenant,
-    backend: BackendInFlight?,
+    backend: BackendInFlight,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
     let logger = self.logger
     let timeout = String(statementTimeoutMilliseconds)
-    return try await client.withTransaction(logger: logger) { connection in
-      let rows = try await connection.execute(
-        TenantSetting(province: tenant.code, statementTimeout: timeout),
-        logger: logger
-      )
-      for try await key in rows {
-        guard backend?.start(key) ?? true else {
-          throw RPCError(
-            code: .deadlineExceeded,
-            message: "the call was cancelled or ran past its deadline"
-          )
+    return try await client.withConnection { connection in
+      backend.attach(connection)
+      return try await connection.withTransaction(logger: logger) { connection in
+        let rows = try await connection.execute(
+          TenantSetting(province: tenant.code, statementTimeout: timeout),
+          logger: logger
+        )
+        for try await key in rows {
+          guard backend.start(key) else {
+            throw RPCError(
+              code: .deadlineExceeded,
+              message: "the call was cancelled or ran past its deadline"
+            )
+          }
         }
+        return try await body(connection)
       }
-      return try await body(connection)
     }
   }
 
-  /// Races `work` against the RPC's cancellation and maps every failure to an `RPCError`.
-  private func boundedByRPC<Result: Sendable>(
-    _ cancellation: ServerContext.RPCCancellationHandle,
-    onCancel: @escaping @Sendable () async -> Void = {},
+  /// Waits for `work` until it ends, the RPC is cancelled, or ``answerLimit`` passes, and maps
+  /// every failure to an `RPCError`.
+  ///
+  /// The work runs in a task of its own that the caller stops waiting for, rather than as a
+  /// child the caller must await: a query on a connection the server cut (a crash, `pg_ctl -m
+  /// immediate`) can stay unresolved for ever in postgres-nio 1.33.2, ignoring cancellation,
+  /// and a structured child would hold the RPC, the server's drain and the process's exit with
+  /// it (issue 8: shutdown that never completed). Abandoned work has its statement cancelled and
+  /// its connection closed, so the pool replaces it.
+  private func bounded<Result: Sendable>(
+    _ cancellation: ServerContext.RPCCancellationHandle?,
+    backend: BackendInFlight,
     _ work: @escaping @Sendable () async throws -> Result
   ) async throws -> Result {
+    let outcome = Outcome<Result>()
+    let worker = Task {
+      defer { backend.finish() }
+      do {
+        outcome.resolve(.success(try await work()))
+      } catch {
+        outcome.resolve(.failure(error))
+      }
+    }
+    let limit = answerLimit
+    let watcher = Task {
+      let cancelled = await Self.firstOf(cancellation, orAfter: limit)
+      guard let cancelled else { return }  // the work ended first
+      let resolved = outcome.resolve(
+        .failure(
+          cancelled
+            ? RPCError(
+              code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
+            : RPCError(
+              code: .unavailable, message: "the database did not answer within \(limit); retry")))
+      guard resolved else { return }
+      worker.cancel()
+      // A cancelled call cancels its statement; the connection goes back to the pool once it
+      // has stopped. Work past the limit is in an unknown state: its connection is closed too.
+      await backend.abandon(using: self, closing: !cancelled)
+    }
+    defer { watcher.cancel() }
     do {
-      return try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask { try await work() }
-        group.addTask {
-          try await cancellation.cancelled
-          await onCancel()
-          return nil
-        }
-        defer { group.cancelAll() }
-        while let next = try await group.next() {
-          if let result = next { return result }
-          throw RPCError(
-            code: .deadlineExceeded,
-            message: "the call was cancelled or ran past its deadline"
-          )
-        }
-        throw RPCError(code: .internalError, message: "database work ended without a result")
+      return try await withTaskCancellationHandler {
+        try await outcome.value
+      } onCancel: {
+        outcome.resolve(.failure(CancellationError()))
+        worker.cancel()
       }
     } catch {
       throw DatabaseError.rpcError(for: error, logger: logger)
+    }
+  }
+
+  /// `true` when the RPC was cancelled first, `false` when `limit` passed first, `nil` when the
+  /// waiting task itself was cancelled (the work ended).
+  private static func firstOf(
+    _ cancellation: ServerContext.RPCCancellationHandle?, orAfter limit: Duration
+  ) async -> Bool? {
+    await withTaskGroup(of: Bool?.self) { group in
+      if let cancellation {
+        group.addTask {
+          do {
+            try await cancellation.cancelled
+            return true
+          } catch {
+            return nil
+          }
+        }
+      }
+      group.addTask {
+        do {
+          try await Task.sleep(for: limit)
+          return false
+        } catch {
+          return nil
+        }
+      }
+      defer { group.cancelAll() }
+      let first = await group.next() ?? nil
+      return Task.isCancelled ? nil : first
     }
   }
 
@@ -242,6 +313,26 @@ final class BackendInFlight: Sendable {
     case finished
   }
   private let state = Mutex(State.idle)
+  /// The leased connection, once there is one: closed if the work is abandoned.
+  private let connection = Mutex<PostgresConnection?>(nil)
+
+  func attach(_ leased: PostgresConnection) {
+    connection.withLock { $0 = leased }
+  }
+
+  /// The caller stopped waiting: cancel the statement if it runs, and with `closing`, close
+  /// the connection, which the pool then replaces (a connection in an unknown state must not
+  /// serve another request).
+  func abandon(using database: Database, closing: Bool) async {
+    await cancel(using: database)
+    guard closing else { return }
+    let leased: PostgresConnection? = state.withLock {
+      if case .finished = $0 { return nil }
+      $0 = .finished
+      return connection.withLock { $0 }
+    }
+    try? await leased?.close()
+  }
 
   /// Records the backend; `false` when the RPC was already cancelled.
   func start(_ key: BackendKey) -> Bool {
@@ -275,5 +366,44 @@ final class BackendInFlight: Sendable {
     }
     guard let key else { return }
     await database.cancel(key)
+  }
+}
+
+/// The one result of a piece of work that several parties may settle: the work itself, the
+/// RPC's cancellation or the time limit. The first settles it; the others are ignored.
+final class Outcome<Value: Sendable>: Sendable {
+  private enum State {
+    case waiting(CheckedContinuation<Value, any Error>?)
+    case settled(Result<Value, any Error>)
+  }
+  private let state = Mutex(State.waiting(nil))
+
+  /// Settles the outcome; `false` if it was settled already.
+  @discardableResult
+  func resolve(_ result: Result<Value, any Error>) -> Bool {
+    let waiter: CheckedContinuation<Value, any Error>?? = state.withLock {
+      guard case .waiting(let waiter) = $0 else { return .none }
+      $0 = .settled(result)
+      return .some(waiter)
+    }
+    guard let waiter else { return false }
+    waiter?.resume(with: result)
+    return true
+  }
+
+  var value: Value {
+    get async throws {
+      try await withCheckedThrowingContinuation { continuation in
+        let settled: Result<Value, any Error>? = state.withLock {
+          switch $0 {
+          case .settled(let result): return result
+          case .waiting:
+            $0 = .waiting(continuation)
+            return nil
+          }
+        }
+        if let settled { continuation.resume(with: settled) }
+      }
+    }
   }
 }

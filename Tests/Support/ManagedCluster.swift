@@ -63,6 +63,15 @@ public final class ManagedCluster: Sendable {
        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"])
   }
 
+  /// Restarts the server as after a crash (`-m immediate`): every connection is cut without
+  /// a goodbye, and the server recovers before accepting new ones.
+  public func restartImmediately() async throws {
+    try await Self.asOwner(
+      "\(binDirectory)/pg_ctl",
+      ["-D", "\(directory)/data", "-l", "\(directory)/log", "-m", "immediate", "-w", "-t", "30",
+       "restart", "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"])
+  }
+
   /// Stops the server and removes its folder.
   public func destroy() async {
     _ = try? await stop()

@@ -81,8 +81,19 @@ public final class PostgresCluster: Sendable {
   /// A new database with every migration applied.
   public func makeMigratedDatabase() async throws -> String {
     let name = Self.nextName()
-    try await superuserQuery("CREATE DATABASE \(name) TEMPLATE \(Self.templateName)")
-    return name
+    // The template's migration session may still be closing ("being accessed by other
+    // users"): it goes away within moments.
+    for attempt in 1... {
+      do {
+        try await superuserQuery("CREATE DATABASE \(name) TEMPLATE \(Self.templateName)")
+        return name
+      } catch let failure as Shell.Failure
+        where failure.description.contains("55006") && attempt < 50
+      {
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+    fatalError("unreachable")
   }
 
   /// A database of the given name with every migration applied directly (no template), for
@@ -114,8 +125,13 @@ public final class PostgresCluster: Sendable {
   /// Runs a statement as the superuser on the `postgres` database (CREATE DATABASE cannot run
   /// in a transaction or against the database being copied).
   private func superuserQuery(_ sql: String) async throws {
-    try await PostgresTesting.withClient(configuration(database: "postgres")) { client, logger in
-      try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    do {
+      try await PostgresTesting.withClient(configuration(database: "postgres")) { client, logger in
+        try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+      }
+    } catch {
+      // PSQLError's description is redacted; a failed set-up step should say what happened.
+      throw Shell.Failure(description: "\(sql): \(String(reflecting: error))")
     }
   }
 }
