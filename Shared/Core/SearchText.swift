@@ -9,4 +9,15 @@ public enum SearchText {
       .replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "d")
     return folded.split(whereSeparator: \.isWhitespace).joined(separator: " ")
   }
+
+  /// A `LIKE` pattern matching `text` anywhere, with the pattern characters of the input
+  /// (`%`, `_` and the escape character `\`) escaped, so user input is matched literally.
+  public static func containsPattern(_ text: String) -> String {
+    var escaped = ""
+    for character in text {
+      if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+      escaped.append(character)
+    }
+    return "%" + escaped + "%"
+  }
 }

@@ -91,7 +91,10 @@ extension AccountService {
       ) { connection -> AccountRecord? in
         if let requestID {
           let rows = try await connection.query(
-            "SELECT \(unescaped: AccountRecord.columns) FROM accounts WHERE request_id = \(requestID)",
+            """
+            SELECT \(unescaped: AccountRecord.columns) FROM accounts
+            WHERE province_code = \(tenant.code) AND request_id = \(requestID)
+            """,
             logger: connection.logger)
           for try await row in rows { return try AccountRecord(row: row) }
         }
@@ -99,7 +102,7 @@ extension AccountService {
           try await Self.requireDistrict(district, province: tenant.code, on: connection)
         }
         if let zone = account.zoneID {
-          try await Self.requireZone(zone, on: connection)
+          try await Self.requireZone(zone, province: tenant.code, on: connection)
         }
         try await AccountRecord.insert(
           account, requestID: requestID, createdBy: UUID(uuidString: principal.accountID),
@@ -133,9 +136,12 @@ extension AccountService {
       code: .invalidArgument, message: "district_code: \(code) is not a district of province \(province)")
   }
 
-  static func requireZone(_ zone: UUID, on connection: PostgresConnection) async throws {
+  static func requireZone(_ zone: UUID, province: String, on connection: PostgresConnection)
+    async throws
+  {
     let rows = try await connection.query(
-      "SELECT 1 FROM zones WHERE zone_id = \(zone)", logger: connection.logger)
+      "SELECT 1 FROM zones WHERE province_code = \(province) AND zone_id = \(zone)",
+      logger: connection.logger)
     for try await _ in rows { return }
     throw RPCError(code: .invalidArgument, message: "zone_id: no such zone in the province")
   }
@@ -159,7 +165,7 @@ extension AccountService {
     if principal.role != .ministryAdmin && tenant.code != principal.provinceCode { throw notFound }
     guard
       let account = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
-        try await AccountRecord.find(accountID, on: $0)
+        try await AccountRecord.find(accountID, province: tenant.code, on: $0)
       }),
       manage ? AccountScope.canManage(principal, account) : AccountScope.canRead(principal, account)
     else { throw notFound }
@@ -195,7 +201,7 @@ extension AccountService {
       principal.role == .ministryAdmin
       ? Role.allCases.map(\.rawValue)
       : Role.provinceOfficer.creatableRoles.map(\.rawValue) + [Role.facility.rawValue]
-    let query = "%" + request.query.lowercased() + "%"
+    let query = SearchText.containsPattern(request.query.lowercased())
     let district = request.districtCode.isEmpty ? nil : request.districtCode
     let includeDisabled = request.includeDisabled
     let accounts = try await self.context.database.withTenantTransaction(
@@ -241,9 +247,9 @@ extension AccountService {
       try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection in
         try await AccountRecord.setPassword(
-          account.accountID, hash: Credentials.oneTimePasswordHash(password),
+          account.accountID, province: tenant.code, hash: Credentials.oneTimePasswordHash(password),
           oneTimeUntil: expiresAt, on: connection)
-        try await Sessions.revokeAll(of: account.accountID, on: connection)
+        try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection)
         try await Audit.record(
           AuditEntry(
             action: "ResetPassword", targetType: "account",
@@ -280,16 +286,16 @@ extension AccountService {
         try await connection.query(
           """
           UPDATE accounts SET disabled = \(disabled), disabled_reason = \(reason), updated_at = now()
-          WHERE account_id = \(account.accountID)
+          WHERE province_code = \(tenant.code) AND account_id = \(account.accountID)
           """, logger: connection.logger)
-        if disabled { try await Sessions.revokeAll(of: account.accountID, on: connection) }
+        if disabled { try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection) }
         try await Audit.record(
           AuditEntry(
             action: "SetAccountDisabled", targetType: "account",
             targetID: account.accountID.uuidString.lowercased(),
             detail: (disabled ? "disabled: " : "enabled: ") + reason),
           actor: principal, province: tenant.code, clientAddress: address, on: connection)
-        return try await AccountRecord.find(account.accountID, on: connection)
+        return try await AccountRecord.find(account.accountID, province: tenant.code, on: connection)
       }
       return .with { $0.account = (updated ?? account).message }
     }

@@ -69,7 +69,7 @@ extension AccountService {
       throw Self.badCredentials
     }
     let account = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
-      try await AccountRecord.find(accountID, on: $0)
+      try await AccountRecord.find(accountID, province: tenant.code, on: $0)
     }
     guard let account,
       try await hasher.verify(request.password, against: account.passwordHash, cancellation: cancellation)
@@ -177,7 +177,7 @@ extension AccountService {
       guard started.addingTimeInterval(sessionLimit) > Date() else {
         return .refused("refresh_token: the session is older than 30 days; log in again")
       }
-      guard let account = try await AccountRecord.find(accountID, on: connection),
+      guard let account = try await AccountRecord.find(accountID, province: tenant.code, on: connection),
         !account.disabled
       else { return .refused("account is disabled") }
       if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
@@ -223,7 +223,7 @@ extension AccountService {
       try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection in
         if allSessions {
-          try await Sessions.revokeAll(of: accountID, on: connection)
+          try await Sessions.revokeAll(of: accountID, province: tenant.code, on: connection)
         } else if let parsed {
           // Revokes the whole session (family) the token belongs to, only if it is the caller's.
           try await connection.query(
@@ -272,7 +272,7 @@ extension AccountService {
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     guard let accountID = UUID(uuidString: principal.accountID),
       let account = try await database.withTenantTransaction(tenant, cancellation: cancellation, {
-        try await AccountRecord.find(accountID, on: $0)
+        try await AccountRecord.find(accountID, province: tenant.code, on: $0)
       })
     else { throw RPCError(code: .unauthenticated, message: "account not found") }
     try Self.requireUnexpiredOneTimePassword(account)
@@ -301,8 +301,8 @@ extension AccountService {
     let appContext = self.context
     let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
       connection in
-      try await AccountRecord.setPassword(accountID, hash: hash, oneTimeUntil: nil, on: connection)
-      try await Sessions.revokeAll(of: accountID, on: connection)
+      try await AccountRecord.setPassword(accountID, province: tenant.code, hash: hash, oneTimeUntil: nil, on: connection)
+      try await Sessions.revokeAll(of: accountID, province: tenant.code, on: connection)
       try await Audit.record(
         AuditEntry(action: "ChangePassword", targetType: "account", targetID: principal.accountID),
         actor: principal, province: tenant.code, clientAddress: address, on: connection)
@@ -321,7 +321,7 @@ extension AccountService {
     guard let accountID = UUID(uuidString: principal.accountID),
       let account = try await self.context.database.withTenantTransaction(
         principal.homeTenant, cancellation: context.cancellation, {
-          try await AccountRecord.find(accountID, on: $0)
+          try await AccountRecord.find(accountID, province: principal.homeTenant.code, on: $0)
         })
     else { throw RPCError(code: .notFound, message: "account not found") }
     return .with {

@@ -331,7 +331,7 @@ extension FacilityService {
     let outcome = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
       connection -> Outcome in
       let facilityID: UUID
-      if let existing = try await FacilityRecord.find(taxCode: facility.taxCode, on: connection) {
+      if let existing = try await FacilityRecord.find(taxCode: facility.taxCode, province: tenant.code, on: connection) {
         facilityID = UUID(uuidString: existing.message.facilityID)!
         if !existing.message.username.isEmpty {
           var counts = BatchCounts()

@@ -45,7 +45,8 @@ extension FacilityService {
         let select = "SELECT zone_id, province_code, name, zone_type, district_code, created_at FROM zones"
         if let requestID {
           let rows = try await connection.query(
-            "\(unescaped: select) WHERE request_id = \(requestID)", logger: connection.logger)
+            "\(unescaped: select) WHERE province_code = \(tenant.code) AND request_id = \(requestID)",
+            logger: connection.logger)
           for try await row in rows.decode((UUID, String, String, String, String, Date).self) {
             return Self.zoneMessage(row)
           }

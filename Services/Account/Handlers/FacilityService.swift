@@ -47,14 +47,17 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
         connection -> FacilityRecord in
         if let requestID {
           let rows = try await connection.query(
-            "\(unescaped: FacilityRecord.select) WHERE f.request_id = \(requestID)",
+            """
+            \(unescaped: FacilityRecord.select)
+            WHERE f.province_code = \(tenant.code) AND f.request_id = \(requestID)
+            """,
             logger: connection.logger)
           for try await row in rows { return try FacilityRecord(row: row) }
         }
         let reference = try await FacilityInput.referenceViolations(
           facility, province: tenant.code, prefix: "facility.", on: connection)
         guard reference.isEmpty else { throw RPCError.invalidArgument(reference) }
-        if try await FacilityRecord.find(taxCode: facility.taxCode, on: connection) != nil {
+        if try await FacilityRecord.find(taxCode: facility.taxCode, province: tenant.code, on: connection) != nil {
           throw RPCError(
             code: .alreadyExists,
             message: "facility.tax_code: a facility with tax code \(facility.taxCode) is already registered in the province")
@@ -66,7 +69,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           AuditEntry(action: "RegisterFacility", targetType: "facility", targetID: id.uuidString.lowercased(),
                      detail: facility.taxCode),
           actor: principal, province: tenant.code, clientAddress: address, on: connection)
-        return try await FacilityRecord.find(id, on: connection)!
+        return try await FacilityRecord.find(id, province: tenant.code, on: connection)!
       }
       return .with { $0.facility = record.message }
     }
@@ -84,12 +87,13 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     let (record, history) = try await database.withTenantTransaction(
       tenant, cancellation: context.cancellation
     ) { connection in
-      let record = try await FacilityRecord.find(id, on: connection)
+      let record = try await FacilityRecord.find(id, province: tenant.code, on: connection)
       var history: [Safemap_Account_V1_OperatingStatusChange] = []
       let rows = try await connection.query(
         """
         SELECT status, reason, effective_date::text, changed_by, changed_at
-        FROM operating_status_changes WHERE facility_id = \(id) ORDER BY changed_at DESC
+        FROM operating_status_changes WHERE province_code = \(tenant.code) AND facility_id = \(id)
+        ORDER BY changed_at DESC
         """, logger: connection.logger)
       for try await (status, reason, date, by, at) in rows.decode(
         (String, String, String, UUID?, Date).self)
@@ -166,7 +170,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       let changes = request.facility
       let record = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection -> FacilityRecord in
-        guard let current = try await FacilityRecord.find(id, on: connection),
+        guard let current = try await FacilityRecord.find(id, province: tenant.code, on: connection),
           FacilityScope.canRead(principal, current.message)
         else { throw RPCError(code: .notFound, message: "facility.facility_id: no such facility") }
         var merged = current.message
@@ -206,13 +210,13 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             contact_phone = \(merged.contactPhone), contact_email = \(merged.contactEmail),
             latitude = \(lat), longitude = \(lon),
             search_text = \(SearchText.fold(merged.name + " " + merged.taxCode)), updated_at = now()
-          WHERE facility_id = \(id)
+          WHERE province_code = \(tenant.code) AND facility_id = \(id)
           """, logger: connection.logger)
         try await Audit.record(
           AuditEntry(action: "UpdateFacility", targetType: "facility", targetID: id.uuidString.lowercased(),
                      detail: paths.joined(separator: ",")),
           actor: principal, province: tenant.code, clientAddress: address, on: connection)
-        return try await FacilityRecord.find(id, on: connection)!
+        return try await FacilityRecord.find(id, province: tenant.code, on: connection)!
       }
       return .with { $0.facility = record.message }
     }
@@ -246,7 +250,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       case .outsideIndustrialZone: false
       default: nil
       }
-    let query = "%" + SearchText.fold(request.query) + "%"
+    let query = SearchText.containsPattern(SearchText.fold(request.query))
     let (afterName, afterID) = Self.splitKey(after)
     let (records, total) = try await database.withTenantTransaction(
       tenant, cancellation: context.cancellation
@@ -333,7 +337,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       let (record, change) = try await database.withTenantTransaction(
         tenant, cancellation: context.cancellation
       ) { connection in
-        guard try await FacilityRecord.find(id, on: connection) != nil else {
+        guard try await FacilityRecord.find(id, province: tenant.code, on: connection) != nil else {
           throw RPCError(code: .notFound, message: "facility_id: no such facility")
         }
         let rows = try await connection.query(
@@ -356,13 +360,16 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           }
         }
         try await connection.query(
-          "UPDATE facilities SET operating_status = \(status), updated_at = now() WHERE facility_id = \(id)",
+          """
+          UPDATE facilities SET operating_status = \(status), updated_at = now()
+          WHERE province_code = \(tenant.code) AND facility_id = \(id)
+          """,
           logger: connection.logger)
         try await Audit.record(
           AuditEntry(action: "SetOperatingStatus", targetType: "facility", targetID: id.uuidString.lowercased(),
                      detail: "\(status): \(reason)"),
           actor: principal, province: tenant.code, clientAddress: address, on: connection)
-        return (try await FacilityRecord.find(id, on: connection)!, change)
+        return (try await FacilityRecord.find(id, province: tenant.code, on: connection)!, change)
       }
       return .with {
         $0.facility = record.message

@@ -27,7 +27,7 @@ extension AssessmentService {
         tenant,
         cancellation: context.cancellation,
         {
-          try await AssessmentRecord.find(id, on: $0)
+          try await AssessmentRecord.find(id, province: tenant.code, on: $0)
         }
       )
     else { throw notFound }

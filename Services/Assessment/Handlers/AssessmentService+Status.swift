@@ -38,7 +38,7 @@ extension AssessmentService {
           dormitory_assessment_id, dormitory_map_level, dormitory_risk_level,
           dormitory_index_percent, dormitory_submitted_at, dormitory_valid_until,
           inspection_id, updated_at
-        FROM facility_status WHERE facility_id = \(facility)
+        FROM facility_status WHERE province_code = \(tenant.code) AND facility_id = \(facility)
         """,
         logger: connection.logger
       )
@@ -78,7 +78,7 @@ extension AssessmentService {
       )
       var inspection: Safemap_Assessment_V1_Inspection?
       if let inspectionID {
-        inspection = try await InspectionRecord.find(inspectionID, on: connection)
+        inspection = try await InspectionRecord.find(inspectionID, province: tenant.code, on: connection)
       }
       return Safemap_Assessment_V1_FacilityStatus.with {
         $0.provinceCode = tenant.code
@@ -161,7 +161,7 @@ extension AssessmentService {
     ) {
       connection -> Safemap_Assessment_V1_Inspection in
       if let requestID,
-        let first = try await InspectionRecord.find(requestID: requestID, on: connection)
+        let first = try await InspectionRecord.find(requestID: requestID, province: tenant.code, on: connection)
       {
         return first
       }
@@ -180,7 +180,7 @@ extension AssessmentService {
         INSERT INTO facility_status (province_code, facility_id, inspection_id, inspection_level,
           inspection_date, inspected_at)
         SELECT province_code, facility_id, inspection_id, level_found, inspection_date, created_at
-        FROM inspections WHERE inspection_id = \(id)
+        FROM inspections WHERE province_code = \(tenant.code) AND inspection_id = \(id)
         ON CONFLICT (province_code, facility_id) DO UPDATE SET
           inspection_id = excluded.inspection_id, inspection_level = excluded.inspection_level,
           inspection_date = excluded.inspection_date, inspected_at = excluded.inspected_at,
@@ -193,7 +193,7 @@ extension AssessmentService {
           action: "RecordInspection", targetType: "facility", targetID: facility.uuidString.lowercased(),
           detail: "level found \(level.rawValue)"),
         actor: principal, province: tenant.code, clientAddress: address, on: connection)
-      return try await InspectionRecord.find(id, on: connection)!
+      return try await InspectionRecord.find(id, province: tenant.code, on: connection)!
     }
     return .with { $0.inspection = inspection }
   }
@@ -299,22 +299,28 @@ enum InspectionRecord {
     }
   }
 
-  static func find(_ id: UUID, on connection: PostgresConnection) async throws
-    -> Safemap_Assessment_V1_Inspection?
+  static func find(_ id: UUID, province: String, on connection: PostgresConnection)
+    async throws -> Safemap_Assessment_V1_Inspection?
   {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM inspections WHERE inspection_id = \(id)",
+      """
+      SELECT \(unescaped: columns) FROM inspections
+      WHERE province_code = \(province) AND inspection_id = \(id)
+      """,
       logger: connection.logger
     )
     for try await row in rows { return try decode(row) }
     return nil
   }
 
-  static func find(requestID: String, on connection: PostgresConnection) async throws
-    -> Safemap_Assessment_V1_Inspection?
+  static func find(requestID: String, province: String, on connection: PostgresConnection)
+    async throws -> Safemap_Assessment_V1_Inspection?
   {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM inspections WHERE request_id = \(requestID)",
+      """
+      SELECT \(unescaped: columns) FROM inspections
+      WHERE province_code = \(province) AND request_id = \(requestID)
+      """,
       logger: connection.logger
     )
     for try await row in rows { return try decode(row) }

@@ -95,10 +95,13 @@ extension AccountRecord {
   // MARK: SQL
 
   static func find(
-    _ id: UUID, on connection: PostgresConnection
+    _ id: UUID, province: String, on connection: PostgresConnection
   ) async throws -> AccountRecord? {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM accounts WHERE account_id = \(id)",
+      """
+      SELECT \(unescaped: columns) FROM accounts
+      WHERE province_code = \(province) AND account_id = \(id)
+      """,
       logger: connection.logger)
     for try await row in rows { return try AccountRecord(row: row) }
     return nil
@@ -150,13 +153,14 @@ extension AccountRecord {
   }
 
   static func setPassword(
-    _ id: UUID, hash: String, oneTimeUntil: Date?, on connection: PostgresConnection
+    _ id: UUID, province: String, hash: String, oneTimeUntil: Date?,
+    on connection: PostgresConnection
   ) async throws {
     try await connection.query(
       """
       UPDATE accounts SET password_hash = \(hash), one_time_password_expires_at = \(oneTimeUntil),
         updated_at = now()
-      WHERE account_id = \(id)
+      WHERE province_code = \(province) AND account_id = \(id)
       """, logger: connection.logger)
   }
 }

@@ -50,18 +50,23 @@ struct FacilityRecord: Sendable {
     self.message = f
   }
 
-  static func find(_ id: UUID, on connection: PostgresConnection) async throws -> FacilityRecord? {
+  static func find(
+    _ id: UUID, province: String, on connection: PostgresConnection
+  ) async throws -> FacilityRecord? {
     let rows = try await connection.query(
-      "\(unescaped: select) WHERE f.facility_id = \(id)", logger: connection.logger)
+      "\(unescaped: select) WHERE f.province_code = \(province) AND f.facility_id = \(id)",
+      logger: connection.logger)
     for try await row in rows { return try FacilityRecord(row: row) }
     return nil
   }
 
-  static func find(taxCode: String, on connection: PostgresConnection) async throws
+  static func find(taxCode: String, province: String, on connection: PostgresConnection)
+    async throws
     -> FacilityRecord?
   {
     let rows = try await connection.query(
-      "\(unescaped: select) WHERE f.tax_code = \(taxCode)", logger: connection.logger)
+      "\(unescaped: select) WHERE f.province_code = \(province) AND f.tax_code = \(taxCode)",
+      logger: connection.logger)
     for try await row in rows { return try FacilityRecord(row: row) }
     return nil
   }
@@ -175,7 +180,8 @@ enum FacilityInput {
     v.require(districtFound, prefix + "district_code", "\(f.districtCode) is not a district of province \(province)")
     if let zone = UUID(uuidString: f.zoneID) {
       let zones = try await connection.query(
-        "SELECT 1 FROM zones WHERE zone_id = \(zone)", logger: connection.logger)
+        "SELECT 1 FROM zones WHERE province_code = \(province) AND zone_id = \(zone)",
+        logger: connection.logger)
       var zoneFound = false
       for try await _ in zones { zoneFound = true }
       v.require(zoneFound, prefix + "zone_id", "no such zone in province \(province)")

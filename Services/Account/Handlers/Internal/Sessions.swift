@@ -52,11 +52,13 @@ enum Sessions {
     return Parsed(province: parts[0], tokenID: id, secret: parts[2])
   }
 
-  static func revokeAll(of account: UUID, on connection: PostgresConnection) async throws {
+  static func revokeAll(of account: UUID, province: String, on connection: PostgresConnection)
+    async throws
+  {
     try await connection.query(
       """
       UPDATE refresh_tokens SET revoked_at = now()
-      WHERE province_code = current_setting('app.province') AND account_id = \(account)
+      WHERE province_code = \(province) AND account_id = \(account)
         AND revoked_at IS NULL
       """, logger: connection.logger)
   }

@@ -58,11 +58,14 @@ enum AssessmentRecord {
     return nil
   }
 
-  static func find(_ id: UUID, on connection: PostgresConnection) async throws
-    -> Safemap_Assessment_V1_Assessment?
+  static func find(_ id: UUID, province: String, on connection: PostgresConnection)
+    async throws -> Safemap_Assessment_V1_Assessment?
   {
     let rows = try await connection.query(
-      "SELECT \(unescaped: columns) FROM assessments WHERE assessment_id = \(id)",
+      """
+      SELECT \(unescaped: columns) FROM assessments
+      WHERE province_code = \(province) AND assessment_id = \(id)
+      """,
       logger: connection.logger
     )
     for try await row in rows { return try decode(row) }
