@@ -1,5 +1,5 @@
 # SafeMap: the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build setup generate check-generated bench-account bench-assessment clean
+.PHONY: run test build setup generate check-generated lint bench-account bench-assessment clean
 
 setup:
 	@scripts/setup.sh
@@ -16,6 +16,10 @@ run: build
 test: setup
 	swift build --build-tests
 	swift test --skip-build
+
+# swift-format lint over the tree (generated code aside); CI fails on any finding.
+lint:
+	scripts/lint.sh
 
 # Regenerates Shared/API/Generated from Proto/ (protoc + plugins from the pinned packages).
 generate:

@@ -17,7 +17,8 @@ import Synchronization
 @main
 enum AccountBenchmark {
   static let rows = Int(ProcessInfo.processInfo.environment["BENCH_ROWS"] ?? "") ?? 10_000
-  static let loginSeconds = Double(ProcessInfo.processInfo.environment["BENCH_LOGIN_SECONDS"] ?? "") ?? 10
+  static let loginSeconds =
+    Double(ProcessInfo.processInfo.environment["BENCH_LOGIN_SECONDS"] ?? "") ?? 10
   static let loginConcurrency = 8
 
   static func main() async throws {
@@ -41,45 +42,69 @@ enum AccountBenchmark {
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = "bench admin password"
     var config = TestServices.configuration(.account, cluster: cluster, database: "bench")
     config.database.maximumConnections = 20
-    let service = try await TestServices.start(.account, configuration: config, environment: environment)
+    let service = try await TestServices.start(
+      .account,
+      configuration: config,
+      environment: environment
+    )
 
     let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: service.port), transportSecurity: .plaintext)
+      target: .ipv4(address: "127.0.0.1", port: service.port),
+      transportSecurity: .plaintext
+    )
     try await withGRPCClient(transport: transport) { client in
       let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
       let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
-      let admin = try await bearer(accounts.login(.with {
-        $0.username = "bench.admin"; $0.password = "bench admin password"
-      }).tokens.accessToken)
+      let admin = try await bearer(
+        accounts.login(
+          .with {
+            $0.username = "bench.admin"; $0.password = "bench admin password"
+          }
+        ).tokens.accessToken
+      )
 
       // Issuance: one stream of `rows` rows for Phú Thọ.
-      let districts = ["227", "228", "230", "231", "232", "233", "234", "235", "236", "237", "238", "239", "240"]
+      let districts = [
+        "227", "228", "230", "231", "232", "233", "234", "235", "236", "237", "238", "239", "240",
+      ]
       let started = ContinuousClock.now
       let results = try await facilities.issueFacilityAccounts(
         metadata: admin,
         requestProducer: { writer in
-          try await writer.write(.with { $0.options = .with { $0.provinceCode = "25"; $0.note = "benchmark" } })
+          try await writer.write(
+            .with {
+              $0.options = .with {
+                $0.provinceCode = "25"; $0.note = "benchmark"
+              }
+            }
+          )
           for n in 0..<rows {
-            try await writer.write(.with {
-              $0.row = .with { row in
-                row.rowNumber = Int32(n + 1)
-                row.facility = .with {
-                  $0.name = "Cơ sở sản xuất \(n)"
-                  $0.taxCode = String(format: "25%08d", n)
-                  $0.districtCode = districts[n % districts.count]
-                  $0.workerCount = Int32(50 + n % 900)
-                  $0.workshopAreaM2 = Double(500 + n % 4000)
-                  $0.contactPhone = "0210 3845 445"
-                  $0.location = .with { $0.latitude = 21.2 + Double(n % 100) / 500; $0.longitude = 105.2 }
+            try await writer.write(
+              .with {
+                $0.row = .with { row in
+                  row.rowNumber = Int32(n + 1)
+                  row.facility = .with {
+                    $0.name = "Cơ sở sản xuất \(n)"
+                    $0.taxCode = String(format: "25%08d", n)
+                    $0.districtCode = districts[n % districts.count]
+                    $0.workerCount = Int32(50 + n % 900)
+                    $0.workshopAreaM2 = Double(500 + n % 4000)
+                    $0.contactPhone = "0210 3845 445"
+                    $0.location = .with {
+                      $0.latitude = 21.2 + Double(n % 100) / 500; $0.longitude = 105.2
+                    }
+                  }
                 }
               }
-            })
+            )
           }
         }
       ) { response in
         var issued: [Safemap_Account_V1_IssuanceResult] = []
         for try await message in response.messages {
-          if case .result(let result) = message.item, result.outcome == .issued { issued.append(result) }
+          if case .result(let result) = message.item, result.outcome == .issued {
+            issued.append(result)
+          }
         }
         return issued
       }
@@ -88,14 +113,25 @@ enum AccountBenchmark {
       // Logins: facility accounts that have set a real (Argon2id) password.
       let users = Array(results.prefix(32))
       for user in users {
-        let first = try await accounts.login(.with { $0.username = user.username; $0.password = user.initialPassword })
+        let first = try await accounts.login(
+          .with {
+            $0.username = user.username; $0.password = user.initialPassword
+          }
+        )
         _ = try await accounts.changePassword(
-          .with { $0.currentPassword = user.initialPassword; $0.newPassword = "benchmark \(user.username)" },
-          metadata: bearer(first.tokens.accessToken))
+          .with {
+            $0.currentPassword = user.initialPassword; $0.newPassword = "benchmark \(user.username)"
+          },
+          metadata: bearer(first.tokens.accessToken)
+        )
       }
-      let whoAmIToken = try await bearer(accounts.login(.with {
-        $0.username = users[0].username; $0.password = "benchmark \(users[0].username)"
-      }).tokens.accessToken)
+      let whoAmIToken = try await bearer(
+        accounts.login(
+          .with {
+            $0.username = users[0].username; $0.password = "benchmark \(users[0].username)"
+          }
+        ).tokens.accessToken
+      )
       _ = try await accounts.whoAmI(.init(), metadata: whoAmIToken)
 
       let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(loginSeconds * 1000)))
@@ -109,7 +145,11 @@ enum AccountBenchmark {
               let user = users[n % users.count]
               n += loginConcurrency
               let start = ContinuousClock.now
-              _ = try await accounts.login(.with { $0.username = user.username; $0.password = "benchmark \(user.username)" })
+              _ = try await accounts.login(
+                .with {
+                  $0.username = user.username; $0.password = "benchmark \(user.username)"
+                }
+              )
               let ms = (ContinuousClock.now - start).seconds * 1000
               loginLatencies.add(ms)
             }
@@ -128,17 +168,34 @@ enum AccountBenchmark {
       }
       let logins = loginLatencies.values
       let whoAmIs = whoAmILatencies.values
-      print(String(format: "whoami_during_logins: calls=%d p50_ms=%.1f p99_ms=%.1f",
-                   whoAmIs.count, whoAmILatencies.percentile(0.5), whoAmILatencies.percentile(0.99)))
-      print(String(format: "login: concurrency=%d per_s=%.1f p99_ms=%.1f",
-                   loginConcurrency, Double(logins.count) / loginSeconds, loginLatencies.percentile(0.99)))
-      print(String(format: "issuance: rows=%d seconds=%.2f rows_per_s=%.0f",
-                   results.count, issuanceSeconds, Double(results.count) / issuanceSeconds))
+      print(
+        String(
+          format: "whoami_during_logins: calls=%d p50_ms=%.1f p99_ms=%.1f",
+          whoAmIs.count,
+          whoAmILatencies.percentile(0.5),
+          whoAmILatencies.percentile(0.99)
+        )
+      )
+      print(
+        String(
+          format: "login: concurrency=%d per_s=%.1f p99_ms=%.1f",
+          loginConcurrency,
+          Double(logins.count) / loginSeconds,
+          loginLatencies.percentile(0.99)
+        )
+      )
+      print(
+        String(
+          format: "issuance: rows=%d seconds=%.2f rows_per_s=%.0f",
+          results.count,
+          issuanceSeconds,
+          Double(results.count) / issuanceSeconds
+        )
+      )
     }
     try await service.stop()
   }
 
   static func bearer(_ token: String) -> Metadata { ["authorization": "Bearer \(token)"] }
-
 
 }

@@ -29,7 +29,9 @@ enum DemoData {
   /// Rough centre of each province, for plausible coordinates.
   static let centres: [String: (Double, Double)] = ["25": (21.32, 105.20), "70": (11.75, 106.72)]
   static let districts: [String: [String]] = [
-    "25": ["227", "228", "230", "231", "232", "233", "234", "235", "236", "237", "238", "239", "240"],
+    "25": [
+      "227", "228", "230", "231", "232", "233", "234", "235", "236", "237", "238", "239", "240",
+    ],
     "70": ["688", "689", "690", "691", "692", "693", "694", "695", "696", "697", "698"],
   ]
   static let sectors = ["Dệt may", "Da giày", "Điện tử", "Chế biến gỗ", "Thực phẩm", "Cơ khí"]
@@ -40,7 +42,9 @@ enum DemoData {
     for province in ["25", "70"] {
       inserted += try await client.withTransaction(logger: logger) { tx in
         try await tx.query(
-          "SELECT set_config('app.province', \(province), true)", logger: logger)
+          "SELECT set_config('app.province', \(province), true)",
+          logger: logger
+        )
         var zoneIDs: [UUID] = []
         for zone in zones[province] ?? [] {
           let id = UUID()
@@ -50,7 +54,9 @@ enum DemoData {
             VALUES (\(province), \(id), \(zone.name), \(zone.type), \(zone.district))
             ON CONFLICT (province_code, name) DO UPDATE SET name = excluded.name
             RETURNING zone_id
-            """, logger: logger)
+            """,
+            logger: logger
+          )
           for try await zoneID in rows.decode(UUID.self) { zoneIDs.append(zoneID) }
         }
         var count = 0
@@ -76,7 +82,9 @@ enum DemoData {
               \(lon + Double(n % 7) * 0.02 - 0.07), \(search))
             ON CONFLICT (province_code, tax_code) DO NOTHING
             RETURNING facility_id
-            """, logger: logger)
+            """,
+            logger: logger
+          )
           for try await _ in rows { count += 1 }
         }
         return count

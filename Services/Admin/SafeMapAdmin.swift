@@ -11,14 +11,17 @@ struct SafeMapAdmin: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "safemap-admin",
     abstract: "Schema migrations, reference data and demo data for SafeMap.",
-    subcommands: [Migrate.self, ImportDistricts.self, SeedDemo.self])
+    subcommands: [Migrate.self, ImportDistricts.self, SeedDemo.self]
+  )
 }
 
 /// Options shared by every subcommand.
 struct ConnectionOptions: ParsableArguments {
   @Option(
     name: .customLong("database-url"),
-    help: "Owner connection URL (default: $SAFEMAP_ADMIN_DATABASE_URL or postgres://postgres@127.0.0.1:5432/safemap)")
+    help:
+      "Owner connection URL (default: $SAFEMAP_ADMIN_DATABASE_URL or postgres://postgres@127.0.0.1:5432/safemap)"
+  )
   var databaseURL: String?
 
   /// Runs `body` with a connected pool, then closes it.
@@ -33,7 +36,8 @@ struct ConnectionOptions: ParsableArguments {
     let config = try DatabaseConfiguration(url: url, defaultUsername: "postgres")
     let client = PostgresClient(
       configuration: try config.clientConfiguration(applicationName: "safemap-admin"),
-      backgroundLogger: logger)
+      backgroundLogger: logger
+    )
     return try await withThrowingTaskGroup(of: R?.self) { group in
       group.addTask {
         await client.run()
@@ -47,7 +51,8 @@ struct ConnectionOptions: ParsableArguments {
 
 struct Migrate: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Apply pending migrations (under an advisory lock; refuses changed ones).")
+    abstract: "Apply pending migrations (under an advisory lock; refuses changed ones)."
+  )
 
   @OptionGroup var connection: ConnectionOptions
 
@@ -61,7 +66,8 @@ struct Migrate: AsyncParsableCommand {
 
 struct ImportDistricts: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Load the official district list from a CSV (code,province_code,name,full_name).")
+    abstract: "Load the official district list from a CSV (code,province_code,name,full_name)."
+  )
 
   @OptionGroup var connection: ConnectionOptions
 
@@ -83,7 +89,8 @@ struct ImportDistricts: AsyncParsableCommand {
 
 struct SeedDemo: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Load demo zones and facilities for Phú Thọ (25) and Bình Phước (70).")
+    abstract: "Load demo zones and facilities for Phú Thọ (25) and Bình Phước (70)."
+  )
 
   @OptionGroup var connection: ConnectionOptions
 

@@ -37,7 +37,11 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
   }
 
   public init(
-    principal: Principal, audience: String, issuer: String, issuedAt: Double, lifetime: Double
+    principal: Principal,
+    audience: String,
+    issuer: String,
+    issuedAt: Double,
+    lifetime: Double
   ) {
     self.subject = SubjectClaim(value: principal.accountID)
     self.username = principal.username
@@ -76,7 +80,8 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
       facilityID: facility ?? "",
       tokenID: tokenID.value,
       expiresAt: expiration.value.timeIntervalSince1970,
-      passwordChangeRequired: passwordChangeRequired ?? false)
+      passwordChangeRequired: passwordChangeRequired ?? false
+    )
     return principal.scopeProblem == nil ? principal : nil
   }
 }

@@ -15,6 +15,8 @@ public struct AccountServiceKeySource<Transport: ClientTransport>: SigningKeySou
     var options = CallOptions.defaults
     options.timeout = .seconds(5)
     let response = try await accounts.getSigningKeys(.init(), options: options)
-    return response.keys.map { PublicSigningKey(keyID: $0.keyID, rawPublicKey: Array($0.publicKey)) }
+    return response.keys.map {
+      PublicSigningKey(keyID: $0.keyID, rawPublicKey: Array($0.publicKey))
+    }
   }
 }

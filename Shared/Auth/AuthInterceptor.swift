@@ -45,7 +45,8 @@ public struct AuthInterceptor: ServerInterceptor {
   public func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
     context: ServerContext,
-    next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws
+    next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws
       -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     if publicMethods.contains(context.descriptor) {
@@ -58,7 +59,8 @@ public struct AuthInterceptor: ServerInterceptor {
     {
       throw RPCError(
         code: .failedPrecondition,
-        message: "password change required: call ChangePassword with the one-time password first")
+        message: "password change required: call ChangePassword with the one-time password first"
+      )
     }
     var response = try await RequestPrincipal.$authorization.withValue(authorization) {
       try await RequestPrincipal.$current.withValue(principal) { try await next(request, context) }

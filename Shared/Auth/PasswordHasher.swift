@@ -66,7 +66,8 @@ public struct PasswordHasher: Sendable {
   }
 
   public func hash(
-    _ password: String, cancellation: ServerContext.RPCCancellationHandle? = nil
+    _ password: String,
+    cancellation: ServerContext.RPCCancellationHandle? = nil
   ) async throws -> String {
     let parameters = self.parameters
     return try await run(cancellation) {
@@ -92,7 +93,8 @@ public struct PasswordHasher: Sendable {
     guard admitted else {
       throw RPCError(
         code: .resourceExhausted,
-        message: "too many password checks in progress; retry in a few seconds")
+        message: "too many password checks in progress; retry in a few seconds"
+      )
     }
     defer { counters.state.withLock { $0.inFlight -= 1 } }
     let callerGone = Mutex(false)
@@ -125,7 +127,8 @@ public struct PasswordHasher: Sendable {
   /// Whether `password` matches `encoded` (Argon2id, or the fast hash of a one-time password).
   /// A malformed `encoded` is a mismatch.
   public func verify(
-    _ password: String, against encoded: String,
+    _ password: String,
+    against encoded: String,
     cancellation: ServerContext.RPCCancellationHandle? = nil
   ) async throws -> Bool {
     if encoded.hasPrefix("$sha256$") {
@@ -138,7 +141,8 @@ public struct PasswordHasher: Sendable {
   /// Spends the time of a real verification, so an unknown username answers as slowly as a
   /// wrong password.
   public func verifyDummy(
-    _ password: String, cancellation: ServerContext.RPCCancellationHandle? = nil
+    _ password: String,
+    cancellation: ServerContext.RPCCancellationHandle? = nil
   ) async throws {
     _ = try await verify(password, against: dummyHash, cancellation: cancellation)
   }
@@ -146,12 +150,14 @@ public struct PasswordHasher: Sendable {
   /// A valid Argon2id hash of nothing anyone knows (computed once at start-up).
   public var dummyHash: String { Self.dummy }
   private static let dummy: String =
-    (try? hashNow(Credentials.randomToken(), parameters: .owasp)) ?? "$argon2id$v=19$m=19456,t=2,p=1$"
+    (try? hashNow(Credentials.randomToken(), parameters: .owasp))
+    ?? "$argon2id$v=19$m=19456,t=2,p=1$"
 
   /// Whether `encoded` was made with weaker parameters than the current ones.
   public func needsRehash(_ encoded: String) -> Bool {
     !encoded.hasPrefix(
-      "$argon2id$v=19$m=\(parameters.memoryKiB),t=\(parameters.iterations),p=\(parameters.lanes)$")
+      "$argon2id$v=19$m=\(parameters.memoryKiB),t=\(parameters.iterations),p=\(parameters.lanes)$"
+    )
   }
 
   static func hashNow(_ password: String, parameters: Parameters) throws -> String {
@@ -160,13 +166,27 @@ public struct PasswordHasher: Sendable {
     for i in salt.indices { salt[i] = generator.next() }
     let hashLength = 32
     let encodedLength = argon2_encodedlen(
-      parameters.iterations, parameters.memoryKiB, parameters.lanes, UInt32(salt.count),
-      UInt32(hashLength), Argon2_id)
+      parameters.iterations,
+      parameters.memoryKiB,
+      parameters.lanes,
+      UInt32(salt.count),
+      UInt32(hashLength),
+      Argon2_id
+    )
     var encoded = [CChar](repeating: 0, count: encodedLength)
     let bytes = Array(password.utf8)
     let result = argon2id_hash_encoded(
-      parameters.iterations, parameters.memoryKiB, parameters.lanes, bytes, bytes.count,
-      salt, salt.count, hashLength, &encoded, encodedLength)
+      parameters.iterations,
+      parameters.memoryKiB,
+      parameters.lanes,
+      bytes,
+      bytes.count,
+      salt,
+      salt.count,
+      hashLength,
+      &encoded,
+      encodedLength
+    )
     guard result == ARGON2_OK.rawValue else { throw Failure.hashing(code: result) }
     return String(cString: encoded)
   }

@@ -12,14 +12,20 @@ public struct TokenSigner: Sendable {
   private let keys: JWTKeyCollection
 
   public init(
-    activeKey: PrivateSigningKey, audience: String, issuer: String, lifetime: Double = 900
+    activeKey: PrivateSigningKey,
+    audience: String,
+    issuer: String,
+    lifetime: Double = 900
   ) async {
     self.audience = audience
     self.issuer = issuer
     self.lifetime = lifetime
     self.activeKeyID = activeKey.keyID
     let keys = JWTKeyCollection()
-    await keys.add(eddsa: EdDSA.PrivateKey(backing: activeKey.key), kid: JWKIdentifier(string: activeKey.keyID))
+    await keys.add(
+      eddsa: EdDSA.PrivateKey(backing: activeKey.key),
+      kid: JWKIdentifier(string: activeKey.keyID)
+    )
     self.keys = keys
   }
 
@@ -30,7 +36,12 @@ public struct TokenSigner: Sendable {
     var principal = principal
     if principal.tokenID.isEmpty { principal.tokenID = UUID().uuidString.lowercased() }
     let claims = AccessTokenClaims(
-      principal: principal, audience: audience, issuer: issuer, issuedAt: now, lifetime: lifetime)
+      principal: principal,
+      audience: audience,
+      issuer: issuer,
+      issuedAt: now,
+      lifetime: lifetime
+    )
     let token = try await keys.sign(claims, kid: JWKIdentifier(string: activeKeyID))
     return (token, claims)
   }

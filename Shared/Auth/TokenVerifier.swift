@@ -131,7 +131,9 @@ public final class TokenVerifier: Sendable {
       throw Self.refusal("token is for another audience")
     }
     guard claims.issuer.value == issuer else { throw Self.refusal("token from another issuer") }
-    guard Role(rawValue: claims.role) != nil else { throw Self.refusal("token has an unknown role") }
+    guard Role(rawValue: claims.role) != nil else {
+      throw Self.refusal("token has an unknown role")
+    }
     guard let principal = claims.principal else {
       throw Self.refusal("token scope claims do not fit its role")
     }

@@ -17,11 +17,14 @@ public enum Username {
   /// officer holding one could take a facility's username before it is issued.
   public static func isTaxCodeShaped(_ username: String) -> Bool {
     var base = Substring(username)
-    if let dot = base.lastIndex(of: "."), ProvinceCode.isWellFormed(String(base[base.index(after: dot)...])) {
+    if let dot = base.lastIndex(of: "."),
+      ProvinceCode.isWellFormed(String(base[base.index(after: dot)...]))
+    {
       base = base[..<dot]
     }
     return TaxCode.isWellFormed(String(base))
   }
 
-  public static let reservedRule = "looks like a tax code; such usernames belong to facility accounts"
+  public static let reservedRule =
+    "looks like a tax code; such usernames belong to facility accounts"
 }

@@ -151,9 +151,15 @@ public struct Database: Sendable {
         .failure(
           cancelled
             ? RPCError(
-              code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
+              code: .deadlineExceeded,
+              message: "the call was cancelled or ran past its deadline"
+            )
             : RPCError(
-              code: .unavailable, message: "the database did not answer within \(limit); retry")))
+              code: .unavailable,
+              message: "the database did not answer within \(limit); retry"
+            )
+        )
+      )
       guard resolved else { return }
       worker.cancel()
       // A cancelled call cancels its statement; the connection goes back to the pool once it
@@ -176,7 +182,8 @@ public struct Database: Sendable {
   /// `true` when the RPC was cancelled first, `false` when `limit` passed first, `nil` when the
   /// waiting task itself was cancelled (the work ended).
   private static func firstOf(
-    _ cancellation: ServerContext.RPCCancellationHandle?, orAfter limit: Duration
+    _ cancellation: ServerContext.RPCCancellationHandle?,
+    orAfter limit: Duration
   ) async -> Bool? {
     await withTaskGroup(of: Bool?.self) { group in
       if let cancellation {
@@ -244,7 +251,8 @@ final class KnownProvinces: Sendable {
       let codes = try await client.withConnection { connection in
         var codes: Set<String> = []
         for try await code in try await connection.query(
-          "SELECT code FROM provinces", logger: logger
+          "SELECT code FROM provinces",
+          logger: logger
         ).decode(String.self) {
           codes.insert(code)
         }
@@ -257,7 +265,9 @@ final class KnownProvinces: Sendable {
       if codes.contains(tenant.code) { return }
     }
     throw RPCError(
-      code: .invalidArgument, message: "province_code: no province has the code \(tenant.code)")
+      code: .invalidArgument,
+      message: "province_code: no province has the code \(tenant.code)"
+    )
   }
 }
 

@@ -69,8 +69,13 @@ public struct DatabaseConfiguration: Sendable, Hashable {
   /// The postgres-nio client configuration.
   public func clientConfiguration(applicationName: String) throws -> PostgresClient.Configuration {
     var config = PostgresClient.Configuration(
-      host: host, port: port, username: username, password: password, database: database,
-      tls: try tlsConfiguration())
+      host: host,
+      port: port,
+      username: username,
+      password: password,
+      database: database,
+      tls: try tlsConfiguration()
+    )
     config.options.maximumConnections = maximumConnections
     config.options.connectTimeout = .seconds(5)
     config.options.connectionIdleTimeout = .seconds(60)

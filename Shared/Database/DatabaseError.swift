@@ -23,7 +23,10 @@ public enum DatabaseError {
     }
     let text = String(reflecting: error)
     if text.contains("requestCancelled") {
-      return RPCError(code: .deadlineExceeded, message: "the call was cancelled or ran past its deadline")
+      return RPCError(
+        code: .deadlineExceeded,
+        message: "the call was cancelled or ran past its deadline"
+      )
     }
     if text.contains("CircuitBreaker") || text.contains("poolShutdown") {
       return RPCError(code: .unavailable, message: "database unavailable")

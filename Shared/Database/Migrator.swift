@@ -96,7 +96,9 @@ public struct Migrator: Sendable {
       return applied
     } catch {
       _ = try? await connection.query(
-        "SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+        "SELECT pg_advisory_unlock(\(Self.lockKey))",
+        logger: logger
+      )
       _ = try? await connection.query("RESET statement_timeout", logger: logger)
       throw error
     }
@@ -110,10 +112,14 @@ public struct Migrator: Sendable {
         name text NOT NULL,
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now())
-      """, logger: logger)
+      """,
+      logger: logger
+    )
     var recorded: [Int: (name: String, checksum: String)] = [:]
     let rows = try await connection.query(
-      "SELECT version, name, checksum FROM schema_migrations", logger: logger)
+      "SELECT version, name, checksum FROM schema_migrations",
+      logger: logger
+    )
     for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
       recorded[version] = (name, checksum)
     }
@@ -124,7 +130,10 @@ public struct Migrator: Sendable {
       }
       guard migration.checksum == entry.checksum else {
         throw MigrationError.changed(
-          name: migration.name, applied: entry.checksum, now: migration.checksum)
+          name: migration.name,
+          applied: entry.checksum,
+          now: migration.checksum
+        )
       }
     }
     var appliedNow: [String] = []
@@ -138,7 +147,9 @@ public struct Migrator: Sendable {
           """
           INSERT INTO schema_migrations (version, name, checksum)
           VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-          """, logger: logger)
+          """,
+          logger: logger
+        )
       }
       logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
       appliedNow.append(migration.name)

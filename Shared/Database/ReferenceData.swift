@@ -1,6 +1,6 @@
-import SafeMapCore
 public import Logging
 public import PostgresNIO
+import SafeMapCore
 
 /// Loads the official district list (CSV: code, province code, name, full name; a header line
 /// is skipped) so a deployment can carry all 705 districts while the project ships only two
@@ -12,7 +12,9 @@ public enum ReferenceData {
   }
 
   public static func importDistricts(
-    csv: String, on connection: PostgresConnection, logger: Logger
+    csv: String,
+    on connection: PostgresConnection,
+    logger: Logger
   ) async throws -> Report {
     var report = Report(imported: 0, rejected: [])
     var rows: [[String]] = []
@@ -36,7 +38,9 @@ public enum ReferenceData {
           ON CONFLICT (code) DO UPDATE
             SET province_code = excluded.province_code, name = excluded.name,
                 full_name = excluded.full_name
-          """, logger: logger)
+          """,
+          logger: logger
+        )
       }
     }
     report.imported = rows.count

@@ -18,7 +18,8 @@ struct AccountTestBed: Sendable {
 
   /// `grpcHost` `::` listens on IPv4 and IPv6, for tests that need two client addresses.
   static func start(
-    grpcHost: String = "127.0.0.1", extraEnvironment: [String: String] = [:]
+    grpcHost: String = "127.0.0.1",
+    extraEnvironment: [String: String] = [:]
   ) async throws -> AccountTestBed {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
@@ -30,7 +31,11 @@ struct AccountTestBed: Sendable {
     configuration.grpcHost = grpcHost
     return AccountTestBed(
       service: try await TestServices.start(
-        .account, configuration: configuration, environment: environment))
+        .account,
+        configuration: configuration,
+        environment: environment
+      )
+    )
   }
 
   /// The bed's database, as the superuser (for checks no service role could make).
@@ -39,12 +44,16 @@ struct AccountTestBed: Sendable {
   ) async throws -> R {
     let cluster = try await PostgresCluster.shared()
     return try await PostgresTesting.withClient(
-      cluster.configuration(database: service.host.configuration.database.database), body)
+      cluster.configuration(database: service.host.configuration.database.database),
+      body
+    )
   }
 
   func accounts<R: Sendable>(
     from address: String = "127.0.0.1",
-    _ body: @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+    _ body:
+      @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>)
+      async throws -> R
   ) async throws -> R {
     try await withLocalClient(port: service.port, address: address) { client in
       try await body(Safemap_Account_V1_AccountService.Client(wrapping: client))
@@ -52,7 +61,9 @@ struct AccountTestBed: Sendable {
   }
 
   func facilities<R: Sendable>(
-    _ body: @escaping @Sendable (Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+    _ body:
+      @escaping @Sendable (Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>)
+      async throws -> R
   ) async throws -> R {
     try await withLocalClient(port: service.port) { client in
       try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
@@ -60,10 +71,16 @@ struct AccountTestBed: Sendable {
   }
 
   func login(
-    _ username: String, _ password: String, from address: String = "127.0.0.1"
+    _ username: String,
+    _ password: String,
+    from address: String = "127.0.0.1"
   ) async throws -> Safemap_Account_V1_LoginResponse {
     try await accounts(from: address) {
-      try await $0.login(.with { $0.username = username; $0.password = password })
+      try await $0.login(
+        .with {
+          $0.username = username; $0.password = password
+        }
+      )
     }
   }
 
@@ -79,8 +96,12 @@ struct AccountTestBed: Sendable {
 
   /// Creates an officer account and returns its one-time password.
   func createOfficer(
-    _ username: String, role: Safemap_Common_V1_Role, province: String = "",
-    district: String = "", zone: String = "", as caller: Metadata
+    _ username: String,
+    role: Safemap_Common_V1_Role,
+    province: String = "",
+    district: String = "",
+    zone: String = "",
+    as caller: Metadata
   ) async throws -> Safemap_Account_V1_CreateAccountResponse {
     try await accounts {
       try await $0.createAccount(
@@ -91,24 +112,38 @@ struct AccountTestBed: Sendable {
           $0.districtCode = district
           $0.zoneID = zone
           $0.displayName = username
-        }, metadata: caller)
+        },
+        metadata: caller
+      )
     }
   }
 
   /// An officer who has replaced the one-time password: returns the session.
   func activeOfficer(
-    _ username: String, role: Safemap_Common_V1_Role, province: String = "",
-    district: String = "", zone: String = "", as caller: Metadata
+    _ username: String,
+    role: Safemap_Common_V1_Role,
+    province: String = "",
+    district: String = "",
+    zone: String = "",
+    as caller: Metadata
   ) async throws -> Metadata {
     let created = try await createOfficer(
-      username, role: role, province: province, district: district, zone: zone, as: caller)
+      username,
+      role: role,
+      province: province,
+      district: district,
+      zone: zone,
+      as: caller
+    )
     let first = try await session(username, created.initialPassword)
     let changed = try await accounts {
       try await $0.changePassword(
         .with {
           $0.currentPassword = created.initialPassword
           $0.newPassword = "Phu Tho factories 2021"
-        }, metadata: first)
+        },
+        metadata: first
+      )
     }
     return ["authorization": "Bearer \(changed.tokens.accessToken)"]
   }
@@ -117,7 +152,9 @@ struct AccountTestBed: Sendable {
 /// Asserts that `body` fails with `code` and, when given, a message containing `mentioning`.
 
 func facilityInput(
-  taxCode: String, district: String = "227", name: String = "Công ty May Việt Trì"
+  taxCode: String,
+  district: String = "227",
+  name: String = "Công ty May Việt Trì"
 ) -> Safemap_Account_V1_Facility {
   .with {
     $0.name = name
@@ -129,6 +166,8 @@ func facilityInput(
     $0.workshopAreaM2 = 2_500
     $0.contactPhone = "0210 3845 445"
     $0.contactEmail = "lienhe@example.vn"
-    $0.location = .with { $0.latitude = 21.33; $0.longitude = 105.38 }
+    $0.location = .with {
+      $0.latitude = 21.33; $0.longitude = 105.38
+    }
   }
 }

@@ -27,7 +27,9 @@ struct IssuanceBoundsTests {
 
   /// Sends `rows` as one batch; returns the results and how the call ended.
   static func issue(
-    _ rows: [Safemap_Account_V1_IssuanceRow], province: String = "", as caller: Metadata,
+    _ rows: [Safemap_Account_V1_IssuanceRow],
+    province: String = "",
+    as caller: Metadata,
     bed: AccountTestBed
   ) async -> (results: [Safemap_Account_V1_IssuanceResult], error: RPCError?) {
     let collected = Collected()
@@ -53,7 +55,9 @@ struct IssuanceBoundsTests {
 
   final class Collected: Sendable {
     private let state = Mutex<[Safemap_Account_V1_IssuanceResult]>([])
-    func append(_ result: Safemap_Account_V1_IssuanceResult) { state.withLock { $0.append(result) } }
+    func append(_ result: Safemap_Account_V1_IssuanceResult) {
+      state.withLock { $0.append(result) }
+    }
     var all: [Safemap_Account_V1_IssuanceResult] { state.withLock { $0 } }
   }
 
@@ -62,7 +66,11 @@ struct IssuanceBoundsTests {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
     let officer = try await bed.activeOfficer(
-      "sct.concurrent", role: .provinceOfficer, province: "25", as: admin)
+      "sct.concurrent",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     let rows = (1...200).map { Self.row(Int32($0), taxCode: String(2_700_000_000 + $0)) }
     async let first = Self.issue(rows, as: officer, bed: bed)
     async let second = Self.issue(rows, as: officer, bed: bed)
@@ -74,8 +82,11 @@ struct IssuanceBoundsTests {
     for number in 1...200 {
       let outcomes = (byRow[Int32(number)] ?? []).map(\.outcome)
       #expect(
-        outcomes.sorted { $0.rawValue < $1.rawValue } == [Safemap_Account_V1_IssuanceOutcome.issued, .alreadyIssued],
-        "row \(number): \(outcomes)")
+        outcomes.sorted { $0.rawValue < $1.rawValue } == [
+          Safemap_Account_V1_IssuanceOutcome.issued, .alreadyIssued,
+        ],
+        "row \(number): \(outcomes)"
+      )
     }
   }
 
@@ -97,7 +108,8 @@ struct IssuanceBoundsTests {
         WHERE province_code = '25' AND action = 'IssueFacilityAccounts' AND detail LIKE 'rows %'
           AND target_id = (SELECT batch_id::text FROM issuance_batches
                            WHERE issued_count = 700 ORDER BY created_at DESC LIMIT 1)
-        """, logger: logger
+        """,
+        logger: logger
       ).decode(String.self).reduce(into: [String]()) { $0.append($1) }
     }
     #expect(!trail.isEmpty)
@@ -115,7 +127,9 @@ struct IssuanceBoundsTests {
           """
           INSERT INTO account_directory (username_key, account_id, province_code)
           VALUES (\(name), gen_random_uuid(), '25')
-          """, logger: logger)
+          """,
+          logger: logger
+        )
       }
     }
     var taken = Self.row(1, taxCode: "2720000001")
@@ -138,7 +152,11 @@ struct IssuanceBoundsTests {
       }
     }
     let (results, error) = await Self.issue(
-      [Self.row(1, taxCode: "2730000001")], province: "99", as: admin, bed: bed)
+      [Self.row(1, taxCode: "2730000001")],
+      province: "99",
+      as: admin,
+      bed: bed
+    )
     #expect(results.isEmpty)
     #expect(error?.code == .invalidArgument)
     #expect(error?.message.contains("province_code") == true)

@@ -26,13 +26,27 @@ struct RegistryTests {
   static let world = Task { () throws -> World in
     let bed = try await AccountTestBed.start()
     let admin = try await bed.admin
-    let phuTho = try await bed.activeOfficer("sct.phutho", role: .provinceOfficer, province: "25", as: admin)
-    let binhPhuoc = try await bed.activeOfficer("sct.binhphuoc", role: .provinceOfficer, province: "70", as: admin)
+    let phuTho = try await bed.activeOfficer(
+      "sct.phutho",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
+    let binhPhuoc = try await bed.activeOfficer(
+      "sct.binhphuoc",
+      role: .provinceOfficer,
+      province: "70",
+      as: admin
+    )
     let zone = try await bed.facilities {
       try await $0.createZone(
         .with {
-          $0.zone = .with { $0.name = "KCN Thụy Vân"; $0.zoneType = .industrialZone; $0.districtCode = "227" }
-        }, metadata: phuTho)
+          $0.zone = .with {
+            $0.name = "KCN Thụy Vân"; $0.zoneType = .industrialZone; $0.districtCode = "227"
+          }
+        },
+        metadata: phuTho
+      )
     }.zone
     var zoned = facilityInput(taxCode: "2600100001")
     zoned.zoneID = zone.zoneID
@@ -42,36 +56,86 @@ struct RegistryTests {
     }.facility
     let other = try await bed.facilities {
       try await $0.registerFacility(
-        .with { $0.facility = facilityInput(taxCode: "2600100002", district: "230", name: "Chè Đoan Hùng") },
-        metadata: phuTho)
+        .with {
+          $0.facility = facilityInput(taxCode: "2600100002", district: "230", name: "Chè Đoan Hùng")
+        },
+        metadata: phuTho
+      )
     }.facility
     return World(
-      bed: bed, admin: admin, phuTho: phuTho, binhPhuoc: binhPhuoc,
-      vietTriDistrict: try await bed.activeOfficer("ubnd.viettri", role: .districtOfficer, district: "227", as: phuTho),
-      zoneBoard: try await bed.activeOfficer("bql.thuyvan", role: .zoneOfficer, zone: zone.zoneID, as: phuTho),
+      bed: bed,
+      admin: admin,
+      phuTho: phuTho,
+      binhPhuoc: binhPhuoc,
+      vietTriDistrict: try await bed.activeOfficer(
+        "ubnd.viettri",
+        role: .districtOfficer,
+        district: "227",
+        as: phuTho
+      ),
+      zoneBoard: try await bed.activeOfficer(
+        "bql.thuyvan",
+        role: .zoneOfficer,
+        zone: zone.zoneID,
+        as: phuTho
+      ),
       inspector: try await bed.activeOfficer("cdc.phutho", role: .healthInspector, as: phuTho),
-      zoneID: zone.zoneID, facility: facility, otherDistrictFacility: other)
+      zoneID: zone.zoneID,
+      facility: facility,
+      otherDistrictFacility: other
+    )
   }
 
   @Test("a province officer creates district, zone and inspector accounts of its own province only")
   func officerCreationScope() async throws {
     let w = try await Self.world.value
-    let district = try await w.bed.createOfficer("ubnd.lamthao", role: .districtOfficer, district: "237", as: w.phuTho)
+    let district = try await w.bed.createOfficer(
+      "ubnd.lamthao",
+      role: .districtOfficer,
+      district: "237",
+      as: w.phuTho
+    )
     #expect(district.account.scope.provinceCode == "25")
     await expectCode(.permissionDenied, mentioning: "role") {
-      try await w.bed.createOfficer("sct.other", role: .provinceOfficer, province: "25", as: w.phuTho)
+      try await w.bed.createOfficer(
+        "sct.other",
+        role: .provinceOfficer,
+        province: "25",
+        as: w.phuTho
+      )
     }
     await expectCode(.permissionDenied, mentioning: "province_code") {
-      try await w.bed.createOfficer("ubnd.dongxoai", role: .districtOfficer, province: "70", district: "689", as: w.phuTho)
+      try await w.bed.createOfficer(
+        "ubnd.dongxoai",
+        role: .districtOfficer,
+        province: "70",
+        district: "689",
+        as: w.phuTho
+      )
     }
     await expectCode(.invalidArgument, mentioning: "district_code") {
-      try await w.bed.createOfficer("ubnd.wrong", role: .districtOfficer, district: "689", as: w.phuTho)
+      try await w.bed.createOfficer(
+        "ubnd.wrong",
+        role: .districtOfficer,
+        district: "689",
+        as: w.phuTho
+      )
     }
     await expectCode(.permissionDenied) {
-      try await w.bed.createOfficer("ubnd.x", role: .districtOfficer, district: "227", as: w.vietTriDistrict)
+      try await w.bed.createOfficer(
+        "ubnd.x",
+        role: .districtOfficer,
+        district: "227",
+        as: w.vietTriDistrict
+      )
     }
     await expectCode(.alreadyExists, mentioning: "username") {
-      try await w.bed.createOfficer("UBND.LAMTHAO", role: .districtOfficer, district: "237", as: w.phuTho)
+      try await w.bed.createOfficer(
+        "UBND.LAMTHAO",
+        role: .districtOfficer,
+        district: "237",
+        as: w.phuTho
+      )
     }
     await expectCode(.invalidArgument, mentioning: "province_code") {
       try await w.bed.createOfficer("sct.nowhere", role: .provinceOfficer, as: w.admin)
@@ -81,55 +145,90 @@ struct RegistryTests {
   @Test("accounts of another province are NOT_FOUND; lists stay in the caller's province")
   func accountReadScope() async throws {
     let w = try await Self.world.value
-    let created = try await w.bed.createOfficer("ytp.binhphuoc", role: .healthInspector, as: w.binhPhuoc)
+    let created = try await w.bed.createOfficer(
+      "ytp.binhphuoc",
+      role: .healthInspector,
+      as: w.binhPhuoc
+    )
     let id = created.account.accountID
-    let fromBinhPhuoc = try await w.bed.accounts { try await $0.getAccount(.with { $0.accountID = id }, metadata: w.binhPhuoc) }
+    let fromBinhPhuoc = try await w.bed.accounts {
+      try await $0.getAccount(.with { $0.accountID = id }, metadata: w.binhPhuoc)
+    }
     #expect(fromBinhPhuoc.account.username == "ytp.binhphuoc")
     await expectCode(.notFound) {
-      try await w.bed.accounts { try await $0.getAccount(.with { $0.accountID = id }, metadata: w.phuTho) }
+      try await w.bed.accounts {
+        try await $0.getAccount(.with { $0.accountID = id }, metadata: w.phuTho)
+      }
     }
     await expectCode(.notFound) {
-      try await w.bed.accounts { try await $0.resetPassword(.with { $0.accountID = id }, metadata: w.phuTho) }
+      try await w.bed.accounts {
+        try await $0.resetPassword(.with { $0.accountID = id }, metadata: w.phuTho)
+      }
     }
     let listed = try await w.bed.accounts { try await $0.listAccounts(.init(), metadata: w.phuTho) }
     #expect(!listed.accounts.isEmpty)
     #expect(listed.accounts.allSatisfy { $0.scope.provinceCode == "25" })
     await expectCode(.permissionDenied) {
-      try await w.bed.accounts { try await $0.listAccounts(.with { $0.provinceCode = "70" }, metadata: w.phuTho) }
+      try await w.bed.accounts {
+        try await $0.listAccounts(.with { $0.provinceCode = "70" }, metadata: w.phuTho)
+      }
     }
     await expectCode(.permissionDenied) {
       try await w.bed.accounts { try await $0.listAccounts(.init(), metadata: w.inspector) }
     }
-    let ministryList = try await w.bed.accounts { try await $0.listAccounts(.with { $0.provinceCode = "70" }, metadata: w.admin) }
+    let ministryList = try await w.bed.accounts {
+      try await $0.listAccounts(.with { $0.provinceCode = "70" }, metadata: w.admin)
+    }
     #expect(ministryList.accounts.map(\.username).contains("ytp.binhphuoc"))
   }
 
   @Test("reset and disable: a new one-time password, sessions end, the account cannot log in")
   func resetAndDisable() async throws {
     let w = try await Self.world.value
-    let created = try await w.bed.createOfficer("ubnd.tamnong", role: .districtOfficer, district: "236", as: w.phuTho)
+    let created = try await w.bed.createOfficer(
+      "ubnd.tamnong",
+      role: .districtOfficer,
+      district: "236",
+      as: w.phuTho
+    )
     let id = created.account.accountID
-    let reset = try await w.bed.accounts { try await $0.resetPassword(.with { $0.accountID = id }, metadata: w.phuTho) }
+    let reset = try await w.bed.accounts {
+      try await $0.resetPassword(.with { $0.accountID = id }, metadata: w.phuTho)
+    }
     #expect(reset.initialPassword != created.initialPassword)
-    await expectCode(.unauthenticated) { try await w.bed.login("ubnd.tamnong", created.initialPassword) }
+    await expectCode(.unauthenticated) {
+      try await w.bed.login("ubnd.tamnong", created.initialPassword)
+    }
     #expect(try await w.bed.login("ubnd.tamnong", reset.initialPassword).passwordChangeRequired)
     let disabled = try await w.bed.accounts {
-      try await $0.setAccountDisabled(.with { $0.accountID = id; $0.disabled = true; $0.reason = "left office" }, metadata: w.phuTho)
+      try await $0.setAccountDisabled(
+        .with {
+          $0.accountID = id; $0.disabled = true; $0.reason = "left office"
+        },
+        metadata: w.phuTho
+      )
     }
     #expect(disabled.account.disabled)
-    await expectCode(.unauthenticated, mentioning: "disabled") { try await w.bed.login("ubnd.tamnong", reset.initialPassword) }
+    await expectCode(.unauthenticated, mentioning: "disabled") {
+      try await w.bed.login("ubnd.tamnong", reset.initialPassword)
+    }
   }
 
   @Test("facilities: each role reads its own province, district, zone or facility only")
   func facilityReadScope() async throws {
     let w = try await Self.world.value
-    let get: @Sendable (Metadata, Safemap_Account_V1_Facility) async throws
-      -> Safemap_Account_V1_GetFacilityResponse = { caller, facility in
-      try await w.bed.facilities {
-        try await $0.getFacility(
-          .with { $0.provinceCode = facility.provinceCode; $0.facilityID = facility.facilityID }, metadata: caller)
-      }
-    }
+    let get:
+      @Sendable (Metadata, Safemap_Account_V1_Facility) async throws
+        -> Safemap_Account_V1_GetFacilityResponse = { caller, facility in
+          try await w.bed.facilities {
+            try await $0.getFacility(
+              .with {
+                $0.provinceCode = facility.provinceCode; $0.facilityID = facility.facilityID
+              },
+              metadata: caller
+            )
+          }
+        }
     #expect(try await get(w.phuTho, w.facility).facility.taxCode == "2600100001")
     #expect(try await get(w.inspector, w.facility).facility.zoneType == .industrialZone)
     #expect(try await get(w.vietTriDistrict, w.facility).facility.districtCode == "227")
@@ -150,11 +249,16 @@ struct RegistryTests {
     }
     #expect(search.facilities.map(\.taxCode) == ["2600100002"])
     let inside = try await w.bed.facilities {
-      try await $0.listFacilities(.with { $0.zoneLocation = .insideIndustrialZone }, metadata: w.phuTho)
+      try await $0.listFacilities(
+        .with { $0.zoneLocation = .insideIndustrialZone },
+        metadata: w.phuTho
+      )
     }
     #expect(inside.facilities.map(\.taxCode) == ["2600100001"])
     await expectCode(.permissionDenied) {
-      try await w.bed.facilities { try await $0.listFacilities(.with { $0.provinceCode = "25" }, metadata: w.binhPhuoc) }
+      try await w.bed.facilities {
+        try await $0.listFacilities(.with { $0.provinceCode = "25" }, metadata: w.binhPhuoc)
+      }
     }
   }
 
@@ -163,31 +267,46 @@ struct RegistryTests {
     let w = try await Self.world.value
     var invalid = facilityInput(taxCode: "12345", district: "689")
     invalid.workerCount = -1
-    invalid.location = .with { $0.latitude = 48.85; $0.longitude = 2.35 }
+    invalid.location = .with {
+      $0.latitude = 48.85; $0.longitude = 2.35
+    }
     invalid.contactEmail = "not-an-email"
     let bad = invalid
     do {
-      _ = try await w.bed.facilities { try await $0.registerFacility(.with { $0.facility = bad }, metadata: w.phuTho) }
+      _ = try await w.bed.facilities {
+        try await $0.registerFacility(.with { $0.facility = bad }, metadata: w.phuTho)
+      }
       Issue.record("accepted an invalid facility")
     } catch let error as RPCError {
       #expect(error.code == .invalidArgument)
-      for field in ["facility.tax_code", "facility.worker_count", "facility.location", "facility.contact_email"] {
+      for field in [
+        "facility.tax_code", "facility.worker_count", "facility.location", "facility.contact_email",
+      ] {
         #expect(error.message.contains(field), "\(error.message)")
       }
     }
     await expectCode(.invalidArgument, mentioning: "facility.district_code") {
       try await w.bed.facilities {
-        try await $0.registerFacility(.with { $0.facility = facilityInput(taxCode: "2600100009", district: "689") }, metadata: w.phuTho)
+        try await $0.registerFacility(
+          .with { $0.facility = facilityInput(taxCode: "2600100009", district: "689") },
+          metadata: w.phuTho
+        )
       }
     }
     await expectCode(.alreadyExists, mentioning: "tax_code") {
       try await w.bed.facilities {
-        try await $0.registerFacility(.with { $0.facility = facilityInput(taxCode: "2600100001") }, metadata: w.phuTho)
+        try await $0.registerFacility(
+          .with { $0.facility = facilityInput(taxCode: "2600100001") },
+          metadata: w.phuTho
+        )
       }
     }
     await expectCode(.permissionDenied) {
       try await w.bed.facilities {
-        try await $0.registerFacility(.with { $0.facility = facilityInput(taxCode: "2600100010") }, metadata: w.inspector)
+        try await $0.registerFacility(
+          .with { $0.facility = facilityInput(taxCode: "2600100010") },
+          metadata: w.inspector
+        )
       }
     }
   }
@@ -198,21 +317,35 @@ struct RegistryTests {
     let f = w.otherDistrictFacility
     await expectCode(.invalidArgument, mentioning: "reason") {
       try await w.bed.facilities {
-        try await $0.setOperatingStatus(.with { $0.provinceCode = "25"; $0.facilityID = f.facilityID; $0.status = .suspended }, metadata: w.phuTho)
+        try await $0.setOperatingStatus(
+          .with {
+            $0.provinceCode = "25"; $0.facilityID = f.facilityID; $0.status = .suspended
+          },
+          metadata: w.phuTho
+        )
       }
     }
     let changed = try await w.bed.facilities {
       try await $0.setOperatingStatus(
         .with {
           $0.facilityID = f.facilityID; $0.status = .suspended; $0.reason = "Tạm dừng sản xuất"
-          $0.effectiveDate = .with { $0.year = 2021; $0.month = 8; $0.day = 20 }
-        }, metadata: w.phuTho)
+          $0.effectiveDate = .with {
+            $0.year = 2021; $0.month = 8; $0.day = 20
+          }
+        },
+        metadata: w.phuTho
+      )
     }
     #expect(changed.facility.operatingStatus == .suspended)
     #expect(changed.change.effectiveDate.day == 20)
     await expectCode(.permissionDenied) {
       try await w.bed.facilities {
-        try await $0.setOperatingStatus(.with { $0.facilityID = f.facilityID; $0.status = .active }, metadata: w.vietTriDistrict)
+        try await $0.setOperatingStatus(
+          .with {
+            $0.facilityID = f.facilityID; $0.status = .active
+          },
+          metadata: w.vietTriDistrict
+        )
       }
     }
     let history = try await w.bed.facilities {
@@ -221,22 +354,40 @@ struct RegistryTests {
     #expect(history.map(\.status) == [.suspended, .active])
   }
 
-  @Test("bulk issuance: one result per row, bad rows alone rejected, re-sending creates nothing twice")
+  @Test(
+    "bulk issuance: one result per row, bad rows alone rejected, re-sending creates nothing twice"
+  )
   func bulkIssuance() async throws {
     let w = try await Self.world.value
     let rows: [Safemap_Account_V1_IssuanceRow] = [
-      .with { $0.rowNumber = 1; $0.facility = facilityInput(taxCode: "2600200001", name: "Gốm Phú Thọ") },
-      .with { $0.rowNumber = 2; $0.facility = facilityInput(taxCode: "bad", name: "") },
-      .with { $0.rowNumber = 3; $0.facility = facilityInput(taxCode: "2600200003-001", district: "238") },
-      .with { $0.rowNumber = 4; $0.facility = w.facility },
-      .with { $0.rowNumber = 5; $0.facility = facilityInput(taxCode: "2600200001", name: "Gốm Phú Thọ") },
+      .with {
+        $0.rowNumber = 1; $0.facility = facilityInput(taxCode: "2600200001", name: "Gốm Phú Thọ")
+      },
+      .with {
+        $0.rowNumber = 2; $0.facility = facilityInput(taxCode: "bad", name: "")
+      },
+      .with {
+        $0.rowNumber = 3; $0.facility = facilityInput(taxCode: "2600200003-001", district: "238")
+      },
+      .with {
+        $0.rowNumber = 4; $0.facility = w.facility
+      },
+      .with {
+        $0.rowNumber = 5; $0.facility = facilityInput(taxCode: "2600200001", name: "Gốm Phú Thọ")
+      },
     ]
     let issue = { @Sendable (requestID: String) in
       try await w.bed.facilities { client in
         try await client.issueFacilityAccounts(
           metadata: w.phuTho,
           requestProducer: { writer in
-            try await writer.write(.with { $0.options = .with { $0.requestID = requestID; $0.note = "supplementary" } })
+            try await writer.write(
+              .with {
+                $0.options = .with {
+                  $0.requestID = requestID; $0.note = "supplementary"
+                }
+              }
+            )
             for row in rows { try await writer.write(.with { $0.row = row }) }
           }
         ) { response in
@@ -248,7 +399,11 @@ struct RegistryTests {
     }
     let first = try await issue("batch-1")
     let results = Self.results(first)
-    #expect(results.map(\.outcome) == [Safemap_Account_V1_IssuanceOutcome.issued, .rejected, .issued, .issued, .alreadyIssued])
+    #expect(
+      results.map(\.outcome) == [
+        Safemap_Account_V1_IssuanceOutcome.issued, .rejected, .issued, .issued, .alreadyIssued,
+      ]
+    )
     #expect(results[4].facilityID == results[0].facilityID && results[4].initialPassword.isEmpty)
     #expect(results[1].violations.map(\.field).contains("facility.tax_code"))
     #expect(results[0].username == "2600200001" && results[0].initialPassword.count == 24)
@@ -261,7 +416,12 @@ struct RegistryTests {
 
     let again = try await issue("batch-2")
     let repeated = Self.results(again)
-    #expect(repeated.map(\.outcome) == [Safemap_Account_V1_IssuanceOutcome.alreadyIssued, .rejected, .alreadyIssued, .alreadyIssued, .alreadyIssued])
+    #expect(
+      repeated.map(\.outcome) == [
+        Safemap_Account_V1_IssuanceOutcome.alreadyIssued, .rejected, .alreadyIssued, .alreadyIssued,
+        .alreadyIssued,
+      ]
+    )
     #expect(repeated.allSatisfy { $0.initialPassword.isEmpty })
     #expect(repeated[0].facilityID == results[0].facilityID)
 
@@ -273,7 +433,8 @@ struct RegistryTests {
           metadata: w.phuTho,
           requestProducer: { writer in
             try await writer.write(.with { $0.options = .with { $0.provinceCode = "70" } })
-          }) { response in
+          }
+        ) { response in
           for try await _ in response.messages {}
         }
       }
@@ -297,43 +458,68 @@ struct RegistryTests {
         metadata: w.phuTho,
         requestProducer: { writer in
           try await writer.write(.with { $0.options = .init() })
-          try await writer.write(.with { $0.row = .with { $0.rowNumber = 1; $0.facility = facilityInput(taxCode: "2600300001") } })
+          try await writer.write(
+            .with {
+              $0.row = .with {
+                $0.rowNumber = 1; $0.facility = facilityInput(taxCode: "2600300001")
+              }
+            }
+          )
         }
       ) { response in
-        for try await message in response.messages { if case .result(let r) = message.item { return r } }
+        for try await message in response.messages {
+          if case .result(let r) = message.item { return r }
+        }
         throw RPCError(code: .internalError, message: "no result")
       }
     }
     let login = try await w.bed.login(issued.username, issued.initialPassword)
     let otp: Metadata = ["authorization": "Bearer \(login.tokens.accessToken)"]
     let changed = try await w.bed.accounts {
-      try await $0.changePassword(.with { $0.currentPassword = issued.initialPassword; $0.newPassword = "nha may gom 2021" }, metadata: otp)
+      try await $0.changePassword(
+        .with {
+          $0.currentPassword = issued.initialPassword; $0.newPassword = "nha may gom 2021"
+        },
+        metadata: otp
+      )
     }
     let me: Metadata = ["authorization": "Bearer \(changed.tokens.accessToken)"]
     let updated = try await w.bed.facilities {
       try await $0.updateFacility(
         .with {
-          $0.facility = .with { $0.facilityID = issued.facilityID; $0.contactPhone = "0977 957 222" }
+          $0.facility = .with {
+            $0.facilityID = issued.facilityID; $0.contactPhone = "0977 957 222"
+          }
           $0.updateMask = .with { $0.paths = ["contact_phone"] }
-        }, metadata: me)
+        },
+        metadata: me
+      )
     }
     #expect(updated.facility.contactPhone == "0977 957 222")
     await expectCode(.permissionDenied, mentioning: "worker_count") {
       try await w.bed.facilities {
         try await $0.updateFacility(
           .with {
-            $0.facility = .with { $0.facilityID = issued.facilityID; $0.workerCount = 10 }
+            $0.facility = .with {
+              $0.facilityID = issued.facilityID; $0.workerCount = 10
+            }
             $0.updateMask = .with { $0.paths = ["worker_count"] }
-          }, metadata: me)
+          },
+          metadata: me
+        )
       }
     }
     await expectCode(.notFound) {
       try await w.bed.facilities {
         try await $0.updateFacility(
           .with {
-            $0.facility = .with { $0.facilityID = w.facility.facilityID; $0.contactPhone = "0210 000 0000" }
+            $0.facility = .with {
+              $0.facilityID = w.facility.facilityID; $0.contactPhone = "0210 000 0000"
+            }
             $0.updateMask = .with { $0.paths = ["contact_phone"] }
-          }, metadata: me)
+          },
+          metadata: me
+        )
       }
     }
   }
@@ -342,7 +528,12 @@ struct RegistryTests {
   func auditLog() async throws {
     let w = try await Self.world.value
     await expectCode(.permissionDenied) {
-      try await w.bed.createOfficer("sct.denied", role: .provinceOfficer, province: "25", as: w.phuTho)
+      try await w.bed.createOfficer(
+        "sct.denied",
+        role: .provinceOfficer,
+        province: "25",
+        as: w.phuTho
+      )
     }
     let events = try await w.bed.facilities {
       try await $0.listAuditEvents(.with { $0.pageSize = 1000 }, metadata: w.phuTho)
@@ -352,7 +543,9 @@ struct RegistryTests {
     #expect(events.contains { $0.action == "CreateAccount" && $0.outcome == .denied })
     #expect(events.allSatisfy { !$0.detail.contains("Phu Tho factories 2021") })
     await expectCode(.permissionDenied) {
-      try await w.bed.facilities { try await $0.listAuditEvents(.init(), metadata: w.vietTriDistrict) }
+      try await w.bed.facilities {
+        try await $0.listAuditEvents(.init(), metadata: w.vietTriDistrict)
+      }
     }
   }
 }

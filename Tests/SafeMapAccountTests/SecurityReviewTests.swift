@@ -15,7 +15,9 @@ struct SecurityReviewTests {
   /// A hashing queue long enough for the concurrent logins below.
   static let bed = Task {
     try await AccountTestBed.start(
-      grpcHost: "::", extraEnvironment: ["SAFEMAP_PASSWORD_HASH_QUEUE": "100"])
+      grpcHost: "::",
+      extraEnvironment: ["SAFEMAP_PASSWORD_HASH_QUEUE": "100"]
+    )
   }
 
   static func count(_ bed: AccountTestBed, _ sql: String) async throws -> Int {
@@ -30,9 +32,15 @@ struct SecurityReviewTests {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
     let officer = try await bed.activeOfficer(
-      "audit.home", role: .provinceOfficer, province: "25", as: admin)
+      "audit.home",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     let before = try await Self.count(
-      bed, "SELECT count(*)::int FROM audit_events WHERE province_code = '70'")
+      bed,
+      "SELECT count(*)::int FROM audit_events WHERE province_code = '70'"
+    )
     await expectCode(.notFound) {
       try await bed.facilities {
         try await $0.updateFacility(
@@ -43,18 +51,23 @@ struct SecurityReviewTests {
               $0.name = "words of the caller's choosing"
             }
             $0.updateMask = .with { $0.paths = ["name"] }
-          }, metadata: officer)
+          },
+          metadata: officer
+        )
       }
     }
     let after = try await Self.count(
-      bed, "SELECT count(*)::int FROM audit_events WHERE province_code = '70'")
+      bed,
+      "SELECT count(*)::int FROM audit_events WHERE province_code = '70'"
+    )
     #expect(after == before, "a refusal landed in another province's audit log")
     let home = try await Self.count(
       bed,
       """
       SELECT count(*)::int FROM audit_events WHERE province_code = '25'
         AND actor_username = 'audit.home' AND action = 'UpdateFacility' AND outcome = 'DENIED'
-      """)
+      """
+    )
     #expect(home == 1)
   }
 
@@ -62,8 +75,17 @@ struct SecurityReviewTests {
   func noLockout() async throws {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
-    _ = try await bed.activeOfficer("victim.phutho", role: .healthInspector, province: "25",
-      as: try await bed.activeOfficer("so.victim", role: .provinceOfficer, province: "25", as: admin))
+    _ = try await bed.activeOfficer(
+      "victim.phutho",
+      role: .healthInspector,
+      province: "25",
+      as: try await bed.activeOfficer(
+        "so.victim",
+        role: .provinceOfficer,
+        province: "25",
+        as: admin
+      )
+    )
     // An attacker on ::1 guesses until it is slowed down.
     var codes: [RPCError.Code] = []
     for _ in 0..<10 where codes.last != .resourceExhausted {
@@ -88,7 +110,9 @@ struct SecurityReviewTests {
   func concurrentFailuresCount() async throws {
     // A bed of its own: these failures fill 127.0.0.1's per-address allowance.
     let bed = try await AccountTestBed.start(
-      grpcHost: "::", extraEnvironment: ["SAFEMAP_PASSWORD_HASH_QUEUE": "100"])
+      grpcHost: "::",
+      extraEnvironment: ["SAFEMAP_PASSWORD_HASH_QUEUE": "100"]
+    )
     await withTaskGroup(of: Void.self) { group in
       for _ in 0..<20 {
         group.addTask { _ = try? await bed.login("nobody.concurrent", "wrong password 1") }
@@ -96,14 +120,16 @@ struct SecurityReviewTests {
     }
     let failures = try await Self.count(
       bed,
-      "SELECT failures FROM login_throttle WHERE throttle_key = 'user:127.0.0.1|nobody.concurrent'")
+      "SELECT failures FROM login_throttle WHERE throttle_key = 'user:127.0.0.1|nobody.concurrent'"
+    )
     #expect(failures == 20)
     let audited = try await bed.superuser { client, logger in
       try await client.query(
         """
         SELECT outcome, detail, client_address FROM audit_events
         WHERE action = 'Login' AND actor_username = 'nobody.concurrent'
-        """, logger: logger
+        """,
+        logger: logger
       ).decode((String, String, String).self).reduce(into: [(String, String, String)]()) {
         $0.append($1)
       }
@@ -118,7 +144,11 @@ struct SecurityReviewTests {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
     let session = try await bed.activeOfficer(
-      "guessing.officer", role: .provinceOfficer, province: "25", as: admin)
+      "guessing.officer",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     // The delay doubles per failure, so a refusal comes even if each attempt is slow.
     var codes: [RPCError.Code] = []
     for attempt in 0..<10 where codes.last != .resourceExhausted {
@@ -128,7 +158,9 @@ struct SecurityReviewTests {
             .with {
               $0.currentPassword = "not it \(attempt)"
               $0.newPassword = "A brand new passphrase"
-            }, metadata: session)
+            },
+            metadata: session
+          )
         }
       } catch let error as RPCError {
         codes.append(error.code)
@@ -143,7 +175,11 @@ struct SecurityReviewTests {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
     let created = try await bed.createOfficer(
-      "expiring.otp", role: .provinceOfficer, province: "25", as: admin)
+      "expiring.otp",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     let login = try await bed.login("expiring.otp", created.initialPassword)
     let session: Metadata = ["authorization": "Bearer \(login.tokens.accessToken)"]
     try await bed.superuser { client, logger in
@@ -151,7 +187,9 @@ struct SecurityReviewTests {
         """
         UPDATE accounts SET one_time_password_expires_at = now() - interval '1 minute'
         WHERE username = 'expiring.otp'
-        """, logger: logger)
+        """,
+        logger: logger
+      )
     }
     await expectCode(.unauthenticated, mentioning: "expired") {
       try await bed.login("expiring.otp", created.initialPassword)
@@ -167,7 +205,9 @@ struct SecurityReviewTests {
           .with {
             $0.currentPassword = created.initialPassword
             $0.newPassword = "A brand new passphrase"
-          }, metadata: session)
+          },
+          metadata: session
+        )
       }
     }
   }
@@ -183,7 +223,9 @@ struct SecurityReviewTests {
         """
         UPDATE refresh_tokens SET session_started_at = now() - interval '29 days'
         WHERE token_id = \(UUID(uuidString: tokenID))
-        """, logger: logger)
+        """,
+        logger: logger
+      )
     }
     let rotated = try await bed.accounts {
       try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken })
@@ -198,7 +240,9 @@ struct SecurityReviewTests {
         """
         UPDATE refresh_tokens SET session_started_at = now() - interval '31 days'
         WHERE token_id = \(UUID(uuidString: rotatedID))
-        """, logger: logger)
+        """,
+        logger: logger
+      )
     }
     await expectCode(.unauthenticated, mentioning: "30 days") {
       try await bed.accounts {
@@ -220,7 +264,9 @@ extension SecurityReviewTests {
             $0.facility = facilityInput(taxCode: "2600999001")
             $0.facility.provinceCode = "25"
             $0.facility.address = String(repeating: "x", count: 5 * 1024 * 1024)
-          }, metadata: admin)
+          },
+          metadata: admin
+        )
       }
     }
     // Within the size limit, an over-long field is INVALID_ARGUMENT naming it.
@@ -231,7 +277,9 @@ extension SecurityReviewTests {
             $0.facility = facilityInput(taxCode: "2600999002")
             $0.facility.provinceCode = "25"
             $0.facility.address = String(repeating: "x", count: 5_000)
-          }, metadata: admin)
+          },
+          metadata: admin
+        )
       }
     }
   }

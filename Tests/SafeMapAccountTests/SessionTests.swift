@@ -14,7 +14,12 @@ struct SessionTests {
   func oneTimePasswordFlow() async throws {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
-    let created = try await bed.createOfficer("so.phutho", role: .provinceOfficer, province: "25", as: admin)
+    let created = try await bed.createOfficer(
+      "so.phutho",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     #expect(created.initialPassword.count == 24)
     #expect(created.account.passwordChangeRequired)
 
@@ -29,33 +34,46 @@ struct SessionTests {
     #expect(me.account.scope.provinceCode == "25")
 
     // Each policy rule has its own message.
-    for (password, rule) in [("short", "at least 8"), ("password123", "too common"), ("so.phutho", "username")] {
+    for (password, rule) in [
+      ("short", "at least 8"), ("password123", "too common"), ("so.phutho", "username"),
+    ] {
       await expectCode(.invalidArgument, mentioning: rule) {
         try await bed.accounts {
           try await $0.changePassword(
-            .with { $0.currentPassword = created.initialPassword; $0.newPassword = password },
-            metadata: first)
+            .with {
+              $0.currentPassword = created.initialPassword; $0.newPassword = password
+            },
+            metadata: first
+          )
         }
       }
     }
     await expectCode(.invalidArgument, mentioning: "current_password") {
       try await bed.accounts {
         try await $0.changePassword(
-          .with { $0.currentPassword = "wrong one"; $0.newPassword = "Phu Tho factories 2021" },
-          metadata: first)
+          .with {
+            $0.currentPassword = "wrong one"; $0.newPassword = "Phu Tho factories 2021"
+          },
+          metadata: first
+        )
       }
     }
     let changed = try await bed.accounts {
       try await $0.changePassword(
-        .with { $0.currentPassword = created.initialPassword; $0.newPassword = "Phu Tho factories 2021" },
-        metadata: first)
+        .with {
+          $0.currentPassword = created.initialPassword; $0.newPassword = "Phu Tho factories 2021"
+        },
+        metadata: first
+      )
     }
     let now: Metadata = ["authorization": "Bearer \(changed.tokens.accessToken)"]
     _ = try await bed.facilities { try await $0.listZones(.init(), metadata: now) }
     // The one-time password no longer works, and the session it opened is gone.
     await expectCode(.unauthenticated) { try await bed.login("so.phutho", created.initialPassword) }
     await expectCode(.unauthenticated) {
-      try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken }) }
+      try await bed.accounts {
+        try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken })
+      }
     }
     #expect(try await !bed.login("so.phutho", "Phu Tho factories 2021").passwordChangeRequired)
   }
@@ -71,14 +89,20 @@ struct SessionTests {
     #expect(!second.tokens.accessToken.isEmpty)
     // The first token again: someone kept a copy.
     await expectCode(.unauthenticated, mentioning: "already used") {
-      try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken }) }
+      try await bed.accounts {
+        try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken })
+      }
     }
     // The legitimate holder's newer token is revoked with its family.
     await expectCode(.unauthenticated) {
-      try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = second.tokens.refreshToken }) }
+      try await bed.accounts {
+        try await $0.refreshToken(.with { $0.refreshToken = second.tokens.refreshToken })
+      }
     }
     await expectCode(.unauthenticated) {
-      try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = "25.garbage.x" }) }
+      try await bed.accounts {
+        try await $0.refreshToken(.with { $0.refreshToken = "25.garbage.x" })
+      }
     }
   }
 
@@ -91,7 +115,9 @@ struct SessionTests {
       try await $0.logout(.with { $0.refreshToken = login.tokens.refreshToken }, metadata: auth)
     }
     await expectCode(.unauthenticated) {
-      try await bed.accounts { try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken }) }
+      try await bed.accounts {
+        try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken })
+      }
     }
   }
 
@@ -99,7 +125,17 @@ struct SessionTests {
   func throttling() async throws {
     let bed = try await Self.bed.value
     let admin = try await bed.admin
-    _ = try await bed.activeOfficer("ytp.phutho", role: .healthInspector, province: "25", as: try await bed.activeOfficer("so2.phutho", role: .provinceOfficer, province: "25", as: admin))
+    _ = try await bed.activeOfficer(
+      "ytp.phutho",
+      role: .healthInspector,
+      province: "25",
+      as: try await bed.activeOfficer(
+        "so2.phutho",
+        role: .provinceOfficer,
+        province: "25",
+        as: admin
+      )
+    )
     for username in ["ytp.phutho", "no.such.user"] {
       var codes: [RPCError.Code] = []
       var messages: Set<String> = []

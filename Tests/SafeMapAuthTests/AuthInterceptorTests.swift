@@ -20,7 +20,10 @@ struct AuthInterceptorTests {
     let database = try await cluster.makeMigratedDatabase()
     let account = try await TestServices.start(.account, database: database)
     let reporting = try await TestServices.start(
-      .reporting, database: database, accountServicePort: account.port)
+      .reporting,
+      database: database,
+      accountServicePort: account.port
+    )
     return (account, reporting)
   }
 
@@ -36,7 +39,8 @@ struct AuthInterceptorTests {
   }
 
   static func expectRefused(
-    _ authorization: String?, code: RPCError.Code = .unauthenticated,
+    _ authorization: String?,
+    code: RPCError.Code = .unauthenticated,
     sourceLocation: SourceLocation = #_sourceLocation
   ) async throws {
     let port = try await services.value.0.port
@@ -71,7 +75,9 @@ struct AuthInterceptorTests {
   func validTokenPasses() async throws {
     let port = try await Self.services.value.0.port
     let authorization = try await Self.bearer(
-      TestPrincipals.provinceOfficer(), signer: TestKeys.signer())
+      TestPrincipals.provinceOfficer(),
+      signer: TestKeys.signer()
+    )
     let response = try await Self.listProvinces(port: port, authorization: authorization)
     #expect(response.provinces.count == 63)
     #expect(response.provinces.first?.code == "01")
@@ -96,46 +102,58 @@ struct AuthInterceptorTests {
   @Test("an expired token is UNAUTHENTICATED")
   func expiredToken() async throws {
     let authorization = try await Self.bearer(
-      TestPrincipals.ministry, signer: TestKeys.signer(),
-      now: Date().timeIntervalSince1970 - 3600)
+      TestPrincipals.ministry,
+      signer: TestKeys.signer(),
+      now: Date().timeIntervalSince1970 - 3600
+    )
     try await Self.expectRefused(authorization)
   }
 
   @Test("a token forged with another key under the real key id is UNAUTHENTICATED")
   func forgedSignature() async throws {
     let forger = PrivateSigningKey(
-      keyID: TestKeys.signingKey.keyID, key: Curve25519.Signing.PrivateKey())
+      keyID: TestKeys.signingKey.keyID,
+      key: Curve25519.Signing.PrivateKey()
+    )
     let authorization = try await Self.bearer(
-      TestPrincipals.ministry, signer: TestKeys.signer(key: forger))
+      TestPrincipals.ministry,
+      signer: TestKeys.signer(key: forger)
+    )
     try await Self.expectRefused(authorization)
   }
 
   @Test("a token signed by a key that was never published is UNAUTHENTICATED")
   func unknownKey() async throws {
     let authorization = try await Self.bearer(
-      TestPrincipals.ministry, signer: TestKeys.signer(key: .generate()))
+      TestPrincipals.ministry,
+      signer: TestKeys.signer(key: .generate())
+    )
     try await Self.expectRefused(authorization)
   }
 
   @Test("a token for another audience or from another issuer is UNAUTHENTICATED")
   func wrongAudienceOrIssuer() async throws {
     try await Self.expectRefused(
-      Self.bearer(TestPrincipals.ministry, signer: TestKeys.signer(audience: "another-system")))
+      Self.bearer(TestPrincipals.ministry, signer: TestKeys.signer(audience: "another-system"))
+    )
     try await Self.expectRefused(
-      Self.bearer(TestPrincipals.ministry, signer: TestKeys.signer(issuer: "someone-else")))
+      Self.bearer(TestPrincipals.ministry, signer: TestKeys.signer(issuer: "someone-else"))
+    )
   }
 
   @Test("alg none and HMAC tokens are UNAUTHENTICATED")
   func algorithmConfusion() async throws {
     let kid = TestKeys.signingKey.keyID
     try await Self.expectRefused(
-      Self.handmade(header: ["alg": "none", "typ": "JWT", "kid": kid]) { _ in Data() })
+      Self.handmade(header: ["alg": "none", "typ": "JWT", "kid": kid]) { _ in Data() }
+    )
     // HS256 keyed with the public key: the classic confusion attack.
     let publicKey = SymmetricKey(data: TestKeys.signingKey.key.publicKey.rawRepresentation)
     try await Self.expectRefused(
       Self.handmade(header: ["alg": "HS256", "typ": "JWT", "kid": kid]) { input in
         Data(HMAC<SHA256>.authenticationCode(for: input, using: publicKey))
-      })
+      }
+    )
   }
 
   @Test("a token whose scope claims do not fit its role is refused, never read as national")
@@ -183,14 +201,22 @@ struct AuthInterceptorTests {
           .getNationalSummary(.init(), metadata: metadata)
       }
     }
-    await #expect(performing: { try await call(nil) }, throws: {
-      ($0 as? RPCError)?.code == .unauthenticated
-    })
+    await #expect(
+      performing: { try await call(nil) },
+      throws: {
+        ($0 as? RPCError)?.code == .unauthenticated
+      }
+    )
     let forged = try await Self.bearer(
-      TestPrincipals.ministry, signer: TestKeys.signer(key: .generate()))
-    await #expect(performing: { try await call(forged) }, throws: {
-      ($0 as? RPCError)?.code == .unauthenticated
-    })
+      TestPrincipals.ministry,
+      signer: TestKeys.signer(key: .generate())
+    )
+    await #expect(
+      performing: { try await call(forged) },
+      throws: {
+        ($0 as? RPCError)?.code == .unauthenticated
+      }
+    )
     // A valid token gets through authentication to the handler, which belongs to a later
     // issue; the keys may take a moment to load after start.
     let valid = try await Self.bearer(TestPrincipals.ministry, signer: TestKeys.signer())

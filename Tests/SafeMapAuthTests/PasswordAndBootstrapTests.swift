@@ -92,15 +92,20 @@ struct PasswordAndBootstrapTests {
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = "a long first password"
     for _ in 0..<2 {
       let service = try await TestServices.start(
-        .account, database: database, environment: environment)
+        .account,
+        database: database,
+        environment: environment
+      )
       try await service.stop()
     }
     let rows = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-      client, logger in
+      client,
+      logger in
       var found: [(String, String, String)] = []
       let result = try await client.query(
         "SELECT province_code, role, password_hash FROM accounts WHERE username = 'bo.congthuong'",
-        logger: logger)
+        logger: logger
+      )
       for try await row in result.decode((String, String, String).self) { found.append(row) }
       return found
     }
@@ -135,11 +140,18 @@ struct ReferenceDataTests {
 
   @Test("the districts of Phú Thọ ship with the project and page through")
   func districtsOfPhuTho() async throws {
-    let first = try await Self.listDistricts(.with { $0.provinceCode = "25"; $0.pageSize = 10 })
+    let first = try await Self.listDistricts(
+      .with {
+        $0.provinceCode = "25"; $0.pageSize = 10
+      }
+    )
     #expect(first.districts.count == 10)
     #expect(first.districts.first?.name == "Việt Trì")
     let rest = try await Self.listDistricts(
-      .with { $0.provinceCode = "25"; $0.pageSize = 10; $0.pageToken = first.nextPageToken })
+      .with {
+        $0.provinceCode = "25"; $0.pageSize = 10; $0.pageToken = first.nextPageToken
+      }
+    )
     #expect(rest.districts.map(\.code) == ["238", "239", "240"])
     #expect(rest.nextPageToken.isEmpty)
   }
@@ -151,14 +163,21 @@ struct ReferenceDataTests {
       throws: { error in
         guard let error = error as? RPCError else { return false }
         return error.code == .invalidArgument && error.message.contains("province_code")
-      })
+      }
+    )
     await #expect(
       performing: { try await Self.listDistricts(.with { $0.provinceCode = "99" }) },
-      throws: { ($0 as? RPCError)?.code == .notFound })
+      throws: { ($0 as? RPCError)?.code == .notFound }
+    )
     await #expect(
       performing: {
-        try await Self.listDistricts(.with { $0.provinceCode = "25"; $0.pageSize = -1 })
+        try await Self.listDistricts(
+          .with {
+            $0.provinceCode = "25"; $0.pageSize = -1
+          }
+        )
       },
-      throws: { ($0 as? RPCError)?.code == .invalidArgument })
+      throws: { ($0 as? RPCError)?.code == .invalidArgument }
+    )
   }
 }

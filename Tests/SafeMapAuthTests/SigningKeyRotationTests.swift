@@ -13,13 +13,17 @@ import Testing
 @Suite("Signing key retirement")
 struct SigningKeyRotationTests {
   static func startAccount(
-    keys: [PrivateSigningKey], cluster: PostgresCluster, database: String
+    keys: [PrivateSigningKey],
+    cluster: PostgresCluster,
+    database: String
   ) async throws -> RunningService {
     var configuration = TestServices.configuration(.account, cluster: cluster, database: database)
     configuration.keyRefreshIntervalSeconds = 1
     return try await TestServices.start(
-      .account, configuration: configuration,
-      environment: ["SAFEMAP_SIGNING_KEYS": SigningKeyFile.render(keys)])
+      .account,
+      configuration: configuration,
+      environment: ["SAFEMAP_SIGNING_KEYS": SigningKeyFile.render(keys)]
+    )
   }
 
   /// Calls an authenticated RPC: account-service's ListProvinces, or reporting-service's
@@ -52,17 +56,25 @@ struct SigningKeyRotationTests {
     let new = PrivateSigningKey.generate()
     var account = try await Self.startAccount(keys: [old], cluster: cluster, database: database)
     var reportingConfiguration = TestServices.configuration(
-      .reporting, cluster: cluster, database: database, accountServicePort: account.port)
+      .reporting,
+      cluster: cluster,
+      database: database,
+      accountServicePort: account.port
+    )
     reportingConfiguration.keyRefreshIntervalSeconds = 1
     let reporting = try await TestServices.start(.reporting, configuration: reportingConfiguration)
     let (token, _) = try await TestKeys.signer(key: old).sign(TestPrincipals.ministry)
     let accountPort = account.port
-    #expect(await eventually {
-      (try? await Self.authenticated(token, port: accountPort, reporting: false)) == true
-    })
-    #expect(await eventually {
-      (try? await Self.authenticated(token, port: reporting.port, reporting: true)) == true
-    })
+    #expect(
+      await eventually {
+        (try? await Self.authenticated(token, port: accountPort, reporting: false)) == true
+      }
+    )
+    #expect(
+      await eventually {
+        (try? await Self.authenticated(token, port: reporting.port, reporting: true)) == true
+      }
+    )
 
     // account-service comes back configured with the new key only, on the same port, so the
     // running reporting-service fetches from it again.
@@ -71,16 +83,20 @@ struct SigningKeyRotationTests {
     configuration.keyRefreshIntervalSeconds = 1
     configuration.grpcPort = accountPort
     account = try await TestServices.start(
-      .account, configuration: configuration,
-      environment: ["SAFEMAP_SIGNING_KEYS": SigningKeyFile.render([new])])
+      .account,
+      configuration: configuration,
+      environment: ["SAFEMAP_SIGNING_KEYS": SigningKeyFile.render([new])]
+    )
     let restarted = ContinuousClock.now
     // account-service itself refuses the old key's token from its start.
     #expect(try await !Self.authenticated(token, port: account.port, reporting: false))
     // reporting-service, which had verified it, refuses it after its next refresh: one
     // interval (1 s) plus its reconnection to the restarted account-service.
-    #expect(await eventually(timeout: .seconds(5)) {
-      (try? await Self.authenticated(token, port: reporting.port, reporting: true)) == false
-    })
+    #expect(
+      await eventually(timeout: .seconds(5)) {
+        (try? await Self.authenticated(token, port: reporting.port, reporting: true)) == false
+      }
+    )
     #expect(ContinuousClock.now - restarted < .seconds(5))
     let (fresh, _) = try await TestKeys.signer(key: new).sign(TestPrincipals.ministry)
     #expect(try await Self.authenticated(fresh, port: reporting.port, reporting: true))

@@ -39,9 +39,12 @@ struct StreamingPrincipalTests {
     await verifier.setKeys([TestKeys.signingKey.publicKey])
     let server = GRPCServer(
       transport: HTTP2ServerTransport.Posix(
-        address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
+        address: .ipv4(host: "127.0.0.1", port: 0),
+        transportSecurity: .plaintext
+      ),
       services: [WhoService()],
-      interceptors: [AuthInterceptor(verifier: verifier)])
+      interceptors: [AuthInterceptor(verifier: verifier)]
+    )
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
       let address = try await server.listeningAddress

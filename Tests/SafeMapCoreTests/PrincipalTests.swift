@@ -124,29 +124,42 @@ struct FieldViolationsTests {
     #expect(Principal(accountID: "a", username: "m", role: .ministryAdmin).scopeProblem == nil)
     #expect(
       Principal(accountID: "a", username: "m", role: .ministryAdmin, provinceCode: "25")
-        .scopeProblem != nil)
+        .scopeProblem != nil
+    )
     for province in ["", "2", "250", "00", "x1"] {
       let officer = Principal(
-        accountID: "b", username: "o", role: .provinceOfficer, provinceCode: province)
+        accountID: "b",
+        username: "o",
+        role: .provinceOfficer,
+        provinceCode: province
+      )
       #expect(officer.scopeProblem != nil, "province \(province)")
       #expect(officer.homeTenant != .national)
     }
     #expect(
       Principal(accountID: "c", username: "d", role: .districtOfficer, provinceCode: "25")
-        .scopeProblem != nil)
+        .scopeProblem != nil
+    )
     #expect(
       Principal(
-        accountID: "c", username: "d", role: .districtOfficer, provinceCode: "25",
+        accountID: "c",
+        username: "d",
+        role: .districtOfficer,
+        provinceCode: "25",
         districtCode: "227"
-      ).scopeProblem == nil)
+      ).scopeProblem == nil
+    )
     #expect(
       Principal(accountID: "z", username: "z", role: .zoneOfficer, provinceCode: "25", zoneID: "x")
-        .scopeProblem != nil)
+        .scopeProblem != nil
+    )
     #expect(
       Principal(accountID: "z", username: "z", role: .zoneOfficer, provinceCode: "25", zoneID: zone)
-        .scopeProblem == nil)
+        .scopeProblem == nil
+    )
     #expect(
       Principal(accountID: "f", username: "f", role: .facility, provinceCode: "25").scopeProblem
-        != nil)
+        != nil
+    )
   }
 }

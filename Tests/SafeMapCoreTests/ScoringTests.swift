@@ -8,19 +8,28 @@ struct ScoringTests {
   static func catalogue(knockOut: MapLevel? = .unsafe) -> ScoringCatalogue {
     var criteria: [ScoringCatalogue.Criterion] = (1...10).map { n in
       ScoringCatalogue.Criterion(
-        code: "C\(n)", options: (0...10).map { ScoringCatalogue.Option(code: "p\($0)", points: $0) })
+        code: "C\(n)",
+        options: (0...10).map { ScoringCatalogue.Option(code: "p\($0)", points: $0) }
+      )
     }
     criteria.append(
-      .init(code: "KO", options: [
-        .init(code: "no", points: 0), .init(code: "yes", points: 0, knockOut: knockOut),
-      ]))
+      .init(
+        code: "KO",
+        options: [
+          .init(code: "no", points: 0), .init(code: "yes", points: 0, knockOut: knockOut),
+        ]
+      )
+    )
     return ScoringCatalogue(
-      criteria: criteria, thresholds: ScoringCatalogue.standardThresholds,
-      mapping: ScoringCatalogue.standardMapping)
+      criteria: criteria,
+      thresholds: ScoringCatalogue.standardThresholds,
+      mapping: ScoringCatalogue.standardMapping
+    )
   }
 
   /// Answers worth `points` in total (0…100).
-  static func answers(points: Int, knockOut: Bool = false) -> [(criterion: String, option: String)] {
+  static func answers(points: Int, knockOut: Bool = false) -> [(criterion: String, option: String)]
+  {
     var left = points
     var answers: [(criterion: String, option: String)] = []
     for n in 1...10 {
@@ -36,16 +45,22 @@ struct ScoringTests {
 
   func score(_ points: Int, maxPoints: Int = 100, knockOut: Bool = false) throws -> UnitScore {
     try Scoring.score(
-      unitName: "u", answers: Self.answers(points: points, knockOut: knockOut),
-      catalogue: Self.catalogue(), profile: Self.profile, field: "units[0]"
+      unitName: "u",
+      answers: Self.answers(points: points, knockOut: knockOut),
+      catalogue: Self.catalogue(),
+      profile: Self.profile,
+      field: "units[0]"
     ).get()
   }
 
-  @Test("every band edge falls on the right side", arguments: [
-    (0, RiskLevel.veryLow, MapLevel.safe), (15, .veryLow, .safe), (16, .low, .atRisk),
-    (30, .low, .atRisk), (31, .medium, .atRisk), (50, .medium, .atRisk), (51, .high, .unsafe),
-    (80, .high, .unsafe), (81, .veryHigh, .unsafe), (100, .veryHigh, .unsafe),
-  ])
+  @Test(
+    "every band edge falls on the right side",
+    arguments: [
+      (0, RiskLevel.veryLow, MapLevel.safe), (15, .veryLow, .safe), (16, .low, .atRisk),
+      (30, .low, .atRisk), (31, .medium, .atRisk), (50, .medium, .atRisk), (51, .high, .unsafe),
+      (80, .high, .unsafe), (81, .veryHigh, .unsafe), (100, .veryHigh, .unsafe),
+    ]
+  )
   func bandEdges(points: Int, risk: RiskLevel, map: MapLevel) throws {
     let result = try score(points)
     #expect(result.indexPercent == Double(points))
@@ -75,8 +90,11 @@ struct ScoringTests {
     #expect(result.mapLevel == .unsafe)
     #expect(result.knockedOutBy == ["KO"])
     let milder = try Scoring.score(
-      unitName: "u", answers: Self.answers(points: 90, knockOut: true),
-      catalogue: Self.catalogue(knockOut: .atRisk), profile: Self.profile, field: "units[0]"
+      unitName: "u",
+      answers: Self.answers(points: 90, knockOut: true),
+      catalogue: Self.catalogue(knockOut: .atRisk),
+      profile: Self.profile,
+      field: "units[0]"
     ).get()
     #expect(milder.mapLevel == .unsafe)
     #expect(milder.knockedOutBy.isEmpty)
@@ -90,8 +108,12 @@ struct ScoringTests {
     answers.append(("C99", "p1"))
     answers[1] = ("C3", "p11")
     let result = Scoring.score(
-      unitName: "u", answers: answers, catalogue: Self.catalogue(), profile: Self.profile,
-      field: "units[0]")
+      unitName: "u",
+      answers: answers,
+      catalogue: Self.catalogue(),
+      profile: Self.profile,
+      field: "units[0]"
+    )
     guard case .failure(let v) = result else {
       Issue.record("accepted invalid answers")
       return
@@ -108,26 +130,41 @@ struct ScoringTests {
     let cs1 = ScoringCatalogue.Criterion(
       code: "CS1",
       options: [
-        .init(code: "lt50", points: 1, rangeMax: 50), .init(code: "50_199", points: 2, rangeMin: 50, rangeMax: 200),
+        .init(code: "lt50", points: 1, rangeMax: 50),
+        .init(code: "50_199", points: 2, rangeMin: 50, rangeMax: 200),
         .init(code: "ge200", points: 4, rangeMin: 200),
       ],
-      profileSource: .workerCount)
+      profileSource: .workerCount
+    )
     let cs2 = ScoringCatalogue.Criterion(
       code: "CS2",
-      options: [.init(code: "ge1", points: 0, rangeMin: 1), .init(code: "lt1", points: 10, rangeMax: 1)],
-      profileSource: .areaPerWorker)
+      options: [
+        .init(code: "ge1", points: 0, rangeMin: 1), .init(code: "lt1", points: 10, rangeMax: 1),
+      ],
+      profileSource: .areaPerWorker
+    )
     let catalogue = ScoringCatalogue(
-      criteria: [cs1, cs2], thresholds: ScoringCatalogue.standardThresholds,
-      mapping: ScoringCatalogue.standardMapping)
+      criteria: [cs1, cs2],
+      thresholds: ScoringCatalogue.standardThresholds,
+      mapping: ScoringCatalogue.standardMapping
+    )
     let crowded = FacilityProfile(workerCount: 120, workshopAreaM2: 100, dormitoryResidents: 0)
     let computed = try Scoring.score(
-      unitName: "u", answers: [], catalogue: catalogue, profile: crowded, field: "units[0]"
+      unitName: "u",
+      answers: [],
+      catalogue: catalogue,
+      profile: crowded,
+      field: "units[0]"
     ).get()
     #expect(computed.answers == ["CS1": "50_199", "CS2": "lt1"])
     #expect(computed.score == 12)
     let contradicting = Scoring.score(
-      unitName: "u", answers: [("CS1", "lt50")], catalogue: catalogue, profile: crowded,
-      field: "units[0]")
+      unitName: "u",
+      answers: [("CS1", "lt50")],
+      catalogue: catalogue,
+      profile: crowded,
+      field: "units[0]"
+    )
     guard case .failure(let v) = contradicting else {
       Issue.record("accepted an answer that contradicts the profile")
       return

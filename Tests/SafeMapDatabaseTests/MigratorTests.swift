@@ -26,11 +26,13 @@ struct MigratorTests {
       let second = try await migrator.migrate(client)
       #expect(second.isEmpty)
       let recorded = try await client.query(
-        "SELECT count(*) FROM schema_migrations", logger: logger
+        "SELECT count(*) FROM schema_migrations",
+        logger: logger
       ).decode(Int.self).reduce(0, +)
       #expect(recorded == bundled.count)
       let provinces = try await client.query(
-        "SELECT count(*) FROM provinces", logger: logger
+        "SELECT count(*) FROM provinces",
+        logger: logger
       ).decode(Int.self).reduce(0, +)
       #expect(provinces == 63)
     }
@@ -42,7 +44,10 @@ struct MigratorTests {
     let database = try await cluster.makeMigratedDatabase()
     var edited = try Migration.bundled()
     edited[1] = Migration(
-      version: edited[1].version, name: edited[1].name, sql: edited[1].sql + "\n-- edited\n")
+      version: edited[1].version,
+      name: edited[1].name,
+      sql: edited[1].sql + "\n-- edited\n"
+    )
     let changedName = edited[1].name
     let migrations = edited
     let extra = Migration(version: 9999, name: "9999_extra.sql", sql: "CREATE TABLE extra (x int)")
@@ -56,7 +61,8 @@ struct MigratorTests {
         return name == changedName
       }
       let extraExists = try await client.query(
-        "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'", logger: logger
+        "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'",
+        logger: logger
       ).decode(Int.self).reduce(0, +)
       #expect(extraExists == 0)
     }
@@ -70,7 +76,8 @@ struct MigratorTests {
     try await PostgresTesting.withClient(cluster.configuration(database: database)) { client, _ in
       try await client.query(
         "INSERT INTO schema_migrations (version, name, checksum) VALUES (8888, 'future.sql', 'x')",
-        logger: logger)
+        logger: logger
+      )
       await #expect(throws: MigrationError.unknownApplied(version: 8888, name: "future.sql")) {
         try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
       }
@@ -106,11 +113,13 @@ struct MigratorTests {
                (SELECT count(*)::int FROM pg_inherits i WHERE i.inhparent = c.oid)
         FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
         ORDER BY c.relname
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       var tables: [String] = []
       for try await (name, enabled, forced, partitions) in rows.decode(
-        (String, Bool, Bool, Int).self)
-      {
+        (String, Bool, Bool, Int).self
+      ) {
         tables.append(name)
         #expect(enabled, "RLS not enabled on \(name)")
         #expect(forced, "RLS not forced on \(name)")

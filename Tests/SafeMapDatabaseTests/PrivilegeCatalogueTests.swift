@@ -20,7 +20,10 @@ struct PrivilegeCatalogueTests {
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("README.md")
     let text = try String(contentsOf: readme, encoding: .utf8)
-    guard let start = text.range(of: "| table | safemap_account | safemap_assessment | safemap_reporting |")
+    guard
+      let start = text.range(
+        of: "| table | safemap_account | safemap_assessment | safemap_reporting |"
+      )
     else { throw Missing(what: "README.md has no table of roles × tables × privileges") }
     let roles = ["safemap_account", "safemap_assessment", "safemap_reporting"]
     var result: [String: Grants] = [:]
@@ -64,22 +67,26 @@ struct PrivilegeCatalogueTests {
     var description: String { what }
   }
 
-  @Test("each service role holds exactly README's privileges and is neither owner nor superuser",
-        arguments: SafeMapService.allCases)
+  @Test(
+    "each service role holds exactly README's privileges and is neither owner nor superuser",
+    arguments: SafeMapService.allCases
+  )
   func rolesHoldDocumentedPrivileges(service: SafeMapService) async throws {
     let documented = try Self.documentedGrants()
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
     let role = service.databaseRole
     let live = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-      client, logger in
+      client,
+      logger in
       var grants: Grants = [:]
       // Table-level grants, on parents and partitions alike.
       for try await (table, privilege) in try await client.query(
         """
         SELECT table_name::text, privilege_type::text FROM information_schema.role_table_grants
         WHERE grantee = \(role)
-        """, logger: logger
+        """,
+        logger: logger
       ).decode((String, String).self) {
         grants[table, default: []].insert(privilege)
       }
@@ -92,7 +99,8 @@ struct PrivilegeCatalogueTests {
           SELECT FROM information_schema.role_table_grants t
           WHERE t.grantee = c.grantee AND t.table_name = c.table_name
             AND t.privilege_type = c.privilege_type)
-        """, logger: logger
+        """,
+        logger: logger
       ).decode((String, String, String).self) {
         grants[table, default: []].insert("\(privilege)(\(column))")
       }
@@ -106,7 +114,8 @@ struct PrivilegeCatalogueTests {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
     try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-      client, logger in
+      client,
+      logger in
       for service in SafeMapService.allCases {
         let role = service.databaseRole
         let rows = try await client.query(
@@ -116,9 +125,13 @@ struct PrivilegeCatalogueTests {
             (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid),
             has_function_privilege(\(role), 'safemap_make_tenant_table(text)', 'EXECUTE')
           FROM pg_roles r WHERE r.rolname = \(role)
-          """, logger: logger)
-        for try await (create, superuser, bypass, createDB, createRole, owned, helper) in rows.decode(
-          (Bool, Bool, Bool, Bool, Bool, Int, Bool).self)
+          """,
+          logger: logger
+        )
+        for try await (create, superuser, bypass, createDB, createRole, owned, helper)
+          in rows.decode(
+            (Bool, Bool, Bool, Bool, Bool, Int, Bool).self
+          )
         {
           #expect(!create, "\(role) may create in schema public")
           #expect(!superuser && !bypass && !createDB && !createRole, "\(role) has role attributes")
@@ -134,7 +147,8 @@ struct PrivilegeCatalogueTests {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
     try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-      client, logger in
+      client,
+      logger in
       let secrets = [
         ("accounts", "password_hash"), ("accounts", "one_time_password_expires_at"),
         ("refresh_tokens", "secret_hash"), ("login_throttle", "throttle_key"),
@@ -143,7 +157,8 @@ struct PrivilegeCatalogueTests {
       for (table, column) in secrets {
         let rows = try await client.query(
           "SELECT has_column_privilege('safemap_reporting', \(table), \(column), 'SELECT')",
-          logger: logger)
+          logger: logger
+        )
         for try await allowed in rows.decode(Bool.self) {
           #expect(!allowed, "reporting may read \(table).\(column)")
         }

@@ -17,7 +17,8 @@ struct RowLevelSecurityTests {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
     try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-      client, logger in
+      client,
+      logger in
       for province in ["25", "70"] {
         try await TenantFixtures.seed(province: province, client: client, logger: logger)
       }
@@ -31,11 +32,14 @@ struct RowLevelSecurityTests {
   {
     let cluster = try await PostgresCluster.shared()
     return try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-      client, logger in
+      client,
+      logger in
       var result: Set<String> = []
       for privilege in ["SELECT", "INSERT", "UPDATE", "DELETE"] {
         let rows = try await client.query(
-          "SELECT has_table_privilege(\(role), \(table), \(privilege))", logger: logger)
+          "SELECT has_table_privilege(\(role), \(table), \(privilege))",
+          logger: logger
+        )
         for try await allowed in rows.decode(Bool.self) where allowed { result.insert(privilege) }
       }
       return result
@@ -44,11 +48,17 @@ struct RowLevelSecurityTests {
 
   /// Runs `sql` as `role` in a transaction with `app.province` set to `tenant` (nil: unset).
   static func asRole(
-    _ role: String, tenant: String?, database: String, _ sql: String
+    _ role: String,
+    tenant: String?,
+    database: String,
+    _ sql: String
   ) async throws -> Int {
     let cluster = try await PostgresCluster.shared()
-    return try await PostgresTesting.withClient(cluster.configuration(database: database, user: role)) {
-      client, logger in
+    return try await PostgresTesting.withClient(
+      cluster.configuration(database: database, user: role)
+    ) {
+      client,
+      logger in
       try await client.withTransaction(logger: logger) { tx in
         if let tenant {
           try await tx.query("SELECT set_config('app.province', \(tenant), true)", logger: logger)
@@ -61,8 +71,10 @@ struct RowLevelSecurityTests {
     }
   }
 
-  @Test("a role with province A set sees none of B's rows; with none set it sees nothing",
-        arguments: SafeMapService.allCases)
+  @Test(
+    "a role with province A set sees none of B's rows; with none set it sees nothing",
+    arguments: SafeMapService.allCases
+  )
   func readsAreConfinedToTheProvince(service: SafeMapService) async throws {
     let database = try await Self.seeded.value
     let role = service.databaseRole
@@ -72,12 +84,24 @@ struct RowLevelSecurityTests {
         continue
       }
       checked += 1
-      let own = try await Self.asRole(role, tenant: "25", database: database,
-        "SELECT count(*)::int FROM \(table)")
-      let other = try await Self.asRole(role, tenant: "25", database: database,
-        "SELECT count(*)::int FROM \(table) WHERE province_code = '70'")
-      let unset = try await Self.asRole(role, tenant: nil, database: database,
-        "SELECT count(*)::int FROM \(table)")
+      let own = try await Self.asRole(
+        role,
+        tenant: "25",
+        database: database,
+        "SELECT count(*)::int FROM \(table)"
+      )
+      let other = try await Self.asRole(
+        role,
+        tenant: "25",
+        database: database,
+        "SELECT count(*)::int FROM \(table) WHERE province_code = '70'"
+      )
+      let unset = try await Self.asRole(
+        role,
+        tenant: nil,
+        database: database,
+        "SELECT count(*)::int FROM \(table)"
+      )
       #expect(own >= 1, "\(role) sees no rows of its own province in \(table)")
       #expect(other == 0, "\(role) with 25 set sees 70's rows in \(table)")
       #expect(unset == 0, "\(role) with no province sees rows of \(table)")
@@ -85,8 +109,10 @@ struct RowLevelSecurityTests {
     #expect(checked > 0)
   }
 
-  @Test("a role with province A set cannot insert B's rows; it can insert A's",
-        arguments: SafeMapService.allCases)
+  @Test(
+    "a role with province A set cannot insert B's rows; it can insert A's",
+    arguments: SafeMapService.allCases
+  )
   func writesAreConfinedToTheProvince(service: SafeMapService) async throws {
     let database = try await Self.seeded.value
     let role = service.databaseRole
@@ -97,13 +123,17 @@ struct RowLevelSecurityTests {
       }
       // A copy of an existing row of each province, read as the superuser.
       let rows = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-        client, logger in
+        client,
+        logger in
         var json: [String: String] = [:]
         for province in ["25", "70"] {
           let result = try await client.query(
-            PostgresQuery(unsafeSQL:
-              "SELECT to_jsonb(t)::text FROM \(table) t WHERE province_code = '\(province)' LIMIT 1"),
-            logger: logger)
+            PostgresQuery(
+              unsafeSQL:
+                "SELECT to_jsonb(t)::text FROM \(table) t WHERE province_code = '\(province)' LIMIT 1"
+            ),
+            logger: logger
+          )
           for try await text in result.decode(String.self) { json[province] = text }
         }
         return json
@@ -121,7 +151,8 @@ struct RowLevelSecurityTests {
         throws: { error in
           guard let (state, message) = serverError(error) else { return false }
           return state == "42501" && message.contains("row-level security")
-        })
+        }
+      )
       // The same kind of row for its own province passes the policy and only then meets the
       // primary key: a unique violation, not an RLS refusal.
       await #expect(
@@ -129,7 +160,8 @@ struct RowLevelSecurityTests {
         performing: {
           try await Self.asRole(role, tenant: "25", database: database, insert(rows["25"]!))
         },
-        throws: { error in serverError(error)?.state == "23505" })
+        throws: { error in serverError(error)?.state == "23505" }
+      )
     }
   }
 
@@ -141,12 +173,16 @@ struct RowLevelSecurityTests {
       guard try await Self.privileges(role, table, database: database).contains("UPDATE") else {
         continue
       }
-      let touched = try await Self.asRole(role, tenant: "25", database: database,
+      let touched = try await Self.asRole(
+        role,
+        tenant: "25",
+        database: database,
         """
         WITH r AS (UPDATE \(table) SET province_code = province_code
                    WHERE province_code = '70' RETURNING 1)
         SELECT count(*)::int FROM r
-        """)
+        """
+      )
       #expect(touched == 0, "\(role) updated 70's rows of \(table) with 25 set")
     }
   }
@@ -154,11 +190,19 @@ struct RowLevelSecurityTests {
   @Test("reporting reads every province only under the explicit national setting")
   func nationalReadIsReportingOnly() async throws {
     let database = try await Self.seeded.value
-    let national = try await Self.asRole("safemap_reporting", tenant: "*", database: database,
-      "SELECT count(DISTINCT province_code)::int FROM facilities")
+    let national = try await Self.asRole(
+      "safemap_reporting",
+      tenant: "*",
+      database: database,
+      "SELECT count(DISTINCT province_code)::int FROM facilities"
+    )
     #expect(national == 2)
-    let accountNational = try await Self.asRole("safemap_account", tenant: "*", database: database,
-      "SELECT count(*)::int FROM facilities")
+    let accountNational = try await Self.asRole(
+      "safemap_account",
+      tenant: "*",
+      database: database,
+      "SELECT count(*)::int FROM facilities"
+    )
     #expect(accountNational == 0)
   }
 }

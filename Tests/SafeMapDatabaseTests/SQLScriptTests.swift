@@ -1,6 +1,7 @@
 import GRPCCore
-@testable import SafeMapDatabase
 import Testing
+
+@testable import SafeMapDatabase
 
 @Suite("SQL scripts and configuration")
 struct SQLScriptTests {
@@ -37,7 +38,8 @@ struct SQLScriptTests {
   func databaseURL() throws {
     let full = try DatabaseConfiguration(
       url: "postgres://svc:p%40ss@db.internal:6432/safemap_prod?sslmode=require",
-      defaultUsername: "safemap_account")
+      defaultUsername: "safemap_account"
+    )
     #expect(full.host == "db.internal")
     #expect(full.port == 6432)
     #expect(full.username == "svc")
@@ -69,7 +71,11 @@ struct SQLScriptTests {
 
   @Test("CSV fields with quotes and commas")
   func csvFields() {
-    #expect(CSV.fields("227,25,Việt Trì,Thành phố Việt Trì") == ["227", "25", "Việt Trì", "Thành phố Việt Trì"])
+    #expect(
+      CSV.fields("227,25,Việt Trì,Thành phố Việt Trì") == [
+        "227", "25", "Việt Trì", "Thành phố Việt Trì",
+      ]
+    )
     #expect(CSV.fields("1,\"a, \"\"b\"\"\",c") == ["1", "a, \"b\"", "c"])
   }
 }

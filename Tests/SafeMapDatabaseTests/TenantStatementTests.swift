@@ -17,7 +17,8 @@ struct TenantStatementTests {
     var tables: [String] = []
     for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
       let sql = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-      for line in sql.split(separator: "\n") where line.hasPrefix("SELECT safemap_make_tenant_table('") {
+      for line in sql.split(separator: "\n")
+      where line.hasPrefix("SELECT safemap_make_tenant_table('") {
         tables.append(String(line.split(separator: "'")[1]))
       }
     }
@@ -51,19 +52,23 @@ struct TenantStatementTests {
     var offenders: [String] = []
     for file in files {
       let source = try String(
-        contentsOf: services.appendingPathComponent(file), encoding: .utf8)
+        contentsOf: services.appendingPathComponent(file),
+        encoding: .utf8
+      )
       for literal in Self.literals(in: source) {
         let text = literal.replacingOccurrences(of: "\n", with: " ")
         let upper = text.uppercased()
-        guard upper.contains("SELECT ") || upper.contains("UPDATE ") || upper.contains("DELETE ")
-          || upper.contains("INSERT ")
+        guard
+          upper.contains("SELECT ") || upper.contains("UPDATE ") || upper.contains("DELETE ")
+            || upper.contains("INSERT ")
         else { continue }
         let onTenantTable =
           tables.contains { table in
             ["FROM \(table)", "UPDATE \(table)", "JOIN \(table)", "INTO \(table)"].contains {
               text.contains($0 + " ") || text.hasSuffix($0) || text.contains($0 + "\n")
             }
-          } || text.contains("unescaped: FacilityRecord.select") || text.contains("unescaped: select")
+          } || text.contains("unescaped: FacilityRecord.select")
+          || text.contains("unescaped: select")
         if onTenantTable && !text.contains("province_code") {
           offenders.append("\(file): \(text.prefix(120))")
         }

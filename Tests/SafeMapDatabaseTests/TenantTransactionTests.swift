@@ -17,7 +17,9 @@ struct TenantTransactionTests {
     return try await PostgresTesting.withClient(
       cluster.configuration(database: name, user: "safemap_reporting")
     ) { client, logger in
-      try await body(Database(client: client, logger: logger, statementTimeoutMilliseconds: statementTimeout))
+      try await body(
+        Database(client: client, logger: logger, statementTimeoutMilliseconds: statementTimeout)
+      )
     }
   }
 
@@ -26,13 +28,15 @@ struct TenantTransactionTests {
     try await Self.withDatabase { database in
       let inside = try await database.withMaintenanceTransaction(.province("70")!) { connection in
         try await connection.query(
-          "SELECT current_setting('app.province', true)", logger: database.logger
+          "SELECT current_setting('app.province', true)",
+          logger: database.logger
         ).decode(String.self).reduce("", +)
       }
       #expect(inside == "70")
       let after = try await database.withMaintenanceConnection { connection in
         try await connection.query(
-          "SELECT coalesce(current_setting('app.province', true), '')", logger: database.logger
+          "SELECT coalesce(current_setting('app.province', true), '')",
+          logger: database.logger
         ).decode(String.self).reduce("", +)
       }
       #expect(after == "")
@@ -56,7 +60,8 @@ struct TenantTransactionTests {
               .decode(Int.self).reduce(0, +)
           }
         },
-        throws: { ($0 as? RPCError)?.code == .deadlineExceeded })
+        throws: { ($0 as? RPCError)?.code == .deadlineExceeded }
+      )
       // It did not wait for the ten-second sleep.
       #expect(ContinuousClock.now - started < .seconds(8))
     }
@@ -72,7 +77,8 @@ struct TenantTransactionTests {
               .decode(Int.self).reduce(0, +)
           }
         },
-        throws: { ($0 as? RPCError)?.code == .deadlineExceeded })
+        throws: { ($0 as? RPCError)?.code == .deadlineExceeded }
+      )
     }
   }
 
@@ -85,20 +91,24 @@ struct TenantTransactionTests {
           try await database.withMaintenanceTransaction(.province("25")!) { connection in
             try await connection.query(
               "INSERT INTO facilities (province_code, facility_id, name, tax_code, district_code) VALUES ('25', gen_random_uuid(), 'x', '2500000001', '227')",
-              logger: database.logger)
+              logger: database.logger
+            )
           }
         },
-        throws: { ($0 as? RPCError)?.code == .permissionDenied })
+        throws: { ($0 as? RPCError)?.code == .permissionDenied }
+      )
       // A campaign that ends before it starts breaks a check constraint.
       await #expect(
         performing: {
           try await database.withMaintenanceTransaction(.province("25")!) { connection in
             try await connection.query(
               "INSERT INTO campaigns (province_code, campaign_id, title, start_time, deadline, created_by) VALUES ('25', gen_random_uuid(), 'x', now(), now() - interval '1 day', gen_random_uuid())",
-              logger: database.logger)
+              logger: database.logger
+            )
           }
         },
-        throws: { ($0 as? RPCError)?.code == .invalidArgument })
+        throws: { ($0 as? RPCError)?.code == .invalidArgument }
+      )
     }
   }
 
@@ -151,7 +161,9 @@ struct TenantTransactionTests {
     -> BackendKey
   {
     let rows = try await connection.query(
-      "SELECT pg_backend_pid(), (extract(epoch FROM now()) * 1000000)::int8", logger: logger)
+      "SELECT pg_backend_pid(), (extract(epoch FROM now()) * 1000000)::int8",
+      logger: logger
+    )
     for try await (pid, start) in rows.decode((Int32, Int64).self) {
       return BackendKey(pid: pid, transactionStart: start)
     }

@@ -48,7 +48,10 @@ struct AuditCoverageTests {
     #expect(Self.notWrittenYet.subtracting(all).isEmpty)
   }
 
-  @Test("every mutating RPC audits a refused call", arguments: [SafeMapService.account, .assessment, .reporting])
+  @Test(
+    "every mutating RPC audits a refused call",
+    arguments: [SafeMapService.account, .assessment, .reporting]
+  )
   func mutationsAreAudited(service: SafeMapService) async throws {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
@@ -59,18 +62,25 @@ struct AuditCoverageTests {
       : try await TestServices.start(service, database: database, accountServicePort: account.port)
     // A read-only caller: every mutation is refused, for its role or for its empty request.
     let caller = Principal(
-      accountID: UUID().uuidString.lowercased(), username: "audit.probe", role: .districtOfficer,
-      provinceCode: "25", districtCode: "227")
+      accountID: UUID().uuidString.lowercased(),
+      username: "audit.probe",
+      role: .districtOfficer,
+      provinceCode: "25",
+      districtCode: "227"
+    )
     let metadata = try await TestKeys.metadata(for: caller)
     let methods = Self.services.first { $0.0 == service }!.1
       .filter { !Self.readOnly.contains($0.method) }
     #expect(!methods.isEmpty)
     for method in methods {
       try await Self.callEmpty(method, port: running.port, metadata: metadata)
-      let audited = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
-        client, logger in
+      let audited = try await PostgresTesting.withClient(cluster.configuration(database: database))
+      {
+        client,
+        logger in
         try await client.query(
-          "SELECT count(*)::int FROM audit_events WHERE action = \(method.method)", logger: logger
+          "SELECT count(*)::int FROM audit_events WHERE action = \(method.method)",
+          logger: logger
         ).decode(Int.self).reduce(0, +)
       }
       if Self.notWrittenYet.contains(method.method) {

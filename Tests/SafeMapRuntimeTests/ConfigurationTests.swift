@@ -12,7 +12,10 @@ struct ConfigurationTests {
     #expect(account.grpcPort == 50051)
     #expect(account.database.username == "safemap_account")
     #expect(account.database.host == "127.0.0.1")
-    let assessment = try ServiceConfiguration.fromEnvironment(service: .assessment, environment: [:])
+    let assessment = try ServiceConfiguration.fromEnvironment(
+      service: .assessment,
+      environment: [:]
+    )
     #expect(assessment.grpcPort == 50052)
     let reporting = try ServiceConfiguration.fromEnvironment(service: .reporting, environment: [:])
     #expect(reporting.grpcPort == 50053)
@@ -31,7 +34,8 @@ struct ConfigurationTests {
         "SAFEMAP_ACCOUNT_SERVICE": "account:50051",
         "SAFEMAP_LOG_LEVEL": "debug",
         "SAFEMAP_SHUTDOWN_DELAY_S": "5",
-      ])
+      ]
+    )
     #expect(config.database.host == "db" && config.database.port == 5433)
     #expect(config.database.username == "safemap_reporting")
     #expect(config.database.password == "secret")

@@ -36,7 +36,9 @@ struct SlowService: RegistrableRPCService {
 func callSlow(port: Int, milliseconds: Int32) async throws -> String {
   try await withLocalClient(port: port) { client in
     try await client.unary(
-      request: ClientRequest(message: Google_Protobuf_Duration(seconds: 0, nanos: milliseconds * 1_000_000)),
+      request: ClientRequest(
+        message: Google_Protobuf_Duration(seconds: 0, nanos: milliseconds * 1_000_000)
+      ),
       descriptor: SlowService.method,
       serializer: ProtobufSerializer<Google_Protobuf_Duration>(),
       deserializer: ProtobufDeserializer<Google_Protobuf_StringValue>(),
@@ -55,11 +57,14 @@ struct DrainAndOutageTests {
     logger.logLevel = .warning
     let host = try ServiceHost(
       configuration: TestServices.configuration(.reporting, cluster: cluster, database: database),
-      logger: logger)
+      logger: logger
+    )
     let running = Task {
       try await host.run(
-        services: [SlowService()], keySource: StaticKeySource(),
-        publicMethods: [SlowService.method])
+        services: [SlowService()],
+        keySource: StaticKeySource(),
+        publicMethods: [SlowService.method]
+      )
     }
     let port = try await host.listeningPort()
     let before = SlowService.started.withLock { $0 }
@@ -79,7 +84,8 @@ struct DrainAndOutageTests {
     try await cluster.createMigratedDatabase("outage")
     let service = try await TestServices.start(
       .account,
-      configuration: TestServices.configuration(.account, cluster: cluster, database: "outage"))
+      configuration: TestServices.configuration(.account, cluster: cluster, database: "outage")
+    )
     let port = service.port
     let status = { @Sendable in try? await check(port: port, service: "") }
 

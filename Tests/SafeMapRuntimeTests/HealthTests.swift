@@ -41,7 +41,8 @@ struct HealthTests {
       performing: {
         try await check(port: port, service: "safemap.reporting.v1.ReportingService")
       },
-      throws: { ($0 as? RPCError)?.code == .notFound })
+      throws: { ($0 as? RPCError)?.code == .notFound }
+    )
   }
 
   @Test("Watch sends the current status at once, and SERVICE_UNKNOWN for unknown names")
@@ -84,7 +85,11 @@ struct ProcessLifecycleTests {
     environment["SAFEMAP_SHUTDOWN_DELAY_S"] = "0.3"
     environment["SAFEMAP_DATA_DIR"] = FileManager.default.temporaryDirectory.path
     let pid = try Shell.spawn(
-      try Executables.path("account-service"), [], output: log, environment: environment)
+      try Executables.path("account-service"),
+      [],
+      output: log,
+      environment: environment
+    )
     defer {
       kill(pid, SIGKILL)
       try? FileManager.default.removeItem(atPath: log)

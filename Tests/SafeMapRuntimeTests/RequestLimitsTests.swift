@@ -36,7 +36,8 @@ struct RequestLimitsTests {
     inspection.requestID = String(repeating: "r", count: 129)
     #expect(
       limits.violations(in: inspection).message
-        == "findings: at most 4000 characters; request_id: at most 128 characters")
+        == "findings: at most 4000 characters; request_id: at most 128 characters"
+    )
   }
 
   @Test("a message over the size limit is RESOURCE_EXHAUSTED naming the limit")

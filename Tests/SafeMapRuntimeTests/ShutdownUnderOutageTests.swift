@@ -42,7 +42,10 @@ struct ShutdownUnderOutageTests {
   }
 
   static func environment(
-    _ service: SafeMapService, cluster: PostgresCluster, database: String, grpcPort: Int,
+    _ service: SafeMapService,
+    cluster: PostgresCluster,
+    database: String,
+    grpcPort: Int,
     accountPort: Int
   ) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment
@@ -60,7 +63,8 @@ struct ShutdownUnderOutageTests {
 
   @Test(
     "SIGTERM after a database crash, with the database stopped during the drain: the process exits",
-    arguments: [SafeMapService.account, .assessment, .reporting])
+    arguments: [SafeMapService.account, .assessment, .reporting]
+  )
   func exitsWhateverTheDatabaseDoes(service: SafeMapService) async throws {
     let managed = try await ManagedCluster.start()
     let cluster = PostgresCluster(managed: managed)
@@ -75,20 +79,34 @@ struct ShutdownUnderOutageTests {
       try? FileManager.default.removeItem(atPath: log + ".account")
     }
     let account = try Shell.spawn(
-      try Executables.path("account-service"), [], output: log + ".account",
+      try Executables.path("account-service"),
+      [],
+      output: log + ".account",
       environment: Self.environment(
-        .account, cluster: cluster, database: "shutdown", grpcPort: accountPort,
-        accountPort: accountPort))
+        .account,
+        cluster: cluster,
+        database: "shutdown",
+        grpcPort: accountPort,
+        accountPort: accountPort
+      )
+    )
     pids.append(account)
     var port = accountPort
     var target = account
     if service != .account {
       port = try FreePort.find()
       target = try Shell.spawn(
-        try Executables.path(service.processName), [], output: log,
+        try Executables.path(service.processName),
+        [],
+        output: log,
         environment: Self.environment(
-          service, cluster: cluster, database: "shutdown", grpcPort: port,
-          accountPort: accountPort))
+          service,
+          cluster: cluster,
+          database: "shutdown",
+          grpcPort: port,
+          accountPort: accountPort
+        )
+      )
       pids.append(target)
     }
     let servicePort = port
@@ -123,12 +141,17 @@ struct ShutdownUnderOutageTests {
     for caller in callers { await caller.value }
     let output =
       (try? String(
-        contentsOfFile: service == .account ? log + ".account" : log, encoding: .utf8)) ?? ""
+        contentsOfFile: service == .account ? log + ".account" : log,
+        encoding: .utf8
+      )) ?? ""
     let elapsed = ContinuousClock.now - signalled
     #expect(
       status != nil,
-      "\(service.processName) still running \(elapsed) after SIGTERM:\n\(output.suffix(3000))")
-    print("\(service.processName) exited \(elapsed) after SIGTERM with status \(String(describing: status))")
+      "\(service.processName) still running \(elapsed) after SIGTERM:\n\(output.suffix(3000))"
+    )
+    print(
+      "\(service.processName) exited \(elapsed) after SIGTERM with status \(String(describing: status))"
+    )
     if status != nil { pids.removeAll { $0 == target } }
     await managed.destroy()
   }

@@ -16,11 +16,14 @@ struct TLSTests {
   /// Lists provinces over `security` against `port`, as `localhost` (the server certificate's
   /// name).
   static func listProvinces(
-    port: Int, security: HTTP2ClientTransport.Posix.TransportSecurity
+    port: Int,
+    security: HTTP2ClientTransport.Posix.TransportSecurity
   ) async throws -> Int {
     let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security,
-      config: .defaults { $0.http2.authority = "localhost" })
+      target: .ipv4(address: "127.0.0.1", port: port),
+      transportSecurity: security,
+      config: .defaults { $0.http2.authority = "localhost" }
+    )
     return try await withGRPCClient(transport: transport) { client in
       let metadata = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer())
       return try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
@@ -40,7 +43,8 @@ struct TLSTests {
   func tls() async throws {
     let certs = try await Self.certificates.value
     let account = try await Self.startAccount(
-      TLSSettings(certificateFile: certs.serverCertificate, keyFile: certs.serverKey))
+      TLSSettings(certificateFile: certs.serverCertificate, keyFile: certs.serverKey)
+    )
     let trusting = HTTP2ClientTransport.Posix.TransportSecurity.tls {
       $0.trustRoots = .certificates([.file(path: certs.caFile, format: .pem)])
     }
@@ -64,8 +68,11 @@ struct TLSTests {
     let certs = try await Self.certificates.value
     let account = try await Self.startAccount(
       TLSSettings(
-        certificateFile: certs.serverCertificate, keyFile: certs.serverKey,
-        clientCAFile: certs.caFile))
+        certificateFile: certs.serverCertificate,
+        keyFile: certs.serverKey,
+        clientCAFile: certs.caFile
+      )
+    )
     func client(_ certificate: String?, _ key: String?)
       -> HTTP2ClientTransport.Posix.TransportSecurity
     {
@@ -79,13 +86,18 @@ struct TLSTests {
     }
     #expect(
       try await Self.listProvinces(
-        port: account.port, security: client(certs.clientCertificate, certs.clientKey)) == 63)
+        port: account.port,
+        security: client(certs.clientCertificate, certs.clientKey)
+      ) == 63
+    )
     await #expect(throws: (any Error).self) {
       try await Self.listProvinces(port: account.port, security: client(nil, nil))
     }
     await #expect(throws: (any Error).self) {
       try await Self.listProvinces(
-        port: account.port, security: client(certs.strangerCertificate, certs.strangerKey))
+        port: account.port,
+        security: client(certs.strangerCertificate, certs.strangerKey)
+      )
     }
     try await account.stop()
   }
@@ -96,16 +108,25 @@ struct TLSTests {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
     var accountConfiguration = TestServices.configuration(
-      .account, cluster: cluster, database: database)
+      .account,
+      cluster: cluster,
+      database: database
+    )
     accountConfiguration.tls = TLSSettings(
-      certificateFile: certs.serverCertificate, keyFile: certs.serverKey,
-      clientCAFile: certs.caFile)
+      certificateFile: certs.serverCertificate,
+      keyFile: certs.serverKey,
+      clientCAFile: certs.caFile
+    )
     let account = try await TestServices.start(.account, configuration: accountConfiguration)
 
     /// reporting-service calling account-service for the signing keys, with `tls`.
     func reporting(_ tls: TLSSettings) async throws -> (RunningService, Bool) {
       var configuration = TestServices.configuration(
-        .reporting, cluster: cluster, database: database, accountServicePort: account.port)
+        .reporting,
+        cluster: cluster,
+        database: database,
+        accountServicePort: account.port
+      )
       configuration.accountServiceHost = "127.0.0.1"
       configuration.tls = tls
       let service = try await TestServices.start(.reporting, configuration: configuration)
@@ -119,8 +140,10 @@ struct TLSTests {
       let verified = await eventually(timeout: .seconds(3)) {
         do {
           let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: "127.0.0.1", port: service.port), transportSecurity: security,
-            config: .defaults { $0.http2.authority = "localhost" })
+            target: .ipv4(address: "127.0.0.1", port: service.port),
+            transportSecurity: security,
+            config: .defaults { $0.http2.authority = "localhost" }
+          )
           try await withGRPCClient(transport: transport) { client in
             _ = try await Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
               .getNationalSummary(.init(), metadata: token)
@@ -134,15 +157,23 @@ struct TLSTests {
     }
     let (good, goodVerified) = try await reporting(
       TLSSettings(
-        certificateFile: certs.serverCertificate, keyFile: certs.serverKey, caFile: certs.caFile,
-        serverName: "localhost"))
+        certificateFile: certs.serverCertificate,
+        keyFile: certs.serverKey,
+        caFile: certs.caFile,
+        serverName: "localhost"
+      )
+    )
     #expect(goodVerified)
     try await good.stop()
     // Trusting another CA, it refuses account-service's certificate and has no keys.
     let (doubting, doubtingVerified) = try await reporting(
       TLSSettings(
-        certificateFile: certs.serverCertificate, keyFile: certs.serverKey,
-        caFile: certs.strangerCertificate, serverName: "localhost"))
+        certificateFile: certs.serverCertificate,
+        keyFile: certs.serverKey,
+        caFile: certs.strangerCertificate,
+        serverName: "localhost"
+      )
+    )
     #expect(!doubtingVerified)
     try await doubting.stop()
     try await account.stop()

@@ -15,6 +15,7 @@ public enum Executables {
       return "\(dir)/\(name)"
     }
     throw Shell.Failure(
-      description: "\(name) not built (looked in \(candidates)); run swift build --build-tests")
+      description: "\(name) not built (looked in \(candidates)); run swift build --build-tests"
+    )
   }
 }

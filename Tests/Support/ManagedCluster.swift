@@ -26,19 +26,26 @@ public final class ManagedCluster: Sendable {
     if getuid() == 0 { try await Shell.run("/bin/chown", ["postgres:", directory]) }
     try await asOwner(
       "\(bin)/initdb",
-      ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8",
-       "--locale=C.UTF-8", "--no-sync"])
+      [
+        "-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8",
+        "--locale=C.UTF-8", "--no-sync",
+      ]
+    )
     // Tests need fsync no more than a throwaway cluster does.
     try "fsync = off\nmax_connections = 1000\nshared_buffers = 128MB\n".appendToFile(
-      "\(directory)/data/postgresql.auto.conf")
+      "\(directory)/data/postgresql.auto.conf"
+    )
     var lastError: (any Error)?
     for _ in 0..<5 {
       let port = try FreePort.find()
       do {
         try await asOwner(
           "\(bin)/pg_ctl",
-          ["-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30", "start", "-o",
-           "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"])
+          [
+            "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30", "start", "-o",
+            "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1",
+          ]
+        )
         let cluster = ManagedCluster(directory: directory, port: port, binDirectory: bin)
         running.withLock { $0[directory] = bin }
         atexit { ManagedCluster.stopAll() }
@@ -52,15 +59,21 @@ public final class ManagedCluster: Sendable {
 
   /// Stops the server (fast shutdown), keeping its data.
   public func stop() async throws {
-    try await Self.asOwner("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"])
+    try await Self.asOwner(
+      "\(binDirectory)/pg_ctl",
+      ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"]
+    )
   }
 
   /// Starts it again on the same port.
   public func restart() async throws {
     try await Self.asOwner(
       "\(binDirectory)/pg_ctl",
-      ["-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30", "start", "-o",
-       "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"])
+      [
+        "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30", "start", "-o",
+        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1",
+      ]
+    )
   }
 
   /// Restarts the server as after a crash (`-m immediate`): every connection is cut without
@@ -68,8 +81,11 @@ public final class ManagedCluster: Sendable {
   public func restartImmediately() async throws {
     try await Self.asOwner(
       "\(binDirectory)/pg_ctl",
-      ["-D", "\(directory)/data", "-l", "\(directory)/log", "-m", "immediate", "-w", "-t", "30",
-       "restart", "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"])
+      [
+        "-D", "\(directory)/data", "-l", "\(directory)/log", "-m", "immediate", "-w", "-t", "30",
+        "restart", "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1",
+      ]
+    )
   }
 
   /// Stops the server and removes its folder.
@@ -117,7 +133,9 @@ public final class ManagedCluster: Sendable {
       if FileManager.default.isExecutableFile(atPath: "\(dir)/initdb") { return String(dir) }
     }
     throw Shell.Failure(
-      description: "PostgreSQL server binaries not found: run scripts/setup.sh (installs postgresql)")
+      description:
+        "PostgreSQL server binaries not found: run scripts/setup.sh (installs postgresql)"
+    )
   }
 }
 

@@ -33,13 +33,21 @@ public final class PostgresCluster: Sendable {
     if let url = ProcessInfo.processInfo.environment["SAFEMAP_TEST_DATABASE_URL"], !url.isEmpty {
       let config = try DatabaseConfiguration(url: url, defaultUsername: "postgres")
       cluster = PostgresCluster(
-        host: config.host, port: config.port, superuser: config.username,
-        superuserPassword: config.password, managed: nil)
+        host: config.host,
+        port: config.port,
+        superuser: config.username,
+        superuserPassword: config.password,
+        managed: nil
+      )
     } else {
       let managed = try await ManagedCluster.start()
       cluster = PostgresCluster(
-        host: "127.0.0.1", port: managed.port, superuser: "postgres", superuserPassword: nil,
-        managed: managed)
+        host: "127.0.0.1",
+        port: managed.port,
+        superuser: "postgres",
+        superuserPassword: nil,
+        managed: managed
+      )
     }
     try await cluster.createTemplate()
     return cluster
@@ -48,11 +56,21 @@ public final class PostgresCluster: Sendable {
   /// A cluster started by this test (not shared), without a template.
   public convenience init(managed: ManagedCluster) {
     self.init(
-      host: "127.0.0.1", port: managed.port, superuser: "postgres", superuserPassword: nil,
-      managed: managed)
+      host: "127.0.0.1",
+      port: managed.port,
+      superuser: "postgres",
+      superuserPassword: nil,
+      managed: managed
+    )
   }
 
-  init(host: String, port: Int, superuser: String, superuserPassword: String?, managed: ManagedCluster?) {
+  init(
+    host: String,
+    port: Int,
+    superuser: String,
+    superuserPassword: String?,
+    managed: ManagedCluster?
+  ) {
     self.host = host
     self.port = port
     self.superuser = superuser
@@ -66,9 +84,15 @@ public final class PostgresCluster: Sendable {
     // The superuser sets up and inspects (CREATE DATABASE queues behind the others under a
     // full test run): no statement timeout. Service roles keep the services' default.
     return DatabaseConfiguration(
-      host: host, port: port, database: database, username: user ?? superuser,
-      password: asSuperuser ? superuserPassword : nil, tls: .disable, maximumConnections: 8,
-      statementTimeoutMilliseconds: asSuperuser ? 0 : 10_000)
+      host: host,
+      port: port,
+      database: database,
+      username: user ?? superuser,
+      password: asSuperuser ? superuserPassword : nil,
+      tls: .disable,
+      maximumConnections: 8,
+      statementTimeoutMilliseconds: asSuperuser ? 0 : 10_000
+    )
   }
 
   /// A new, empty database (no schema).
@@ -117,7 +141,8 @@ public final class PostgresCluster: Sendable {
     try await superuserQuery("DROP DATABASE IF EXISTS \(Self.templateName)")
     try await superuserQuery("CREATE DATABASE \(Self.templateName)")
     try await PostgresTesting.withClient(configuration(database: Self.templateName)) {
-      client, logger in
+      client,
+      logger in
       try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
     }
   }
@@ -148,7 +173,8 @@ public enum PostgresTesting {
     logger.logLevel = .error
     let client = PostgresClient(
       configuration: try configuration.clientConfiguration(applicationName: "safemap-tests"),
-      backgroundLogger: logger)
+      backgroundLogger: logger
+    )
     return try await withThrowingTaskGroup(of: R?.self) { group in
       group.addTask {
         await client.run()

@@ -33,7 +33,8 @@ public enum Shell {
     guard exited && code == 0 else {
       throw Failure(
         description: "\(executable) \(arguments.joined(separator: " ")) failed "
-          + "(status \(status)): \(text)")
+          + "(status \(status)): \(text)"
+      )
     }
     return text
   }
@@ -60,7 +61,9 @@ public enum Shell {
 
   /// Starts `executable` without waiting; `environment` replaces the inherited one when given.
   public static func spawn(
-    _ executable: String, _ arguments: [String], output: String,
+    _ executable: String,
+    _ arguments: [String],
+    output: String,
     environment: [String: String]? = nil
   ) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()

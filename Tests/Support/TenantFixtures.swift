@@ -27,40 +27,54 @@ public enum TenantFixtures {
         INSERT INTO catalogues (kind, version, title, source_note, state, definition, max_points)
         VALUES ('WORKPLACE', 1, 'fixture', 'fixture', 'ACTIVE', '{}', 300)
         ON CONFLICT DO NOTHING
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO zones (province_code, zone_id, name, zone_type, district_code)
         VALUES (\(province), \(zone), \("Zone " + province), 'INDUSTRIAL_ZONE', \(district))
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO facilities (province_code, facility_id, name, tax_code, district_code, zone_id)
         VALUES (\(province), \(facility), \("Facility " + province), \(province + "00000001"),
                 \(district), \(zone))
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO accounts (province_code, account_id, username, role, facility_id, password_hash)
         VALUES (\(province), \(account), \("facility" + province), 'FACILITY', \(facility), 'x')
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO refresh_tokens (province_code, token_id, account_id, family_id, secret_hash,
                                     expires_at)
         VALUES (\(province), \(UUID()), \(account), \(UUID()), '\\x00', now() + interval '1 day')
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         "INSERT INTO audit_events (province_code, action, outcome) VALUES (\(province), 'Fixture', 'SUCCESS')",
-        logger: logger)
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO operating_status_changes (province_code, facility_id, status, effective_date)
         VALUES (\(province), \(facility), 'ACTIVE', current_date)
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         "INSERT INTO issuance_batches (province_code, batch_id, issued_by) VALUES (\(province), \(UUID()), \(account))",
-        logger: logger)
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO assessments (province_code, assessment_id, facility_id, kind, catalogue_version,
@@ -68,23 +82,32 @@ public enum TenantFixtures {
           submitted_by, valid_until)
         VALUES (\(province), \(UUID()), \(facility), 'WORKPLACE', 1, 'fixture', '[]', 10, 300,
                 3.3, 'VERY_LOW', 'SAFE', \(account), now() + interval '7 days')
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO inspections (province_code, inspection_id, facility_id, inspection_date,
                                  level_found, recorded_by)
         VALUES (\(province), \(UUID()), \(facility), current_date, 'SAFE', \(account))
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       try await tx.query(
         "INSERT INTO facility_status (province_code, facility_id) VALUES (\(province), \(facility))",
-        logger: logger)
+        logger: logger
+      )
       try await tx.query(
-        "INSERT INTO province_settings (province_code) VALUES (\(province))", logger: logger)
+        "INSERT INTO province_settings (province_code) VALUES (\(province))",
+        logger: logger
+      )
       try await tx.query(
         """
         INSERT INTO campaigns (province_code, campaign_id, title, start_time, deadline, created_by)
         VALUES (\(province), \(UUID()), 'Fixture', now(), now() + interval '7 days', \(account))
-        """, logger: logger)
+        """,
+        logger: logger
+      )
     }
   }
 }

@@ -20,12 +20,25 @@ public struct TestCertificates: Sendable {
     let certificates = TestCertificates(directory: directory)
     try await certificates.authority("ca")
     try await certificates.authority("stranger-ca")
-    try await certificates.leaf("server", ca: "ca", name: "localhost",
-      extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth")
-    try await certificates.leaf("client", ca: "ca", name: "assessment-service",
-      extensions: "extendedKeyUsage=clientAuth")
-    try await certificates.leaf("stranger", ca: "stranger-ca", name: "stranger",
-      extensions: "extendedKeyUsage=clientAuth")
+    try await certificates.leaf(
+      "server",
+      ca: "ca",
+      name: "localhost",
+      extensions:
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth"
+    )
+    try await certificates.leaf(
+      "client",
+      ca: "ca",
+      name: "assessment-service",
+      extensions: "extendedKeyUsage=clientAuth"
+    )
+    try await certificates.leaf(
+      "stranger",
+      ca: "stranger-ca",
+      name: "stranger",
+      extensions: "extendedKeyUsage=clientAuth"
+    )
     return certificates
   }
 

@@ -34,7 +34,9 @@ public enum TestKeys {
 
   /// A token signer with the services' key (or another one, to forge).
   public static func signer(
-    key: PrivateSigningKey = signingKey, audience: String = audience, issuer: String = issuer,
+    key: PrivateSigningKey = signingKey,
+    audience: String = audience,
+    issuer: String = issuer,
     lifetime: Double = 900
   ) async -> TokenSigner {
     await TokenSigner(activeKey: key, audience: audience, issuer: issuer, lifetime: lifetime)
@@ -50,35 +52,48 @@ public enum TestKeys {
 /// Sample principals for tests.
 public enum TestPrincipals {
   public static let ministry = Principal(
-    accountID: UUID().uuidString.lowercased(), username: "ministry", role: .ministryAdmin)
+    accountID: UUID().uuidString.lowercased(),
+    username: "ministry",
+    role: .ministryAdmin
+  )
   public static func provinceOfficer(_ province: String = "25") -> Principal {
     Principal(
-      accountID: UUID().uuidString.lowercased(), username: "officer\(province)",
-      role: .provinceOfficer, provinceCode: province)
+      accountID: UUID().uuidString.lowercased(),
+      username: "officer\(province)",
+      role: .provinceOfficer,
+      provinceCode: province
+    )
   }
 
   public static func healthInspector(_ province: String = "25") -> Principal {
     Principal(
-      accountID: UUID().uuidString.lowercased(), username: "cdc\(province)",
-      role: .healthInspector, provinceCode: province)
+      accountID: UUID().uuidString.lowercased(),
+      username: "cdc\(province)",
+      role: .healthInspector,
+      provinceCode: province
+    )
   }
 }
 
 public enum TestServices {
   /// Configuration for a test instance: loopback, free port, no metrics port, fast probes.
   public static func configuration(
-    _ service: SafeMapService, cluster: PostgresCluster, database: String,
+    _ service: SafeMapService,
+    cluster: PostgresCluster,
+    database: String,
     accountServicePort: Int? = nil
   ) -> ServiceConfiguration {
     var config = ServiceConfiguration(
       service: service,
-      database: cluster.configuration(database: database, user: service.databaseRole))
+      database: cluster.configuration(database: database, user: service.databaseRole)
+    )
     config.grpcHost = "127.0.0.1"
     config.grpcPort = 0
     config.metricsPort = nil
     config.databaseProbeIntervalSeconds = 0.2
     config.shutdownTimeoutSeconds = 10
-    config.dataDirectory = FileManager.default.temporaryDirectory
+    config.dataDirectory =
+      FileManager.default.temporaryDirectory
       .appendingPathComponent("safemap-data-\(UUID().uuidString.prefix(8))").path
     if let accountServicePort { config.accountServicePort = accountServicePort }
     return config
@@ -106,15 +121,22 @@ public enum TestServices {
 
   /// Starts `service` against a migrated database of the shared cluster.
   public static func start(
-    _ service: SafeMapService, database: String, accountServicePort: Int? = nil,
+    _ service: SafeMapService,
+    database: String,
+    accountServicePort: Int? = nil,
     environment: [String: String] = TestKeys.environment
   ) async throws -> RunningService {
     let cluster = try await PostgresCluster.shared()
     return try await start(
       service,
       configuration: configuration(
-        service, cluster: cluster, database: database, accountServicePort: accountServicePort),
-      environment: environment)
+        service,
+        cluster: cluster,
+        database: database,
+        accountServicePort: accountServicePort
+      ),
+      environment: environment
+    )
   }
 }
 
@@ -122,7 +144,8 @@ public enum TestServices {
 /// `address` `::1` connects over IPv6, so a service listening on `::` sees a second client
 /// address on the same machine.
 public func withLocalClient<R: Sendable>(
-  port: Int, address: String = "127.0.0.1",
+  port: Int,
+  address: String = "127.0.0.1",
   _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
 ) async throws -> R {
   let target: any ResolvableTarget =
@@ -134,7 +157,8 @@ public func withLocalClient<R: Sendable>(
 
 /// Polls `condition` every 50 ms for up to `timeout`; returns whether it became true.
 public func eventually(
-  timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
+  timeout: Duration = .seconds(10),
+  _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
   let deadline = ContinuousClock.now.advanced(by: timeout)
   while ContinuousClock.now < deadline {

@@ -1,7 +1,7 @@
 public import GRPCCore
-public import SafeMapAPI
 import NIOCore
 import NIOPosix
+public import SafeMapAPI
 import SafeMapAuth
 public import SafeMapRuntime
 
@@ -25,26 +25,35 @@ public enum AccountServer {
   /// Serves until shutdown. `environment` supplies the signing keys and the bootstrap admin.
   public static func run(host: ServiceHost, environment: [String: String]) async throws {
     let keys = try SigningKeyStore.load(
-      environment: environment, dataDirectory: host.configuration.dataDirectory,
-      logger: host.logger)
+      environment: environment,
+      dataDirectory: host.configuration.dataDirectory,
+      logger: host.logger
+    )
     let bootstrap = try AdminBootstrap(environment: environment)
     let database = host.database
     let signer = await TokenSigner(
-      activeKey: keys[0], audience: host.configuration.tokenAudience,
-      issuer: host.configuration.tokenIssuer)
+      activeKey: keys[0],
+      audience: host.configuration.tokenAudience,
+      issuer: host.configuration.tokenIssuer
+    )
     // Argon2id runs on its own threads, one fewer than the cores (at least one), so a login
     // storm queues there and never starves the event loops; each thread holds 19 MiB at most.
-    let threads = Int(environment["SAFEMAP_PASSWORD_HASH_THREADS"] ?? "") ?? max(1, System.coreCount - 1)
+    let threads =
+      Int(environment["SAFEMAP_PASSWORD_HASH_THREADS"] ?? "") ?? max(1, System.coreCount - 1)
     let hashingPool = NIOThreadPool(numberOfThreads: max(1, threads))
     hashingPool.start()
     defer { Task { try? await hashingPool.shutdownGracefully() } }
     // The queue in front of the threads is bounded too: a login storm beyond it is refused at
     // once rather than waiting in memory.
     let queueLimit =
-      Int(environment["SAFEMAP_PASSWORD_HASH_QUEUE"] ?? "").map { max(1, $0) } ?? 16 * max(1, threads)
+      Int(environment["SAFEMAP_PASSWORD_HASH_QUEUE"] ?? "").map { max(1, $0) } ?? 16
+      * max(1, threads)
     var context = AccountContext(
-      database: database, signer: signer,
-      hasher: PasswordHasher(pool: hashingPool, queueLimit: queueLimit), logger: host.logger)
+      database: database,
+      signer: signer,
+      hasher: PasswordHasher(pool: hashingPool, queueLimit: queueLimit),
+      logger: host.logger
+    )
     if let rows = environment["SAFEMAP_ISSUANCE_MAX_ROWS"].flatMap({ Int($0) }) {
       context.issuanceMaximumRows = max(1, rows)
     }
@@ -56,6 +65,7 @@ public enum AccountServer {
       prepare: {
         try await SigningKeyStore.publish(keys, database: database)
         try await bootstrap?.apply(database: database, logger: host.logger)
-      })
+      }
+    )
   }
 }

@@ -45,21 +45,43 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     let database = self.context.database
     return try await Audit.refusals(
-      "CreateAccount", actor: principal, province: request.provinceCode,
-      context: context, database: database
+      "CreateAccount",
+      actor: principal,
+      province: request.provinceCode,
+      context: context,
+      database: database
     ) {
       var violations = FieldViolations()
       violations.require(Username.isWellFormed(request.username), "username", Username.rule)
       violations.require(
-        !Username.isTaxCodeShaped(request.username), "username", Username.reservedRule)
+        !Username.isTaxCodeShaped(request.username),
+        "username",
+        Username.reservedRule
+      )
       let role = Role(request.role)
       violations.require(role != nil, "role", "required")
-      violations.require(role != .facility, "role", "facility accounts come from IssueFacilityAccounts")
-      violations.require(request.email.isEmpty || Contact.isEmail(request.email), "email", "not an e-mail address")
-      violations.require(request.phone.isEmpty || Contact.isPhone(request.phone), "phone", "not a phone number")
+      violations.require(
+        role != .facility,
+        "role",
+        "facility accounts come from IssueFacilityAccounts"
+      )
+      violations.require(
+        request.email.isEmpty || Contact.isEmail(request.email),
+        "email",
+        "not an e-mail address"
+      )
+      violations.require(
+        request.phone.isEmpty || Contact.isPhone(request.phone),
+        "phone",
+        "not a phone number"
+      )
       violations.require(request.displayName.count <= 200, "display_name", "at most 200 characters")
       if role == .districtOfficer {
-        violations.require(DistrictCode.isWellFormed(request.districtCode), "district_code", "required for a district officer: three digits")
+        violations.require(
+          DistrictCode.isWellFormed(request.districtCode),
+          "district_code",
+          "required for a district officer: three digits"
+        )
       }
       let zoneID = UUID(uuidString: request.zoneID)
       if role == .zoneOfficer {
@@ -69,25 +91,38 @@ extension AccountService {
       guard principal.role.creatableRoles.contains(role) else {
         throw RPCError(
           code: .permissionDenied,
-          message: "role: a \(principal.role.rawValue) cannot create a \(role.rawValue) account")
+          message: "role: a \(principal.role.rawValue) cannot create a \(role.rawValue) account"
+        )
       }
       let tenant: Tenant =
-        role == .ministryAdmin ? .national : try principal.tenant(forRequested: request.provinceCode)
+        role == .ministryAdmin
+        ? .national : try principal.tenant(forRequested: request.provinceCode)
 
       let password = Credentials.oneTimePassword()
       let expiresAt = Date().addingTimeInterval(self.context.oneTimePasswordLifetime)
       let account = AccountRecord(
-        provinceCode: tenant.code, accountID: UUID(), username: request.username, role: role,
+        provinceCode: tenant.code,
+        accountID: UUID(),
+        username: request.username,
+        role: role,
         districtCode: role == .districtOfficer ? request.districtCode : nil,
-        zoneID: role == .zoneOfficer ? zoneID : nil, facilityID: nil,
-        displayName: request.displayName, email: request.email, phone: request.phone,
+        zoneID: role == .zoneOfficer ? zoneID : nil,
+        facilityID: nil,
+        displayName: request.displayName,
+        email: request.email,
+        phone: request.phone,
         passwordHash: Credentials.oneTimePasswordHash(password),
-        oneTimePasswordExpiresAt: expiresAt, disabled: false, createdAt: Date(),
-        updatedAt: Date(), lastLoginAt: nil)
+        oneTimePasswordExpiresAt: expiresAt,
+        disabled: false,
+        createdAt: Date(),
+        updatedAt: Date(),
+        lastLoginAt: nil
+      )
       let requestID = request.requestID.isEmpty ? nil : request.requestID
       let address = context.clientAddress
       let created = try await database.withTenantTransaction(
-        tenant, cancellation: context.cancellation
+        tenant,
+        cancellation: context.cancellation
       ) { connection -> AccountRecord? in
         if let requestID {
           let rows = try await connection.query(
@@ -95,7 +130,8 @@ extension AccountService {
             SELECT \(unescaped: AccountRecord.columns) FROM accounts
             WHERE province_code = \(tenant.code) AND request_id = \(requestID)
             """,
-            logger: connection.logger)
+            logger: connection.logger
+          )
           for try await row in rows { return try AccountRecord(row: row) }
         }
         if let district = account.districtCode {
@@ -105,14 +141,23 @@ extension AccountService {
           try await Self.requireZone(zone, province: tenant.code, on: connection)
         }
         try await AccountRecord.insert(
-          account, requestID: requestID, createdBy: UUID(uuidString: principal.accountID),
-          on: connection)
+          account,
+          requestID: requestID,
+          createdBy: UUID(uuidString: principal.accountID),
+          on: connection
+        )
         try await Audit.record(
           AuditEntry(
-            action: "CreateAccount", targetType: "account",
+            action: "CreateAccount",
+            targetType: "account",
             targetID: account.accountID.uuidString.lowercased(),
-            detail: "\(role.rawValue) \(account.username)"),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+            detail: "\(role.rawValue) \(account.username)"
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
         return nil
       }
       // A repeated request id returns the account it created; its password was shown once.
@@ -130,10 +175,13 @@ extension AccountService {
   {
     let rows = try await connection.query(
       "SELECT 1 FROM districts WHERE province_code = \(province) AND code = \(code)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await _ in rows { return }
     throw RPCError(
-      code: .invalidArgument, message: "district_code: \(code) is not a district of province \(province)")
+      code: .invalidArgument,
+      message: "district_code: \(code) is not a district of province \(province)"
+    )
   }
 
   static func requireZone(_ zone: UUID, province: String, on connection: PostgresConnection)
@@ -141,14 +189,18 @@ extension AccountService {
   {
     let rows = try await connection.query(
       "SELECT 1 FROM zones WHERE province_code = \(province) AND zone_id = \(zone)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await _ in rows { return }
     throw RPCError(code: .invalidArgument, message: "zone_id: no such zone in the province")
   }
 
   /// The account `id` if the principal may see it (NOT_FOUND otherwise, so ids do not leak).
   func visibleAccount(
-    _ id: String, principal: Principal, manage: Bool, context: ServerContext
+    _ id: String,
+    principal: Principal,
+    manage: Bool,
+    context: ServerContext
   ) async throws -> (AccountRecord, Tenant) {
     let database = self.context.database
     let notFound = RPCError(code: .notFound, message: "account_id: no such account")
@@ -156,17 +208,24 @@ extension AccountService {
       throw RPCError(code: .invalidArgument, message: "account_id: not a valid id")
     }
     guard
-      let province = try await database.withGlobalConnection(cancellation: context.cancellation, {
-        try await AccountRecord.locate(id: accountID, on: $0)
-      }),
+      let province = try await database.withGlobalConnection(
+        cancellation: context.cancellation,
+        {
+          try await AccountRecord.locate(id: accountID, on: $0)
+        }
+      ),
       let tenant = province == "00" ? Tenant.national : Tenant.province(province)
     else { throw notFound }
     // Province users never open another province's tenant at all.
     if principal.role != .ministryAdmin && tenant.code != principal.provinceCode { throw notFound }
     guard
-      let account = try await database.withTenantTransaction(tenant, cancellation: context.cancellation, {
-        try await AccountRecord.find(accountID, province: tenant.code, on: $0)
-      }),
+      let account = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation,
+        {
+          try await AccountRecord.find(accountID, province: tenant.code, on: $0)
+        }
+      ),
       manage ? AccountScope.canManage(principal, account) : AccountScope.canRead(principal, account)
     else { throw notFound }
     return (account, tenant)
@@ -178,7 +237,11 @@ extension AccountService {
   ) async throws -> Safemap_Account_V1_GetAccountResponse {
     let principal = try RequestPrincipal.require()
     let (account, _) = try await visibleAccount(
-      request.accountID, principal: principal, manage: false, context: context)
+      request.accountID,
+      principal: principal,
+      manage: false,
+      context: context
+    )
     return .with { $0.account = account.message }
   }
 
@@ -205,7 +268,8 @@ extension AccountService {
     let district = request.districtCode.isEmpty ? nil : request.districtCode
     let includeDisabled = request.includeDisabled
     let accounts = try await self.context.database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection in
       let rows = try await connection.query(
         """
@@ -217,7 +281,9 @@ extension AccountService {
           AND (\(includeDisabled) OR NOT disabled)
           AND (lower(username) LIKE \(query) OR lower(display_name) LIKE \(query))
         ORDER BY username LIMIT \(limit)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var accounts: [AccountRecord] = []
       for try await row in rows { accounts.append(try AccountRecord(row: row)) }
       return accounts
@@ -225,7 +291,9 @@ extension AccountService {
     return .with {
       $0.accounts = accounts.map(\.message)
       $0.nextPageToken = Paging.nextToken(
-        lastKey: accounts.last?.username, pageWasFull: accounts.count == limit)
+        lastKey: accounts.last?.username,
+        pageWasFull: accounts.count == limit
+      )
     }
   }
 
@@ -236,25 +304,42 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     let database = self.context.database
     return try await Audit.refusals(
-      "ResetPassword", actor: principal, province: nil, context: context,
+      "ResetPassword",
+      actor: principal,
+      province: nil,
+      context: context,
       database: database
     ) {
       let (account, tenant) = try await visibleAccount(
-        request.accountID, principal: principal, manage: true, context: context)
+        request.accountID,
+        principal: principal,
+        manage: true,
+        context: context
+      )
       let password = Credentials.oneTimePassword()
       let expiresAt = Date().addingTimeInterval(self.context.oneTimePasswordLifetime)
       let address = context.clientAddress
       try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection in
         try await AccountRecord.setPassword(
-          account.accountID, province: tenant.code, hash: Credentials.oneTimePasswordHash(password),
-          oneTimeUntil: expiresAt, on: connection)
+          account.accountID,
+          province: tenant.code,
+          hash: Credentials.oneTimePasswordHash(password),
+          oneTimeUntil: expiresAt,
+          on: connection
+        )
         try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection)
         try await Audit.record(
           AuditEntry(
-            action: "ResetPassword", targetType: "account",
-            targetID: account.accountID.uuidString.lowercased()),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+            action: "ResetPassword",
+            targetType: "account",
+            targetID: account.accountID.uuidString.lowercased()
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
       }
       return .with {
         $0.initialPassword = password
@@ -270,32 +355,59 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     let database = self.context.database
     return try await Audit.refusals(
-      "SetAccountDisabled", actor: principal, province: nil,
-      context: context, database: database
+      "SetAccountDisabled",
+      actor: principal,
+      province: nil,
+      context: context,
+      database: database
     ) {
       guard request.accountID.lowercased() != principal.accountID else {
-        throw RPCError(code: .failedPrecondition, message: "account_id: you cannot disable yourself")
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "account_id: you cannot disable yourself"
+        )
       }
       let (account, tenant) = try await visibleAccount(
-        request.accountID, principal: principal, manage: true, context: context)
+        request.accountID,
+        principal: principal,
+        manage: true,
+        context: context
+      )
       let disabled = request.disabled
       let reason = String(request.reason.prefix(500))
       let address = context.clientAddress
-      let updated = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      let updated = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) {
         connection in
         try await connection.query(
           """
           UPDATE accounts SET disabled = \(disabled), disabled_reason = \(reason), updated_at = now()
           WHERE province_code = \(tenant.code) AND account_id = \(account.accountID)
-          """, logger: connection.logger)
-        if disabled { try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection) }
+          """,
+          logger: connection.logger
+        )
+        if disabled {
+          try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection)
+        }
         try await Audit.record(
           AuditEntry(
-            action: "SetAccountDisabled", targetType: "account",
+            action: "SetAccountDisabled",
+            targetType: "account",
             targetID: account.accountID.uuidString.lowercased(),
-            detail: (disabled ? "disabled: " : "enabled: ") + reason),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
-        return try await AccountRecord.find(account.accountID, province: tenant.code, on: connection)
+            detail: (disabled ? "disabled: " : "enabled: ") + reason
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
+        return try await AccountRecord.find(
+          account.accountID,
+          province: tenant.code,
+          on: connection
+        )
       }
       return .with { $0.account = (updated ?? account).message }
     }

@@ -10,7 +10,9 @@ import SwiftProtobuf
 
 extension AccountService {
   static let badCredentials = RPCError(
-    code: .unauthenticated, message: "invalid username or password")
+    code: .unauthenticated,
+    message: "invalid username or password"
+  )
 
   public func login(
     request: Safemap_Account_V1_LoginRequest,
@@ -23,25 +25,38 @@ extension AccountService {
       let response = try await attemptLogin(request, address: address, context: context)
       await Audit.recordAnonymous(
         AuditEntry(
-          action: "Login", targetType: "account", targetID: response.account.accountID),
-        outcome: .success, username: username, clientAddress: address, database: database,
-        cancellation: context.cancellation)
+          action: "Login",
+          targetType: "account",
+          targetID: response.account.accountID
+        ),
+        outcome: .success,
+        username: username,
+        clientAddress: address,
+        database: database,
+        cancellation: context.cancellation
+      )
       return response
     } catch let error as RPCError {
       // Failed logins are audited with the username as typed and the address, never the
       // password.
       if let outcome = Audit.outcome(for: error.code) {
         await Audit.recordAnonymous(
-          AuditEntry(action: "Login", detail: error.message), outcome: outcome,
-          username: username, clientAddress: address, database: database,
-          cancellation: context.cancellation)
+          AuditEntry(action: "Login", detail: error.message),
+          outcome: outcome,
+          username: username,
+          clientAddress: address,
+          database: database,
+          cancellation: context.cancellation
+        )
       }
       throw error
     }
   }
 
   private func attemptLogin(
-    _ request: Safemap_Account_V1_LoginRequest, address: String, context: ServerContext
+    _ request: Safemap_Account_V1_LoginRequest,
+    address: String,
+    context: ServerContext
   ) async throws -> Safemap_Account_V1_LoginResponse {
     var violations = FieldViolations()
     violations.require(!request.username.isEmpty, "username", "required")
@@ -54,7 +69,11 @@ extension AccountService {
     let cancellation = context.cancellation
     let username = request.username
     try await LoginThrottle.check(
-      username: username, address: address, database: database, cancellation: cancellation)
+      username: username,
+      address: address,
+      database: database,
+      cancellation: cancellation
+    )
 
     let located = try await database.withGlobalConnection(cancellation: cancellation) {
       try await AccountRecord.locate(username: username, on: $0)
@@ -65,17 +84,29 @@ extension AccountService {
       // Same work, same answer as a wrong password.
       try await hasher.verifyDummy(request.password, cancellation: cancellation)
       try await LoginThrottle.recordFailure(
-        username: username, address: address, database: database, cancellation: cancellation)
+        username: username,
+        address: address,
+        database: database,
+        cancellation: cancellation
+      )
       throw Self.badCredentials
     }
     let account = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
       try await AccountRecord.find(accountID, province: tenant.code, on: $0)
     }
     guard let account,
-      try await hasher.verify(request.password, against: account.passwordHash, cancellation: cancellation)
+      try await hasher.verify(
+        request.password,
+        against: account.passwordHash,
+        cancellation: cancellation
+      )
     else {
       try await LoginThrottle.recordFailure(
-        username: username, address: address, database: database, cancellation: cancellation)
+        username: username,
+        address: address,
+        database: database,
+        cancellation: cancellation
+      )
       throw Self.badCredentials
     }
     guard !account.disabled else {
@@ -83,7 +114,11 @@ extension AccountService {
     }
     try Self.requireUnexpiredOneTimePassword(account)
     try await LoginThrottle.recordSuccess(
-      username: username, address: address, database: database, cancellation: cancellation)
+      username: username,
+      address: address,
+      database: database,
+      cancellation: cancellation
+    )
     let appContext = self.context
     let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
       connection in
@@ -92,7 +127,8 @@ extension AccountService {
         UPDATE accounts SET last_login_at = now()
         WHERE province_code = \(account.provinceCode) AND account_id = \(account.accountID)
         """,
-        logger: connection.logger)
+        logger: connection.logger
+      )
       return try await Sessions.issue(for: account, context: appContext, on: connection)
     }
     return .with {
@@ -108,7 +144,8 @@ extension AccountService {
     if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
       throw RPCError(
         code: .unauthenticated,
-        message: "one-time password expired; ask your administrator for a new one")
+        message: "one-time password expired; ask your administrator for a new one"
+      )
     }
   }
 
@@ -123,16 +160,21 @@ extension AccountService {
     } catch let error as RPCError {
       if let outcome = Audit.outcome(for: error.code) {
         await Audit.recordAnonymous(
-          AuditEntry(action: "RefreshToken", detail: error.message), outcome: outcome,
-          username: "", clientAddress: address, database: database,
-          cancellation: context.cancellation)
+          AuditEntry(action: "RefreshToken", detail: error.message),
+          outcome: outcome,
+          username: "",
+          clientAddress: address,
+          database: database,
+          cancellation: context.cancellation
+        )
       }
       throw error
     }
   }
 
   private func rotate(
-    _ request: Safemap_Account_V1_RefreshTokenRequest, context: ServerContext
+    _ request: Safemap_Account_V1_RefreshTokenRequest,
+    context: ServerContext
   ) async throws -> Safemap_Account_V1_RefreshTokenResponse {
     guard request.refreshToken.utf8.count <= 256, let parsed = Sessions.parse(request.refreshToken),
       let tenant = parsed.province == "00" ? Tenant.national : Tenant.province(parsed.province)
@@ -147,7 +189,8 @@ extension AccountService {
     let sessionLimit = appContext.sessionLifetime
     // The reuse check and the family revocation commit even though the call fails.
     let outcome = try await appContext.database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection -> Outcome in
       let rows = try await connection.query(
         """
@@ -155,7 +198,9 @@ extension AccountService {
                revoked_at IS NOT NULL, session_started_at
         FROM refresh_tokens
         WHERE province_code = \(tenant.code) AND token_id = \(parsed.tokenID) FOR UPDATE
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var found: (UUID, UUID, Data, Bool, Bool, Bool, Date)?
       for try await row in rows.decode((UUID, UUID, Data, Bool, Bool, Bool, Date).self) {
         found = row
@@ -170,14 +215,20 @@ extension AccountService {
           UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
           WHERE province_code = \(tenant.code) AND family_id = \(family)
           """,
-          logger: connection.logger)
+          logger: connection.logger
+        )
         return .refused("refresh_token: already used; the session has been revoked")
       }
       guard !expired else { return .refused("refresh_token: expired") }
       guard started.addingTimeInterval(sessionLimit) > Date() else {
         return .refused("refresh_token: the session is older than 30 days; log in again")
       }
-      guard let account = try await AccountRecord.find(accountID, province: tenant.code, on: connection),
+      guard
+        let account = try await AccountRecord.find(
+          accountID,
+          province: tenant.code,
+          on: connection
+        ),
         !account.disabled
       else { return .refused("account is disabled") }
       if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
@@ -188,11 +239,17 @@ extension AccountService {
         UPDATE refresh_tokens SET used_at = now()
         WHERE province_code = \(tenant.code) AND token_id = \(parsed.tokenID)
         """,
-        logger: connection.logger)
+        logger: connection.logger
+      )
       return .issued(
         try await Sessions.issue(
-          for: account, family: family, sessionStartedAt: started, context: appContext,
-          on: connection))
+          for: account,
+          family: family,
+          sessionStartedAt: started,
+          context: appContext,
+          on: connection
+        )
+      )
     }
     switch outcome {
     case .issued(let tokens): return .with { $0.tokens = tokens }
@@ -207,7 +264,11 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     let database = self.context.database
     return try await Audit.refusals(
-      "Logout", actor: principal, province: nil, context: context, database: database
+      "Logout",
+      actor: principal,
+      province: nil,
+      context: context,
+      database: database
     ) {
       guard let accountID = UUID(uuidString: principal.accountID) else {
         throw RPCError(code: .unauthenticated, message: "token subject is not an account")
@@ -215,7 +276,9 @@ extension AccountService {
       let parsed = Sessions.parse(request.refreshToken)
       if !request.allSessions && parsed == nil {
         throw RPCError(
-          code: .invalidArgument, message: "refresh_token: required unless all_sessions is set")
+          code: .invalidArgument,
+          message: "refresh_token: required unless all_sessions is set"
+        )
       }
       let allSessions = request.allSessions
       let tenant = principal.homeTenant
@@ -232,13 +295,22 @@ extension AccountService {
             WHERE province_code = \(tenant.code) AND account_id = \(accountID) AND family_id =
               (SELECT family_id FROM refresh_tokens
                WHERE province_code = \(tenant.code) AND token_id = \(parsed.tokenID))
-            """, logger: connection.logger)
+            """,
+            logger: connection.logger
+          )
         }
         try await Audit.record(
           AuditEntry(
-            action: "Logout", targetType: "account", targetID: principal.accountID,
-            detail: allSessions ? "all sessions" : "one session"),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+            action: "Logout",
+            targetType: "account",
+            targetID: principal.accountID,
+            detail: allSessions ? "all sessions" : "one session"
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
       }
       return .init()
     }
@@ -251,14 +323,19 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     let database = self.context.database
     return try await Audit.refusals(
-      "ChangePassword", actor: principal, province: nil, context: context, database: database
+      "ChangePassword",
+      actor: principal,
+      province: nil,
+      context: context,
+      database: database
     ) {
       try await changePassword(request, principal: principal, context: context)
     }
   }
 
   private func changePassword(
-    _ request: Safemap_Account_V1_ChangePasswordRequest, principal: Principal,
+    _ request: Safemap_Account_V1_ChangePasswordRequest,
+    principal: Principal,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_ChangePasswordResponse {
     let tenant = principal.homeTenant
@@ -268,32 +345,53 @@ extension AccountService {
     let address = context.clientAddress
     var violations = FieldViolations()
     violations.require(
-      request.currentPassword.utf8.count <= 1024, "current_password", "at most 1024 bytes")
+      request.currentPassword.utf8.count <= 1024,
+      "current_password",
+      "at most 1024 bytes"
+    )
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     guard let accountID = UUID(uuidString: principal.accountID),
-      let account = try await database.withTenantTransaction(tenant, cancellation: cancellation, {
-        try await AccountRecord.find(accountID, province: tenant.code, on: $0)
-      })
+      let account = try await database.withTenantTransaction(
+        tenant,
+        cancellation: cancellation,
+        {
+          try await AccountRecord.find(accountID, province: tenant.code, on: $0)
+        }
+      )
     else { throw RPCError(code: .unauthenticated, message: "account not found") }
     try Self.requireUnexpiredOneTimePassword(account)
 
     violations = PasswordPolicy.violations(
-      password: request.newPassword, username: account.username, field: "new_password",
-      commonPasswords: AccountContext.commonPasswords)
+      password: request.newPassword,
+      username: account.username,
+      field: "new_password",
+      commonPasswords: AccountContext.commonPasswords
+    )
     violations.require(
-      request.newPassword != request.currentPassword, "new_password",
-      "must differ from the current password")
+      request.newPassword != request.currentPassword,
+      "new_password",
+      "must differ from the current password"
+    )
     // Guessing the current password with a stolen access token is throttled like a login.
     try await LoginThrottle.check(
-      username: account.username, address: address, database: database,
-      cancellation: cancellation)
+      username: account.username,
+      address: address,
+      database: database,
+      cancellation: cancellation
+    )
     guard
       try await hasher.verify(
-        request.currentPassword, against: account.passwordHash, cancellation: cancellation)
+        request.currentPassword,
+        against: account.passwordHash,
+        cancellation: cancellation
+      )
     else {
       try await LoginThrottle.recordFailure(
-        username: account.username, address: address, database: database,
-        cancellation: cancellation)
+        username: account.username,
+        address: address,
+        database: database,
+        cancellation: cancellation
+      )
       throw RPCError(code: .invalidArgument, message: "current_password: does not match")
     }
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
@@ -301,11 +399,21 @@ extension AccountService {
     let appContext = self.context
     let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
       connection in
-      try await AccountRecord.setPassword(accountID, province: tenant.code, hash: hash, oneTimeUntil: nil, on: connection)
+      try await AccountRecord.setPassword(
+        accountID,
+        province: tenant.code,
+        hash: hash,
+        oneTimeUntil: nil,
+        on: connection
+      )
       try await Sessions.revokeAll(of: accountID, province: tenant.code, on: connection)
       try await Audit.record(
         AuditEntry(action: "ChangePassword", targetType: "account", targetID: principal.accountID),
-        actor: principal, province: tenant.code, clientAddress: address, on: connection)
+        actor: principal,
+        province: tenant.code,
+        clientAddress: address,
+        on: connection
+      )
       var updated = account
       updated.oneTimePasswordExpiresAt = nil
       return try await Sessions.issue(for: updated, context: appContext, on: connection)
@@ -320,15 +428,19 @@ extension AccountService {
     let principal = try RequestPrincipal.require()
     guard let accountID = UUID(uuidString: principal.accountID),
       let account = try await self.context.database.withTenantTransaction(
-        principal.homeTenant, cancellation: context.cancellation, {
+        principal.homeTenant,
+        cancellation: context.cancellation,
+        {
           try await AccountRecord.find(accountID, province: principal.homeTenant.code, on: $0)
-        })
+        }
+      )
     else { throw RPCError(code: .notFound, message: "account not found") }
     return .with {
       $0.account = account.message
       $0.tokenID = principal.tokenID
       $0.tokenExpireTime = Google_Protobuf_Timestamp(
-        date: Date(timeIntervalSince1970: principal.expiresAt))
+        date: Date(timeIntervalSince1970: principal.expiresAt)
+      )
     }
   }
 }

@@ -26,7 +26,8 @@ public struct AdminBootstrap: Sendable {
     if username.isEmpty && password.isEmpty { return nil }
     guard !username.isEmpty, !password.isEmpty else {
       throw Invalid(
-        description: "set both SAFEMAP_BOOTSTRAP_ADMIN and SAFEMAP_BOOTSTRAP_PASSWORD, or neither")
+        description: "set both SAFEMAP_BOOTSTRAP_ADMIN and SAFEMAP_BOOTSTRAP_PASSWORD, or neither"
+      )
     }
     guard Username.isWellFormed(username) else {
       throw Invalid(description: "SAFEMAP_BOOTSTRAP_ADMIN: \(Username.rule)")
@@ -35,7 +36,10 @@ public struct AdminBootstrap: Sendable {
       throw Invalid(description: "SAFEMAP_BOOTSTRAP_ADMIN: \(Username.reservedRule)")
     }
     let violations = PasswordPolicy.violations(
-      password: password, username: username, field: "SAFEMAP_BOOTSTRAP_PASSWORD")
+      password: password,
+      username: username,
+      field: "SAFEMAP_BOOTSTRAP_PASSWORD"
+    )
     guard violations.isEmpty else { throw Invalid(description: violations.message) }
     self.username = username
     self.password = password
@@ -48,7 +52,8 @@ public struct AdminBootstrap: Sendable {
     let exists = try await database.withMaintenanceConnection { connection in
       let rows = try await connection.query(
         "SELECT 1 FROM account_directory WHERE username_key = \(key)",
-        logger: logger)
+        logger: logger
+      )
       for try await _ in rows { return true }
       return false
     }
@@ -65,21 +70,27 @@ public struct AdminBootstrap: Sendable {
           """
           INSERT INTO account_directory (username_key, account_id, province_code)
           VALUES (\(username.lowercased()), \(accountID), '00')
-          """, logger: logger)
+          """,
+          logger: logger
+        )
         try await connection.query(
           """
           INSERT INTO accounts (province_code, account_id, username, role, display_name,
                                 password_hash)
           VALUES ('00', \(accountID), \(username), 'MINISTRY_ADMIN', 'Bootstrap administrator',
                   \(hash))
-          """, logger: logger)
+          """,
+          logger: logger
+        )
         try await connection.query(
           """
           INSERT INTO audit_events (province_code, actor_username, actor_role, action,
                                     target_type, target_id, outcome, detail)
           VALUES ('00', 'system', 'SYSTEM', 'BootstrapAdmin', 'account', \(accountID.uuidString),
                   'SUCCESS', \("created first ministry admin " + username))
-          """, logger: logger)
+          """,
+          logger: logger
+        )
       }
     } catch let error as RPCError where error.code == .alreadyExists {
       return false  // another replica created it at the same moment

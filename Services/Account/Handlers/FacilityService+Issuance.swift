@@ -22,13 +22,17 @@ extension FacilityService {
   ) async throws {
     let principal = try RequestPrincipal.require()
     try await Audit.refusals(
-      "IssueFacilityAccounts", actor: principal, province: nil, context: context,
+      "IssueFacilityAccounts",
+      actor: principal,
+      province: nil,
+      context: context,
       database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
       // Reading stops while a chunk is being written: the buffer holds one chunk at most.
       let buffer = RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>(
-        capacity: Self.chunkSize)
+        capacity: Self.chunkSize
+      )
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
           do {
@@ -80,9 +84,15 @@ extension FacilityService {
     guard var pending = try await buffer.next(limit: Self.chunkSize), !pending.isEmpty,
       case .options(let options) = pending.removeFirst().item
     else {
-      throw RPCError(code: .invalidArgument, message: "options: the first message must carry the batch options")
+      throw RPCError(
+        code: .invalidArgument,
+        message: "options: the first message must carry the batch options"
+      )
     }
-    let tenant = try principal.tenant(forRequested: options.provinceCode, field: "options.province_code")
+    let tenant = try principal.tenant(
+      forRequested: options.provinceCode,
+      field: "options.province_code"
+    )
     guard let actorID = UUID(uuidString: principal.accountID) else {
       throw RPCError(code: .permissionDenied, message: "token subject is not an account")
     }
@@ -92,7 +102,8 @@ extension FacilityService {
     let note = options.note
     let maximumRows = self.context.issuanceMaximumRows
     let (batchID, initialReferences) = try await database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection -> (UUID, IssuanceChunk.References) in
       let rows = try await connection.query(
         """
@@ -100,7 +111,9 @@ extension FacilityService {
         VALUES (\(tenant.code), \(UUID()), \(requestID), \(actorID), \(note))
         ON CONFLICT (province_code, request_id) DO UPDATE SET completed_at = NULL
         RETURNING batch_id
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var batch: UUID?
       for try await id in rows.decode(UUID.self) { batch = id }
       guard let batch else { throw RPCError(code: .internalError, message: "batch not recorded") }
@@ -110,7 +123,12 @@ extension FacilityService {
     let batch = batchID.uuidString.lowercased()
     var counts = BatchCounts()
     let batchContext = IssuanceBatchContext(
-      tenant: tenant, batchID: batchID, principal: principal, actorID: actorID, address: address)
+      tenant: tenant,
+      batchID: batchID,
+      principal: principal,
+      actorID: actorID,
+      address: address
+    )
 
     while true {
       var messages: [Safemap_Account_V1_IssueFacilityAccountsRequest]
@@ -129,41 +147,55 @@ extension FacilityService {
       var rows: [Safemap_Account_V1_IssuanceRow] = []
       for message in messages {
         guard case .row(var row) = message.item else {
-          throw RPCError(code: .invalidArgument, message: "options: only the first message may carry options")
+          throw RPCError(
+            code: .invalidArgument,
+            message: "options: only the first message may carry options"
+          )
         }
         row.facility.provinceCode = tenant.code
         rows.append(row)
       }
       // A zone created during the batch: reload the province's zones once for this chunk.
-      if rows.contains(where: { UUID(uuidString: $0.facility.zoneID).map { !references.zones.contains($0) } ?? false }) {
+      if rows.contains(where: {
+        UUID(uuidString: $0.facility.zoneID).map { !references.zones.contains($0) } ?? false
+      }) {
         references = try await database.withTenantTransaction(
-          tenant, cancellation: context.cancellation
+          tenant,
+          cancellation: context.cancellation
         ) { connection in
           try await IssuanceChunk.References.load(province: tenant.code, on: connection)
         }
       }
       if !rows.isEmpty {
         let results = try await issueChunk(
-          rows, batch: batchContext, references: references, context: context)
+          rows,
+          batch: batchContext,
+          references: references,
+          context: context
+        )
         counts.count(results)
         for result in results {
-          try await response.write(.with {
-            $0.batchID = batch
-            $0.result = result
-          })
+          try await response.write(
+            .with {
+              $0.batchID = batch
+              $0.result = result
+            }
+          )
         }
       }
       if overLimit {
         throw RPCError(
           code: .resourceExhausted,
           message: "a batch holds at most \(maximumRows) rows; rows after row \(maximumRows) were "
-            + "not read: send them as another batch")
+            + "not read: send them as another batch"
+        )
       }
     }
 
     let finalCounts = counts
     let summary = try await database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection in
       let rows = try await connection.query(
         """
@@ -171,11 +203,13 @@ extension FacilityService {
         WHERE province_code = \(tenant.code) AND batch_id = \(batchID)
         RETURNING issued_count, already_issued_count, rejected_count, note, issued_by, created_at,
           completed_at
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var summary = Safemap_Account_V1_IssuanceBatch()
       for try await (issued, already, rejected, note, by, created, completed) in rows.decode(
-        (Int32, Int32, Int32, String, UUID, Date, Date).self)
-      {
+        (Int32, Int32, Int32, String, UUID, Date, Date).self
+      ) {
         summary = .with {
           $0.batchID = batch
           $0.provinceCode = tenant.code
@@ -190,15 +224,24 @@ extension FacilityService {
       }
       try await Audit.record(
         AuditEntry(
-          action: "IssueFacilityAccounts", targetType: "batch", targetID: batch,
-          detail: "completed: \(finalCounts.text)"),
-        actor: principal, province: tenant.code, clientAddress: address, on: connection)
+          action: "IssueFacilityAccounts",
+          targetType: "batch",
+          targetID: batch,
+          detail: "completed: \(finalCounts.text)"
+        ),
+        actor: principal,
+        province: tenant.code,
+        clientAddress: address,
+        on: connection
+      )
       return summary
     }
-    try await response.write(.with {
-      $0.batchID = batch
-      $0.summary = summary
-    })
+    try await response.write(
+      .with {
+        $0.batchID = batch
+        $0.summary = summary
+      }
+    )
   }
 
   /// Results for a chunk, in row order: invalid rows rejected in memory, the rest issued
@@ -206,8 +249,10 @@ extension FacilityService {
   /// within the chunk is issued once and reported as already issued after that. The chunk's
   /// counts and an audit row commit with it, so a stream broken off halfway leaves a trail.
   private func issueChunk(
-    _ rows: [Safemap_Account_V1_IssuanceRow], batch: IssuanceBatchContext,
-    references: IssuanceChunk.References, context: ServerContext
+    _ rows: [Safemap_Account_V1_IssuanceRow],
+    batch: IssuanceBatchContext,
+    references: IssuanceChunk.References,
+    context: ServerContext
   ) async throws -> [Safemap_Account_V1_IssuanceResult] {
     let tenant = batch.tenant
     var results = [Safemap_Account_V1_IssuanceResult?](repeating: nil, count: rows.count)
@@ -217,7 +262,9 @@ extension FacilityService {
     var firstIndex: [String: Int] = [:]
     for (index, row) in rows.enumerated() {
       var violations = FacilityInput.violations(row.facility, prefix: "facility.")
-      if violations.isEmpty { violations = references.violations(row.facility, province: tenant.code) }
+      if violations.isEmpty {
+        violations = references.violations(row.facility, province: tenant.code)
+      }
       if !violations.isEmpty {
         results[index] = .with {
           $0.rowNumber = row.rowNumber
@@ -242,14 +289,19 @@ extension FacilityService {
     let counted = others
     var issued: [Safemap_Account_V1_IssuanceResult]? = nil
     do {
-      issued = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      issued = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
+      {
         connection in
         let issued =
           chunk.isEmpty
           ? []
           : try await IssuanceChunk.issue(
-            chunk, province: tenant.code, actor: batch.actorID,
-            oneTimePasswordLifetime: lifetime, on: connection)
+            chunk,
+            province: tenant.code,
+            actor: batch.actorID,
+            oneTimePasswordLifetime: lifetime,
+            on: connection
+          )
         var counts = counted
         counts.count(issued)
         try await batch.record(counts, detail: "\(span): \(counts.text)", on: connection)
@@ -268,8 +320,10 @@ extension FacilityService {
       try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection in
         try await batch.record(
-          counted, detail: "\(span), one by one after a concurrent batch: \(counted.text) more",
-          on: connection)
+          counted,
+          detail: "\(span), one by one after a concurrent batch: \(counted.text) more",
+          on: connection
+        )
       }
     }
     for (index, result) in zip(validIndex, issued ?? []) { results[index] = result }
@@ -289,7 +343,9 @@ extension FacilityService {
   /// batch commits the same facility in between; a row that still cannot be issued is
   /// REJECTED with the reason, and the batch goes on.
   private func issueRow(
-    _ row: Safemap_Account_V1_IssuanceRow, batch: IssuanceBatchContext, lifetime: TimeInterval,
+    _ row: Safemap_Account_V1_IssuanceRow,
+    batch: IssuanceBatchContext,
+    lifetime: TimeInterval,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_IssuanceResult {
     var lastConflict = ""
@@ -305,13 +361,17 @@ extension FacilityService {
       $0.outcome = .rejected
       var violations = FieldViolations()
       violations.add(
-        "facility.tax_code", "changed concurrently (\(lastConflict)); send the row again")
+        "facility.tax_code",
+        "changed concurrently (\(lastConflict)); send the row again"
+      )
       $0.violations = violations.messages
     }
   }
 
   private func issueRowOnce(
-    _ row: Safemap_Account_V1_IssuanceRow, batch: IssuanceBatchContext, lifetime: TimeInterval,
+    _ row: Safemap_Account_V1_IssuanceRow,
+    batch: IssuanceBatchContext,
+    lifetime: TimeInterval,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_IssuanceResult {
     let tenant = batch.tenant
@@ -328,25 +388,44 @@ extension FacilityService {
       case already(facility: UUID, username: String)
       case rejected(FieldViolations)
     }
-    let outcome = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let outcome = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) {
       connection -> Outcome in
       let facilityID: UUID
-      if let existing = try await FacilityRecord.find(taxCode: facility.taxCode, province: tenant.code, on: connection) {
+      if let existing = try await FacilityRecord.find(
+        taxCode: facility.taxCode,
+        province: tenant.code,
+        on: connection
+      ) {
         facilityID = UUID(uuidString: existing.message.facilityID)!
         if !existing.message.username.isEmpty {
           var counts = BatchCounts()
           counts.already = 1
           try await batch.record(
-            counts, detail: "row \(row.rowNumber): already issued", on: connection)
+            counts,
+            detail: "row \(row.rowNumber): already issued",
+            on: connection
+          )
           return .already(facility: facilityID, username: existing.message.username)
         }
       } else {
         let reference = try await FacilityInput.referenceViolations(
-          facility, province: tenant.code, prefix: "facility.", on: connection)
+          facility,
+          province: tenant.code,
+          prefix: "facility.",
+          on: connection
+        )
         guard reference.isEmpty else { return .rejected(reference) }
         facilityID = try await FacilityRecord.insert(
-          facility, province: tenant.code, requestID: nil, registeredBy: actorID,
-          reason: "registered by bulk issuance", on: connection)
+          facility,
+          province: tenant.code,
+          requestID: nil,
+          registeredBy: actorID,
+          reason: "registered by bulk issuance",
+          on: connection
+        )
       }
       // The tax code is the username; a branch registered in two provinces gets the
       // province appended in the second one. Both taken: the row cannot be issued here.
@@ -361,16 +440,28 @@ extension FacilityService {
         var violations = FieldViolations()
         violations.add(
           "facility.tax_code",
-          "the usernames \(candidates.joined(separator: " and ")) are already taken by other accounts")
+          "the usernames \(candidates.joined(separator: " and ")) are already taken by other accounts"
+        )
         return .rejected(violations)
       }
       let account = AccountRecord(
-        provinceCode: tenant.code, accountID: UUID(), username: username, role: .facility,
-        districtCode: nil, zoneID: nil, facilityID: facilityID, displayName: facility.name,
-        email: facility.contactEmail, phone: facility.contactPhone,
+        provinceCode: tenant.code,
+        accountID: UUID(),
+        username: username,
+        role: .facility,
+        districtCode: nil,
+        zoneID: nil,
+        facilityID: facilityID,
+        displayName: facility.name,
+        email: facility.contactEmail,
+        phone: facility.contactPhone,
         passwordHash: Credentials.oneTimePasswordHash(password),
-        oneTimePasswordExpiresAt: expiresAt, disabled: false, createdAt: Date(),
-        updatedAt: Date(), lastLoginAt: nil)
+        oneTimePasswordExpiresAt: expiresAt,
+        disabled: false,
+        createdAt: Date(),
+        updatedAt: Date(),
+        lastLoginAt: nil
+      )
       try await AccountRecord.insert(account, requestID: nil, createdBy: actorID, on: connection)
       var counts = BatchCounts()
       counts.issued = 1
@@ -412,7 +503,9 @@ struct IssuanceBatchContext: Sendable {
 
   /// Adds `counts` to the batch and writes an audit row, in the caller's transaction.
   func record(
-    _ counts: FacilityService.BatchCounts, detail: String, on connection: PostgresConnection
+    _ counts: FacilityService.BatchCounts,
+    detail: String,
+    on connection: PostgresConnection
   ) async throws {
     try await connection.query(
       """
@@ -420,11 +513,20 @@ struct IssuanceBatchContext: Sendable {
         already_issued_count = already_issued_count + \(counts.already),
         rejected_count = rejected_count + \(counts.rejected)
       WHERE province_code = \(tenant.code) AND batch_id = \(batchID)
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     try await Audit.record(
       AuditEntry(
-        action: "IssueFacilityAccounts", targetType: "batch",
-        targetID: batchID.uuidString.lowercased(), detail: detail),
-      actor: principal, province: tenant.code, clientAddress: address, on: connection)
+        action: "IssueFacilityAccounts",
+        targetType: "batch",
+        targetID: batchID.uuidString.lowercased(),
+        detail: detail
+      ),
+      actor: principal,
+      province: tenant.code,
+      clientAddress: address,
+      on: connection
+    )
   }
 }

@@ -9,7 +9,9 @@ import SafeMapRuntime
 import SwiftProtobuf
 
 extension FacilityService {
-  static func zoneMessage(_ row: (UUID, String, String, String, String, Date)) -> Safemap_Account_V1_Zone {
+  static func zoneMessage(_ row: (UUID, String, String, String, String, Date))
+    -> Safemap_Account_V1_Zone
+  {
     .with {
       $0.zoneID = row.0.uuidString.lowercased()
       $0.provinceCode = row.1
@@ -26,32 +28,59 @@ extension FacilityService {
   ) async throws -> Safemap_Account_V1_CreateZoneResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "CreateZone", actor: principal, province: request.zone.provinceCode,
-      context: context, database: database
+      "CreateZone",
+      actor: principal,
+      province: request.zone.provinceCode,
+      context: context,
+      database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
-      let tenant = try principal.tenant(forRequested: request.zone.provinceCode, field: "zone.province_code")
+      let tenant = try principal.tenant(
+        forRequested: request.zone.provinceCode,
+        field: "zone.province_code"
+      )
       let zone = request.zone
       var violations = FieldViolations()
-      violations.require(!zone.name.trimmingCharacters(in: .whitespaces).isEmpty, "zone.name", "required")
+      violations.require(
+        !zone.name.trimmingCharacters(in: .whitespaces).isEmpty,
+        "zone.name",
+        "required"
+      )
       let type = ZoneTypeName.sql(zone.zoneType)
-      violations.require(type != nil, "zone.zone_type", "required: INDUSTRIAL_ZONE, ECONOMIC_ZONE or INDUSTRIAL_CLUSTER")
-      violations.require(DistrictCode.isWellFormed(zone.districtCode), "zone.district_code", "required: three digits")
+      violations.require(
+        type != nil,
+        "zone.zone_type",
+        "required: INDUSTRIAL_ZONE, ECONOMIC_ZONE or INDUSTRIAL_CLUSTER"
+      )
+      violations.require(
+        DistrictCode.isWellFormed(zone.districtCode),
+        "zone.district_code",
+        "required: three digits"
+      )
       guard violations.isEmpty, let type else { throw RPCError.invalidArgument(violations) }
       let requestID = request.requestID.isEmpty ? nil : request.requestID
       let address = context.clientAddress
-      let created = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      let created = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) {
         connection -> Safemap_Account_V1_Zone in
-        let select = "SELECT zone_id, province_code, name, zone_type, district_code, created_at FROM zones"
+        let select =
+          "SELECT zone_id, province_code, name, zone_type, district_code, created_at FROM zones"
         if let requestID {
           let rows = try await connection.query(
             "\(unescaped: select) WHERE province_code = \(tenant.code) AND request_id = \(requestID)",
-            logger: connection.logger)
+            logger: connection.logger
+          )
           for try await row in rows.decode((UUID, String, String, String, String, Date).self) {
             return Self.zoneMessage(row)
           }
         }
-        try await AccountService.requireDistrict(zone.districtCode, province: tenant.code, on: connection)
+        try await AccountService.requireDistrict(
+          zone.districtCode,
+          province: tenant.code,
+          on: connection
+        )
         let id = UUID()
         let rows = try await connection.query(
           """
@@ -59,15 +88,28 @@ extension FacilityService {
           VALUES (\(tenant.code), \(id), \(zone.name), \(type), \(zone.districtCode), \(requestID))
           ON CONFLICT (province_code, name) DO NOTHING
           RETURNING zone_id, province_code, name, zone_type, district_code, created_at
-          """, logger: connection.logger)
+          """,
+          logger: connection.logger
+        )
         for try await row in rows.decode((UUID, String, String, String, String, Date).self) {
           try await Audit.record(
-            AuditEntry(action: "CreateZone", targetType: "zone", targetID: id.uuidString.lowercased(),
-                       detail: zone.name),
-            actor: principal, province: tenant.code, clientAddress: address, on: connection)
+            AuditEntry(
+              action: "CreateZone",
+              targetType: "zone",
+              targetID: id.uuidString.lowercased(),
+              detail: zone.name
+            ),
+            actor: principal,
+            province: tenant.code,
+            clientAddress: address,
+            on: connection
+          )
           return Self.zoneMessage(row)
         }
-        throw RPCError(code: .alreadyExists, message: "zone.name: a zone named \(zone.name) exists in the province")
+        throw RPCError(
+          code: .alreadyExists,
+          message: "zone.name: a zone named \(zone.name) exists in the province"
+        )
       }
       return .with { $0.zone = created }
     }
@@ -83,7 +125,8 @@ extension FacilityService {
     let after = try Paging.afterKey(request.pageToken)
     let type = ZoneTypeName.sql(request.zoneType)
     let district = request.districtCode.isEmpty ? nil : request.districtCode
-    let zones = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let zones = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
+    {
       connection in
       let rows = try await connection.query(
         """
@@ -92,7 +135,9 @@ extension FacilityService {
           AND (\(type)::text IS NULL OR zone_type = \(type))
           AND (\(district)::text IS NULL OR district_code = \(district))
         ORDER BY name LIMIT \(limit)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var zones: [Safemap_Account_V1_Zone] = []
       for try await row in rows.decode((UUID, String, String, String, String, Date).self) {
         zones.append(Self.zoneMessage(row))
@@ -101,7 +146,10 @@ extension FacilityService {
     }
     return .with {
       $0.zones = zones
-      $0.nextPageToken = Paging.nextToken(lastKey: zones.last?.name, pageWasFull: zones.count == limit)
+      $0.nextPageToken = Paging.nextToken(
+        lastKey: zones.last?.name,
+        pageWasFull: zones.count == limit
+      )
     }
   }
 
@@ -118,7 +166,9 @@ extension FacilityService {
     return .with {
       $0.provinces = provinces
       $0.nextPageToken = Paging.nextToken(
-        lastKey: provinces.last?.code, pageWasFull: provinces.count == limit)
+        lastKey: provinces.last?.code,
+        pageWasFull: provinces.count == limit
+      )
     }
   }
 
@@ -128,7 +178,9 @@ extension FacilityService {
   ) async throws -> Safemap_Account_V1_ListDistrictsResponse {
     guard ProvinceCode.isWellFormed(request.provinceCode) else {
       throw RPCError(
-        code: .invalidArgument, message: "province_code: must be a two-digit province code")
+        code: .invalidArgument,
+        message: "province_code: must be a two-digit province code"
+      )
     }
     let limit = try Paging.pageSize(request.pageSize)
     let after = try Paging.afterKey(request.pageToken)
@@ -139,12 +191,18 @@ extension FacilityService {
         throw RPCError(code: .notFound, message: "province_code: no province \(province)")
       }
       return try await ReferenceQueries.districts(
-        of: province, after: after, limit: limit, on: connection)
+        of: province,
+        after: after,
+        limit: limit,
+        on: connection
+      )
     }
     return .with {
       $0.districts = districts
       $0.nextPageToken = Paging.nextToken(
-        lastKey: districts.last?.code, pageWasFull: districts.count == limit)
+        lastKey: districts.last?.code,
+        pageWasFull: districts.count == limit
+      )
     }
   }
 
@@ -166,7 +224,10 @@ extension FacilityService {
     let start = request.hasStartTime ? request.startTime.date : nil
     let end = request.hasEndTime ? request.endTime.date : nil
     let cursorTime = Double(afterTime).map { Date(timeIntervalSince1970: $0) }
-    let events = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+    let events = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) {
       connection in
       let rows = try await connection.query(
         """
@@ -182,7 +243,9 @@ extension FacilityService {
           AND (\(cursorTime)::timestamptz IS NULL
                OR (created_at, event_id::text) < (\(cursorTime), \(afterID)))
         ORDER BY created_at DESC, event_id::text DESC LIMIT \(limit)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var events: [(Safemap_Account_V1_AuditEvent, Date)] = []
       for try await row in rows {
         let c = row.makeRandomAccess()
@@ -211,7 +274,8 @@ extension FacilityService {
       $0.events = events.map(\.0)
       $0.nextPageToken = Paging.nextToken(
         lastKey: events.last.map { "\($0.1.timeIntervalSince1970)\u{1F}\($0.0.eventID)" },
-        pageWasFull: events.count == limit)
+        pageWasFull: events.count == limit
+      )
     }
   }
 }

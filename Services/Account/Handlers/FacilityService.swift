@@ -20,7 +20,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
   var database: Database { context.database }
 
   /// The tenant for a single object: another province is NOT_FOUND, so ids do not leak.
-  static func objectTenant(_ principal: Principal, _ province: String, what: String) throws -> Tenant {
+  static func objectTenant(_ principal: Principal, _ province: String, what: String) throws
+    -> Tenant
+  {
     if case .otherProvince = principal.resolveProvince(requested: province) {
       throw RPCError(code: .notFound, message: "\(what): no such object")
     }
@@ -33,17 +35,26 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
   ) async throws -> Safemap_Account_V1_RegisterFacilityResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "RegisterFacility", actor: principal, province: request.facility.provinceCode,
-      context: context, database: database
+      "RegisterFacility",
+      actor: principal,
+      province: request.facility.provinceCode,
+      context: context,
+      database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
-      let tenant = try principal.tenant(forRequested: request.facility.provinceCode, field: "facility.province_code")
+      let tenant = try principal.tenant(
+        forRequested: request.facility.provinceCode,
+        field: "facility.province_code"
+      )
       let facility = request.facility
       let violations = FacilityInput.violations(facility, prefix: "facility.")
       guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
       let requestID = request.requestID.isEmpty ? nil : request.requestID
       let address = context.clientAddress
-      let record = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      let record = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) {
         connection -> FacilityRecord in
         if let requestID {
           let rows = try await connection.query(
@@ -51,24 +62,48 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             \(unescaped: FacilityRecord.select)
             WHERE f.province_code = \(tenant.code) AND f.request_id = \(requestID)
             """,
-            logger: connection.logger)
+            logger: connection.logger
+          )
           for try await row in rows { return try FacilityRecord(row: row) }
         }
         let reference = try await FacilityInput.referenceViolations(
-          facility, province: tenant.code, prefix: "facility.", on: connection)
+          facility,
+          province: tenant.code,
+          prefix: "facility.",
+          on: connection
+        )
         guard reference.isEmpty else { throw RPCError.invalidArgument(reference) }
-        if try await FacilityRecord.find(taxCode: facility.taxCode, province: tenant.code, on: connection) != nil {
+        if try await FacilityRecord.find(
+          taxCode: facility.taxCode,
+          province: tenant.code,
+          on: connection
+        ) != nil {
           throw RPCError(
             code: .alreadyExists,
-            message: "facility.tax_code: a facility with tax code \(facility.taxCode) is already registered in the province")
+            message:
+              "facility.tax_code: a facility with tax code \(facility.taxCode) is already registered in the province"
+          )
         }
         let id = try await FacilityRecord.insert(
-          facility, province: tenant.code, requestID: requestID,
-          registeredBy: UUID(uuidString: principal.accountID), reason: "registered", on: connection)
+          facility,
+          province: tenant.code,
+          requestID: requestID,
+          registeredBy: UUID(uuidString: principal.accountID),
+          reason: "registered",
+          on: connection
+        )
         try await Audit.record(
-          AuditEntry(action: "RegisterFacility", targetType: "facility", targetID: id.uuidString.lowercased(),
-                     detail: facility.taxCode),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+          AuditEntry(
+            action: "RegisterFacility",
+            targetType: "facility",
+            targetID: id.uuidString.lowercased(),
+            detail: facility.taxCode
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
         return try await FacilityRecord.find(id, province: tenant.code, on: connection)!
       }
       return .with { $0.facility = record.message }
@@ -85,7 +120,8 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       throw RPCError(code: .invalidArgument, message: "facility_id: not a valid id")
     }
     let (record, history) = try await database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection in
       let record = try await FacilityRecord.find(id, province: tenant.code, on: connection)
       var history: [Safemap_Account_V1_OperatingStatusChange] = []
@@ -94,10 +130,12 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
         SELECT status, reason, effective_date::text, changed_by, changed_at
         FROM operating_status_changes WHERE province_code = \(tenant.code) AND facility_id = \(id)
         ORDER BY changed_at DESC
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       for try await (status, reason, date, by, at) in rows.decode(
-        (String, String, String, UUID?, Date).self)
-      {
+        (String, String, String, UUID?, Date).self
+      ) {
         history.append(
           .with {
             $0.status = OperatingStatusName.message(status)
@@ -105,7 +143,8 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             $0.effectiveDate = Self.date(date)
             $0.changedByAccountID = by?.uuidString.lowercased() ?? ""
             $0.changeTime = Google_Protobuf_Timestamp(date: at)
-          })
+          }
+        )
       }
       return (record, history)
     }
@@ -139,8 +178,11 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
   ) async throws -> Safemap_Account_V1_UpdateFacilityResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "UpdateFacility", actor: principal, province: request.facility.provinceCode,
-      context: context, database: database
+      "UpdateFacility",
+      actor: principal,
+      province: request.facility.provinceCode,
+      context: context,
+      database: database
     ) {
       let paths = request.updateMask.paths
       guard !paths.isEmpty else {
@@ -157,20 +199,30 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
         for path in paths where !Self.facilityEditable.contains(path) {
           throw RPCError(
             code: .permissionDenied,
-            message: "update_mask: a facility may change only contact_phone, contact_email and location, not \(path)")
+            message:
+              "update_mask: a facility may change only contact_phone, contact_email and location, not \(path)"
+          )
         }
       default:
         throw RPCError(code: .permissionDenied, message: "read-only role")
       }
-      let tenant = try Self.objectTenant(principal, request.facility.provinceCode, what: "facility.facility_id")
+      let tenant = try Self.objectTenant(
+        principal,
+        request.facility.provinceCode,
+        what: "facility.facility_id"
+      )
       guard let id = UUID(uuidString: request.facility.facilityID) else {
         throw RPCError(code: .invalidArgument, message: "facility.facility_id: not a valid id")
       }
       let address = context.clientAddress
       let changes = request.facility
-      let record = try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+      let record = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) {
         connection -> FacilityRecord in
-        guard let current = try await FacilityRecord.find(id, province: tenant.code, on: connection),
+        guard
+          let current = try await FacilityRecord.find(id, province: tenant.code, on: connection),
           FacilityScope.canRead(principal, current.message)
         else { throw RPCError(code: .notFound, message: "facility.facility_id: no such facility") }
         var merged = current.message
@@ -188,14 +240,22 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           case "contact_phone": merged.contactPhone = changes.contactPhone
           case "contact_email": merged.contactEmail = changes.contactEmail
           case "location":
-            if changes.hasLocation { merged.location = changes.location } else { merged.clearLocation() }
+            if changes.hasLocation {
+              merged.location = changes.location
+            } else {
+              merged.clearLocation()
+            }
           default: break
           }
         }
         var problems = FacilityInput.violations(merged, prefix: "facility.")
         if problems.isEmpty {
           problems = try await FacilityInput.referenceViolations(
-            merged, province: tenant.code, prefix: "facility.", on: connection)
+            merged,
+            province: tenant.code,
+            prefix: "facility.",
+            on: connection
+          )
         }
         guard problems.isEmpty else { throw RPCError.invalidArgument(problems) }
         let lat: Double? = merged.hasLocation ? merged.location.latitude : nil
@@ -211,11 +271,21 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             latitude = \(lat), longitude = \(lon),
             search_text = \(SearchText.fold(merged.name + " " + merged.taxCode)), updated_at = now()
           WHERE province_code = \(tenant.code) AND facility_id = \(id)
-          """, logger: connection.logger)
+          """,
+          logger: connection.logger
+        )
         try await Audit.record(
-          AuditEntry(action: "UpdateFacility", targetType: "facility", targetID: id.uuidString.lowercased(),
-                     detail: paths.joined(separator: ",")),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+          AuditEntry(
+            action: "UpdateFacility",
+            targetType: "facility",
+            targetID: id.uuidString.lowercased(),
+            detail: paths.joined(separator: ",")
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
         return try await FacilityRecord.find(id, province: tenant.code, on: connection)!
       }
       return .with { $0.facility = record.message }
@@ -228,7 +298,10 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
   ) async throws -> Safemap_Account_V1_ListFacilitiesResponse {
     let principal = try RequestPrincipal.require()
     guard principal.role != .facility else {
-      throw RPCError(code: .permissionDenied, message: "facilities read their own record with GetFacility")
+      throw RPCError(
+        code: .permissionDenied,
+        message: "facilities read their own record with GetFacility"
+      )
     }
     let tenant = try principal.tenant(forRequested: request.provinceCode)
     let limit = try Paging.pageSize(request.pageSize)
@@ -253,7 +326,8 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     let query = SearchText.containsPattern(SearchText.fold(request.query))
     let (afterName, afterID) = Self.splitKey(after)
     let (records, total) = try await database.withTenantTransaction(
-      tenant, cancellation: context.cancellation
+      tenant,
+      cancellation: context.cancellation
     ) { connection in
       var records: [FacilityRecord] = []
       let rows = try await connection.query(
@@ -268,7 +342,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           AND f.search_text LIKE \(query)
           AND (f.name, f.facility_id::text) > (\(afterName), \(afterID))
         ORDER BY f.name, f.facility_id::text LIMIT \(limit)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       for try await row in rows { records.append(try FacilityRecord(row: row)) }
       let counted = try await connection.query(
         """
@@ -281,7 +357,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           AND (\(inside)::bool IS NULL OR
                coalesce(z.zone_type IN ('INDUSTRIAL_ZONE', 'ECONOMIC_ZONE'), false) = \(inside))
           AND f.search_text LIKE \(query)
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var total = 0
       for try await n in counted.decode(Int.self) { total = n }
       return (records, total)
@@ -291,7 +369,8 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       $0.totalSize = Int32(total)
       $0.nextPageToken = Paging.nextToken(
         lastKey: records.last.map { $0.message.name + "\u{1F}" + $0.message.facilityID },
-        pageWasFull: records.count == limit)
+        pageWasFull: records.count == limit
+      )
     }
   }
 
@@ -306,8 +385,11 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
   ) async throws -> Safemap_Account_V1_SetOperatingStatusResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "SetOperatingStatus", actor: principal, province: request.provinceCode,
-      context: context, database: database
+      "SetOperatingStatus",
+      actor: principal,
+      province: request.provinceCode,
+      context: context,
+      database: database
     ) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try Self.objectTenant(principal, request.provinceCode, what: "facility_id")
@@ -318,24 +400,34 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       violations.require(status != nil, "status", "required: ACTIVE, SUSPENDED or CLOSED")
       violations.require(
         status == "ACTIVE" || !request.reason.trimmingCharacters(in: .whitespaces).isEmpty,
-        "reason", "required when suspending or closing")
+        "reason",
+        "required when suspending or closing"
+      )
       var effectiveText: String? = nil
       if request.hasEffectiveDate {
         let d = request.effectiveDate
         effectiveText = String(format: "%04d-%02d-%02d", d.year, d.month, d.day)
         var components = DateComponents()
-        (components.year, components.month, components.day) = (Int(d.year), Int(d.month), Int(d.day))
+        (components.year, components.month, components.day) = (
+          Int(d.year), Int(d.month), Int(d.day)
+        )
         violations.require(
-          Calendar(identifier: .gregorian).date(from: components) != nil && (1...12).contains(d.month)
+          Calendar(identifier: .gregorian).date(from: components) != nil
+            && (1...12).contains(d.month)
             && (1...31).contains(d.day) && d.year >= 2000,
-          "effective_date", "not a valid date")
+          "effective_date",
+          "not a valid date"
+        )
       }
-      guard violations.isEmpty, let id, let status else { throw RPCError.invalidArgument(violations) }
+      guard violations.isEmpty, let id, let status else {
+        throw RPCError.invalidArgument(violations)
+      }
       let effective = effectiveText
       let reason = String(request.reason.prefix(500))
       let address = context.clientAddress
       let (record, change) = try await database.withTenantTransaction(
-        tenant, cancellation: context.cancellation
+        tenant,
+        cancellation: context.cancellation
       ) { connection in
         guard try await FacilityRecord.find(id, province: tenant.code, on: connection) != nil else {
           throw RPCError(code: .notFound, message: "facility_id: no such facility")
@@ -348,7 +440,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             coalesce(\(effective)::date, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date),
             \(UUID(uuidString: principal.accountID)))
           RETURNING effective_date::text, changed_at
-          """, logger: connection.logger)
+          """,
+          logger: connection.logger
+        )
         var change = Safemap_Account_V1_OperatingStatusChange()
         for try await (date, at) in rows.decode((String, Date).self) {
           change = .with {
@@ -364,11 +458,20 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           UPDATE facilities SET operating_status = \(status), updated_at = now()
           WHERE province_code = \(tenant.code) AND facility_id = \(id)
           """,
-          logger: connection.logger)
+          logger: connection.logger
+        )
         try await Audit.record(
-          AuditEntry(action: "SetOperatingStatus", targetType: "facility", targetID: id.uuidString.lowercased(),
-                     detail: "\(status): \(reason)"),
-          actor: principal, province: tenant.code, clientAddress: address, on: connection)
+          AuditEntry(
+            action: "SetOperatingStatus",
+            targetType: "facility",
+            targetID: id.uuidString.lowercased(),
+            detail: "\(status): \(reason)"
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
         return (try await FacilityRecord.find(id, province: tenant.code, on: connection)!, change)
       }
       return .with {

@@ -57,14 +57,20 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "UpdateProvinceSettings", actor: principal, province: request.settings.provinceCode, context: context, database: database
+      "UpdateProvinceSettings",
+      actor: principal,
+      province: request.settings.provinceCode,
+      context: context,
+      database: database
     ) {
       try await updateProvinceSettings(request, principal: principal, context: context)
     }
   }
 
   private func updateProvinceSettings(
-    _ request: Safemap_Assessment_V1_UpdateProvinceSettingsRequest, principal: Principal, context: ServerContext
+    _ request: Safemap_Assessment_V1_UpdateProvinceSettingsRequest,
+    principal: Principal,
+    context: ServerContext
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
     guard principal.role == .ministryAdmin || principal.role == .provinceOfficer else {
       throw RPCError(
@@ -125,9 +131,16 @@ extension AssessmentService {
       )
       try await Audit.record(
         AuditEntry(
-          action: "UpdateProvinceSettings", targetType: "province", targetID: tenant.code,
-          detail: paths.joined(separator: ",")),
-        actor: principal, province: tenant.code, clientAddress: address, on: connection)
+          action: "UpdateProvinceSettings",
+          targetType: "province",
+          targetID: tenant.code,
+          detail: paths.joined(separator: ",")
+        ),
+        actor: principal,
+        province: tenant.code,
+        clientAddress: address,
+        on: connection
+      )
       return try await Self.readSettings(tenant.code, on: connection)
     }
     return .with { $0.settings = settings }

@@ -78,7 +78,11 @@ extension AssessmentService {
       )
       var inspection: Safemap_Assessment_V1_Inspection?
       if let inspectionID {
-        inspection = try await InspectionRecord.find(inspectionID, province: tenant.code, on: connection)
+        inspection = try await InspectionRecord.find(
+          inspectionID,
+          province: tenant.code,
+          on: connection
+        )
       }
       return Safemap_Assessment_V1_FacilityStatus.with {
         $0.provinceCode = tenant.code
@@ -114,14 +118,20 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "RecordInspection", actor: principal, province: request.provinceCode, context: context, database: database
+      "RecordInspection",
+      actor: principal,
+      province: request.provinceCode,
+      context: context,
+      database: database
     ) {
       try await recordInspection(request, principal: principal, context: context)
     }
   }
 
   private func recordInspection(
-    _ request: Safemap_Assessment_V1_RecordInspectionRequest, principal: Principal, context: ServerContext
+    _ request: Safemap_Assessment_V1_RecordInspectionRequest,
+    principal: Principal,
+    context: ServerContext
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
     guard principal.role == .healthInspector || principal.role == .provinceOfficer else {
       throw RPCError(
@@ -161,7 +171,11 @@ extension AssessmentService {
     ) {
       connection -> Safemap_Assessment_V1_Inspection in
       if let requestID,
-        let first = try await InspectionRecord.find(requestID: requestID, province: tenant.code, on: connection)
+        let first = try await InspectionRecord.find(
+          requestID: requestID,
+          province: tenant.code,
+          on: connection
+        )
       {
         return first
       }
@@ -190,9 +204,16 @@ extension AssessmentService {
       )
       try await Audit.record(
         AuditEntry(
-          action: "RecordInspection", targetType: "facility", targetID: facility.uuidString.lowercased(),
-          detail: "level found \(level.rawValue)"),
-        actor: principal, province: tenant.code, clientAddress: address, on: connection)
+          action: "RecordInspection",
+          targetType: "facility",
+          targetID: facility.uuidString.lowercased(),
+          detail: "level found \(level.rawValue)"
+        ),
+        actor: principal,
+        province: tenant.code,
+        clientAddress: address,
+        on: connection
+      )
       return try await InspectionRecord.find(id, province: tenant.code, on: connection)!
     }
     return .with { $0.inspection = inspection }

@@ -24,14 +24,20 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
     let principal = try RequestPrincipal.require()
     return try await Audit.refusals(
-      "SubmitAssessment", actor: principal, province: request.provinceCode, context: context, database: database
+      "SubmitAssessment",
+      actor: principal,
+      province: request.provinceCode,
+      context: context,
+      database: database
     ) {
       try await submitAssessment(request, principal: principal, context: context)
     }
   }
 
   private func submitAssessment(
-    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest, principal: Principal, context: ServerContext
+    _ request: Safemap_Assessment_V1_SubmitAssessmentRequest,
+    principal: Principal,
+    context: ServerContext
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
     guard principal.role == .facility else {
       throw RPCError(

@@ -10,6 +10,7 @@ public enum ReportingServer {
     try await host.run(
       services: [ReportingService(database: host.database)],
       keySource: AccountServiceKeySource(client: accounts),
-      additionalServices: [GRPCClientService(client: accounts)])
+      additionalServices: [GRPCClientService(client: accounts)]
+    )
   }
 }

@@ -39,33 +39,60 @@ public enum Audit {
 
   /// Records an action inside its own transaction, so the two commit together.
   public static func record(
-    _ entry: AuditEntry, outcome: Outcome = .success, actor: Principal, province: String,
-    clientAddress: String, on connection: PostgresConnection
+    _ entry: AuditEntry,
+    outcome: Outcome = .success,
+    actor: Principal,
+    province: String,
+    clientAddress: String,
+    on connection: PostgresConnection
   ) async throws {
     try await insert(
-      entry, outcome: outcome, actorID: UUID(uuidString: actor.accountID),
-      actorUsername: actor.username, actorRole: actor.role.rawValue, province: province,
-      clientAddress: clientAddress, on: connection)
+      entry,
+      outcome: outcome,
+      actorID: UUID(uuidString: actor.accountID),
+      actorUsername: actor.username,
+      actorRole: actor.role.rawValue,
+      province: province,
+      clientAddress: clientAddress,
+      on: connection
+    )
   }
 
   /// Records an attempt by a caller who holds no token (a failed login): the username as typed
   /// stands for the actor. Kept in the national tenant, since the caller has no province.
   public static func recordAnonymous(
-    _ entry: AuditEntry, outcome: Outcome, username: String, clientAddress: String,
-    database: Database, cancellation: ServerContext.RPCCancellationHandle
+    _ entry: AuditEntry,
+    outcome: Outcome,
+    username: String,
+    clientAddress: String,
+    database: Database,
+    cancellation: ServerContext.RPCCancellationHandle
   ) async {
     let clipped = String(username.prefix(128))
     _ = try? await database.withTenantTransaction(.national, cancellation: cancellation) {
       connection in
       try await insert(
-        entry, outcome: outcome, actorID: nil, actorUsername: clipped, actorRole: "",
-        province: Tenant.national.code, clientAddress: clientAddress, on: connection)
+        entry,
+        outcome: outcome,
+        actorID: nil,
+        actorUsername: clipped,
+        actorRole: "",
+        province: Tenant.national.code,
+        clientAddress: clientAddress,
+        on: connection
+      )
     }
   }
 
   private static func insert(
-    _ entry: AuditEntry, outcome: Outcome, actorID: UUID?, actorUsername: String,
-    actorRole: String, province: String, clientAddress: String, on connection: PostgresConnection
+    _ entry: AuditEntry,
+    outcome: Outcome,
+    actorID: UUID?,
+    actorUsername: String,
+    actorRole: String,
+    province: String,
+    clientAddress: String,
+    on connection: PostgresConnection
   ) async throws {
     try await connection.query(
       """
@@ -74,7 +101,9 @@ public enum Audit {
       VALUES (\(province), \(actorID), \(actorUsername), \(actorRole), \(entry.action),
         \(entry.targetType), \(String(entry.targetID.prefix(200))), \(outcome.rawValue),
         \(String(entry.detail.prefix(detailLimit))), \(String(clientAddress.prefix(100))))
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
   }
 
   /// The outcome recorded for a refusal with `code`, or `nil` for failures that are not
@@ -98,8 +127,12 @@ public enum Audit {
   /// Runs a mutating action; when it is refused, records the refusal in a transaction of its
   /// own (the action's was rolled back) and rethrows.
   public static func refusals<R: Sendable>(
-    _ action: String, actor: Principal, province requestedProvince: String?,
-    context: ServerContext, database: Database, _ body: () async throws -> R
+    _ action: String,
+    actor: Principal,
+    province requestedProvince: String?,
+    context: ServerContext,
+    database: Database,
+    _ body: () async throws -> R
   ) async throws -> R {
     do {
       return try await body()
@@ -109,20 +142,32 @@ public enum Audit {
       let address = context.clientAddress
       let tenant = refusalTenant(actor: actor, requestedProvince: requestedProvince)
       let recorded = try? await database.withTenantTransaction(
-        tenant, cancellation: context.cancellation
+        tenant,
+        cancellation: context.cancellation
       ) { connection in
         try await record(
-          entry, outcome: outcome, actor: actor, province: tenant.code, clientAddress: address,
-          on: connection)
+          entry,
+          outcome: outcome,
+          actor: actor,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
       }
       // A ministry naming a province that does not exist: the refusal goes to the national log.
       if recorded == nil, tenant != actor.homeTenant {
         _ = try? await database.withTenantTransaction(
-          actor.homeTenant, cancellation: context.cancellation
+          actor.homeTenant,
+          cancellation: context.cancellation
         ) { connection in
           try await record(
-            entry, outcome: outcome, actor: actor, province: actor.homeTenant.code,
-            clientAddress: address, on: connection)
+            entry,
+            outcome: outcome,
+            actor: actor,
+            province: actor.homeTenant.code,
+            clientAddress: address,
+            on: connection
+          )
         }
       }
       throw error

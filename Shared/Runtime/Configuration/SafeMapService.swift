@@ -30,7 +30,8 @@ public enum SafeMapService: String, Sendable, CaseIterable {
   /// Fully qualified gRPC service names served, as health reports them.
   public var grpcServiceNames: [String] {
     switch self {
-    case .account: return ["safemap.account.v1.AccountService", "safemap.account.v1.FacilityService"]
+    case .account:
+      return ["safemap.account.v1.AccountService", "safemap.account.v1.FacilityService"]
     case .assessment: return ["safemap.assessment.v1.AssessmentService"]
     case .reporting: return ["safemap.reporting.v1.ReportingService"]
     }

@@ -73,7 +73,8 @@ public struct ServiceConfiguration: Sendable {
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
   public static func fromEnvironment(
-    service: SafeMapService, environment: [String: String]
+    service: SafeMapService,
+    environment: [String: String]
   ) throws -> ServiceConfiguration {
     func value(_ name: String) -> String? {
       guard let v = environment[name], !v.isEmpty else { return nil }
@@ -96,7 +97,8 @@ public struct ServiceConfiguration: Sendable {
 
     var database = try DatabaseConfiguration(
       url: value("SAFEMAP_DATABASE_URL") ?? "postgres://127.0.0.1:5432/safemap",
-      defaultUsername: service.databaseRole)
+      defaultUsername: service.databaseRole
+    )
     if let user = value("SAFEMAP_DATABASE_USER") { database.username = user }
     if let password = value("SAFEMAP_DATABASE_PASSWORD") { database.password = password }
     if let max = try integer("SAFEMAP_DATABASE_MAX_CONNECTIONS", 1...1000) {
@@ -144,16 +146,21 @@ public struct ServiceConfiguration: Sendable {
       config.maximumConcurrentStreams = streams
     }
     config.tls = TLSSettings(
-      certificateFile: value("SAFEMAP_TLS_CERT_FILE"), keyFile: value("SAFEMAP_TLS_KEY_FILE"),
-      clientCAFile: value("SAFEMAP_TLS_CLIENT_CA_FILE"), caFile: value("SAFEMAP_TLS_CA_FILE"),
-      serverName: value("SAFEMAP_TLS_SERVER_NAME"))
+      certificateFile: value("SAFEMAP_TLS_CERT_FILE"),
+      keyFile: value("SAFEMAP_TLS_KEY_FILE"),
+      clientCAFile: value("SAFEMAP_TLS_CLIENT_CA_FILE"),
+      caFile: value("SAFEMAP_TLS_CA_FILE"),
+      serverName: value("SAFEMAP_TLS_SERVER_NAME")
+    )
     if let problem = config.tls.problem { throw Invalid(description: problem) }
     if let port = try integer("SAFEMAP_HEALTH_PORT", 0...65535), port != 0 {
       config.healthPort = port
     }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {
-        throw Invalid(description: "SAFEMAP_KEY_REFRESH_S must be at least 1 second, got \(refresh)")
+        throw Invalid(
+          description: "SAFEMAP_KEY_REFRESH_S must be at least 1 second, got \(refresh)"
+        )
       }
       config.keyRefreshIntervalSeconds = refresh
     }

@@ -19,8 +19,11 @@ public struct TLSSettings: Sendable, Hashable {
   public var serverName: String?
 
   public init(
-    certificateFile: String? = nil, keyFile: String? = nil, clientCAFile: String? = nil,
-    caFile: String? = nil, serverName: String? = nil
+    certificateFile: String? = nil,
+    keyFile: String? = nil,
+    clientCAFile: String? = nil,
+    caFile: String? = nil,
+    serverName: String? = nil
   ) {
     self.certificateFile = certificateFile
     self.keyFile = keyFile

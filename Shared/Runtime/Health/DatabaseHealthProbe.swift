@@ -1,6 +1,6 @@
-import SafeMapAPI
 public import Logging
 public import PostgresNIO
+import SafeMapAPI
 public import ServiceLifecycle
 
 /// Probes the database every few seconds and reports SERVING only while it answers, so a
@@ -17,7 +17,10 @@ public struct DatabaseHealthProbe: Service {
   public let logger: Logger
 
   public init(
-    health: HealthService, client: PostgresClient, interval: Duration, shutdownDelay: Duration,
+    health: HealthService,
+    client: PostgresClient,
+    interval: Duration,
+    shutdownDelay: Duration,
     logger: Logger
   ) {
     self.health = health

@@ -53,7 +53,8 @@ public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol, Sendabl
   }
 
   public func check(
-    request: ServerRequest<Grpc_Health_V1_HealthCheckRequest>, context: ServerContext
+    request: ServerRequest<Grpc_Health_V1_HealthCheckRequest>,
+    context: ServerContext
   ) async throws -> ServerResponse<Grpc_Health_V1_HealthCheckResponse> {
     guard let status = status(of: request.message.service) else {
       throw RPCError(code: .notFound, message: "unknown service \(request.message.service)")
@@ -62,7 +63,8 @@ public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol, Sendabl
   }
 
   public func watch(
-    request: ServerRequest<Grpc_Health_V1_HealthCheckRequest>, context: ServerContext
+    request: ServerRequest<Grpc_Health_V1_HealthCheckRequest>,
+    context: ServerContext
   ) async throws -> StreamingServerResponse<Grpc_Health_V1_HealthCheckResponse> {
     let name = request.message.service
     let (stream, continuation) = AsyncStream.makeStream(of: Status.self)

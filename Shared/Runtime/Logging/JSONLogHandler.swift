@@ -57,7 +57,9 @@ public struct JSONLogHandler: LogHandler {
 extension LoggingSystem {
   /// Installs the process-wide log handler once, in an executable's `main`.
   public static func bootstrapSafeMap(
-    label: String, level: Logger.Level, format: ServiceConfiguration.LogFormat
+    label: String,
+    level: Logger.Level,
+    format: ServiceConfiguration.LogFormat
   ) {
     LoggingSystem.bootstrap { name in
       switch format {

@@ -59,11 +59,15 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
     headers.add(name: "Content-Length", value: String(body.count))
     headers.add(name: "Connection", value: "close")
     let head = HTTPResponseHead(
-      version: request.version, status: found ? .ok : .notFound, headers: headers)
+      version: request.version,
+      status: found ? .ok : .notFound,
+      headers: headers
+    )
     context.write(wrapOutboundOut(.head(head)), promise: nil)
     context.write(
       wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))),
-      promise: nil)
+      promise: nil
+    )
     context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [context] _ in
       context.close(promise: nil)
     }

@@ -19,32 +19,40 @@ public struct ServerMetrics: Sendable {
   func handled(_ descriptor: MethodDescriptor, code: String) -> Counter {
     registry.makeCounter(
       descriptor: .init(
-        metricName: "grpc_server_handled", unitName: "total",
-        helpText: "RPCs completed on the server, by method and status code"),
+        metricName: "grpc_server_handled",
+        unitName: "total",
+        helpText: "RPCs completed on the server, by method and status code"
+      ),
       labels: [
         ("grpc_service", descriptor.service.fullyQualifiedService),
         ("grpc_method", descriptor.method), ("grpc_code", code),
-      ])
+      ]
+    )
   }
 
   func handlingSeconds(_ descriptor: MethodDescriptor) -> DurationHistogram {
     registry.makeDurationHistogram(
       descriptor: .init(
-        metricName: "grpc_server_handling", unitName: "seconds",
-        helpText: "Time from receiving an RPC to sending its status"),
+        metricName: "grpc_server_handling",
+        unitName: "seconds",
+        helpText: "Time from receiving an RPC to sending its status"
+      ),
       labels: [
         ("grpc_service", descriptor.service.fullyQualifiedService),
         ("grpc_method", descriptor.method),
       ],
-      buckets: Self.latencyBuckets)
+      buckets: Self.latencyBuckets
+    )
   }
 
   /// Database pool size limit, exported as a gauge for dashboards.
   public func recordPool(maximumConnections: Int) {
     registry.makeGauge(
       descriptor: .init(
-        metricName: "db_pool_max_connections", unitName: "",
-        helpText: "Largest number of pooled database connections"),
+        metricName: "db_pool_max_connections",
+        unitName: "",
+        helpText: "Largest number of pooled database connections"
+      ),
       labels: []
     ).set(Double(maximumConnections))
   }
@@ -61,7 +69,8 @@ public struct MetricsInterceptor: ServerInterceptor {
   public func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
     context: ServerContext,
-    next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws
+    next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws
       -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     let start = ContinuousClock.now

@@ -9,7 +9,8 @@ public struct GRPCServerService<Transport: ServerTransport>: Service {
   public let prepare: @Sendable () async throws -> Void
 
   public init(
-    server: GRPCServer<Transport>, prepare: @escaping @Sendable () async throws -> Void = {}
+    server: GRPCServer<Transport>,
+    prepare: @escaping @Sendable () async throws -> Void = {}
   ) {
     self.server = server
     self.prepare = prepare

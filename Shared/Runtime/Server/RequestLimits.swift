@@ -20,7 +20,8 @@ public struct RequestLimits: Sendable {
   public var fieldLimits: [String: Int]
 
   public init(
-    maximumMessageBytes: Int = 4 * 1024 * 1024, defaultTextLimit: Int = 1_000,
+    maximumMessageBytes: Int = 4 * 1024 * 1024,
+    defaultTextLimit: Int = 1_000,
     fieldLimits: [String: Int] = RequestLimits.standardFieldLimits
   ) {
     self.maximumMessageBytes = maximumMessageBytes
@@ -61,7 +62,10 @@ public struct RequestLimits: Sendable {
   }
 
   private func collect(
-    _ value: Any, name: String, path: String, into violations: inout FieldViolations
+    _ value: Any,
+    name: String,
+    path: String,
+    into violations: inout FieldViolations
   ) {
     switch value {
     case let text as String:
@@ -88,7 +92,8 @@ public struct RequestLimits: Sendable {
     if size > maximumMessageBytes {
       return RPCError(
         code: .resourceExhausted,
-        message: "request message is \(size) bytes; the limit is \(maximumMessageBytes) bytes")
+        message: "request message is \(size) bytes; the limit is \(maximumMessageBytes) bytes"
+      )
     }
     let violations = violations(in: message)
     return violations.isEmpty ? nil : RPCError.invalidArgument(violations)
@@ -118,15 +123,18 @@ struct LongestText: SwiftProtobuf.Visitor {
   mutating func visitSingularEnumField<E: Enum>(value: E, fieldNumber: Int) throws {}
   mutating func visitMapField<KeyType, ValueType: MapValueType>(
     fieldType: _ProtobufMap<KeyType, ValueType>.Type,
-    value: _ProtobufMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+    value: _ProtobufMap<KeyType, ValueType>.BaseType,
+    fieldNumber: Int
   ) throws {}
   mutating func visitMapField<KeyType, ValueType>(
     fieldType: _ProtobufEnumMap<KeyType, ValueType>.Type,
-    value: _ProtobufEnumMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+    value: _ProtobufEnumMap<KeyType, ValueType>.BaseType,
+    fieldNumber: Int
   ) throws where ValueType.RawValue == Int {}
   mutating func visitMapField<KeyType, ValueType>(
     fieldType: _ProtobufMessageMap<KeyType, ValueType>.Type,
-    value: _ProtobufMessageMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+    value: _ProtobufMessageMap<KeyType, ValueType>.BaseType,
+    fieldNumber: Int
   ) throws {}
 }
 
@@ -142,12 +150,14 @@ public struct RequestLimitsInterceptor: ServerInterceptor {
   public func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
     context: ServerContext,
-    next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+    next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     var request = request
     request.messages = RPCAsyncSequence(
-      wrapping: CheckedMessages(base: request.messages, limits: limits))
+      wrapping: CheckedMessages(base: request.messages, limits: limits)
+    )
     return try await next(request, context)
   }
 }
@@ -163,7 +173,9 @@ struct CheckedMessages<Element: Sendable>: AsyncSequence, Sendable {
 
     mutating func next() async throws -> Element? {
       guard let element = try await base.next() else { return nil }
-      if let message = element as? any SwiftProtobuf.Message, let refusal = limits.refusal(for: message) {
+      if let message = element as? any SwiftProtobuf.Message,
+        let refusal = limits.refusal(for: message)
+      {
         throw refusal
       }
       return element

@@ -42,13 +42,19 @@ public final class ServiceHost: Sendable {
     self.logger = logger
     self.postgres = PostgresClient(
       configuration: try configuration.database.clientConfiguration(
-        applicationName: configuration.service.processName),
-      backgroundLogger: logger)
+        applicationName: configuration.service.processName
+      ),
+      backgroundLogger: logger
+    )
     self.database = Database(
-      client: postgres, logger: logger,
-      statementTimeoutMilliseconds: configuration.database.statementTimeoutMilliseconds)
+      client: postgres,
+      logger: logger,
+      statementTimeoutMilliseconds: configuration.database.statementTimeoutMilliseconds
+    )
     self.verifier = TokenVerifier(
-      audience: configuration.tokenAudience, issuer: configuration.tokenIssuer)
+      audience: configuration.tokenAudience,
+      issuer: configuration.tokenIssuer
+    )
     self.health = HealthService(names: configuration.service.grpcServiceNames)
     self.metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
     metrics.recordPool(maximumConnections: configuration.database.maximumConnections)
@@ -87,17 +93,23 @@ public final class ServiceHost: Sendable {
         config.connection.maxIdleTime = .seconds(300)
         config.connection.maxGraceTime = .seconds(Int64(configuration.shutdownTimeoutSeconds))
         config.connection.keepalive = .init(
-          time: .seconds(30), timeout: .seconds(10),
-          clientBehavior: .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true))
-      })
+          time: .seconds(30),
+          timeout: .seconds(10),
+          clientBehavior: .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true)
+        )
+      }
+    )
     if !configuration.tls.servesTLS && !TLSSettings.isLoopback(configuration.grpcHost) {
       logger.warning(
         "serving gRPC in plaintext on a non-loopback address; set SAFEMAP_TLS_CERT_FILE and SAFEMAP_TLS_KEY_FILE (README: TLS)",
-        metadata: ["host": "\(configuration.grpcHost)"])
+        metadata: ["host": "\(configuration.grpcHost)"]
+      )
     }
     let auth = AuthInterceptor(
-      verifier: verifier, publicMethods: publicMethods,
-      allowedDuringPasswordChange: allowedDuringPasswordChange)
+      verifier: verifier,
+      publicMethods: publicMethods,
+      allowedDuringPasswordChange: allowedDuringPasswordChange
+    )
     let server = GRPCServer(
       transport: transport,
       services: services + [health],
@@ -105,21 +117,30 @@ public final class ServiceHost: Sendable {
         .apply(MetricsInterceptor(metrics: metrics), to: .all),
         .apply(auth, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: [])),
         .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
-      ])
+      ]
+    )
 
     var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: postgres)]
     if let port = configuration.metricsPort {
       lifecycle.append(
         .init(
           service: MetricsServer(
-            host: configuration.grpcHost, port: port, registry: metrics.registry, logger: logger)))
+            host: configuration.grpcHost,
+            port: port,
+            registry: metrics.registry,
+            logger: logger
+          )
+        )
+      )
     }
     lifecycle += additionalServices.map { .init(service: $0) }
     let refresher = SigningKeyRefresher(
-      verifier: verifier, source: keySource,
+      verifier: verifier,
+      source: keySource,
       interval: .milliseconds(Int64(configuration.keyRefreshIntervalSeconds * 1000)),
       minimumGap: .milliseconds(Int64(min(5, configuration.keyRefreshIntervalSeconds) * 1000)),
-      logger: logger)
+      logger: logger
+    )
     lifecycle.append(.init(service: refresher))
     // Keys are loaded once more after `prepare` (which may publish them) and before listening,
     // so the first calls are not refused for want of keys.
@@ -136,22 +157,32 @@ public final class ServiceHost: Sendable {
           address: configuration.grpcHost.contains(":")
             ? .ipv6(host: configuration.grpcHost, port: healthPort)
             : .ipv4(host: configuration.grpcHost, port: healthPort),
-          transportSecurity: .plaintext),
-        services: [health])
+          transportSecurity: .plaintext
+        ),
+        services: [health]
+      )
       lifecycle.append(.init(service: GRPCServerService(server: healthServer)))
     }
     lifecycle.append(
       .init(
         service: DatabaseHealthProbe(
-          health: health, client: postgres,
+          health: health,
+          client: postgres,
           interval: .milliseconds(Int64(configuration.databaseProbeIntervalSeconds * 1000)),
           shutdownDelay: .milliseconds(Int64(configuration.shutdownDelaySeconds * 1000)),
-          logger: logger)))
+          logger: logger
+        )
+      )
+    )
 
     var groupConfiguration = ServiceGroupConfiguration(
-      services: lifecycle, gracefulShutdownSignals: signals, logger: logger)
+      services: lifecycle,
+      gracefulShutdownSignals: signals,
+      logger: logger
+    )
     groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(
-      Int64((configuration.shutdownTimeoutSeconds + configuration.shutdownDelaySeconds) * 1000))
+      Int64((configuration.shutdownTimeoutSeconds + configuration.shutdownDelaySeconds) * 1000)
+    )
     let group = ServiceGroup(configuration: groupConfiguration)
     state.withLock { $0.group = group }
 
@@ -161,7 +192,8 @@ public final class ServiceHost: Sendable {
         let port = address.ipv4?.port ?? address.ipv6?.port ?? configuration.grpcPort
         logger.info(
           "gRPC listening",
-          metadata: ["service": "\(configuration.service.processName)", "port": "\(port)"])
+          metadata: ["service": "\(configuration.service.processName)", "port": "\(port)"]
+        )
         self.resolvePort(.success(port))
       } catch {
         self.resolvePort(.failure(error))
@@ -220,10 +252,18 @@ extension ServiceHost {
         // The name account-service's certificate must carry, when it is not the host dialled.
         if let name = configuration.tls.serverName { config.http2.authority = name }
         config.connection.keepalive = .init(
-          time: .seconds(30), timeout: .seconds(10), allowWithoutCalls: true)
+          time: .seconds(30),
+          timeout: .seconds(10),
+          allowWithoutCalls: true
+        )
         config.backoff = .init(
-          initial: .milliseconds(200), max: .seconds(10), multiplier: 1.6, jitter: 0.2)
-      })
+          initial: .milliseconds(200),
+          max: .seconds(10),
+          multiplier: 1.6,
+          jitter: 0.2
+        )
+      }
+    )
     return GRPCClient(transport: transport)
   }
 }

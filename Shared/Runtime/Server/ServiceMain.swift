@@ -16,13 +16,18 @@ public enum ServiceMain {
     let configuration: ServiceConfiguration
     do {
       configuration = try ServiceConfiguration.fromEnvironment(
-        service: service, environment: environment)
+        service: service,
+        environment: environment
+      )
     } catch {
       FileHandle.standardError.write(Data("\(service.processName): \(error)\n".utf8))
       exit(1)
     }
     LoggingSystem.bootstrapSafeMap(
-      label: service.processName, level: configuration.logLevel, format: configuration.logFormat)
+      label: service.processName,
+      level: configuration.logLevel,
+      format: configuration.logFormat
+    )
     let logger = Logger(label: service.processName)
     do {
       let host = try ServiceHost(configuration: configuration, logger: logger)
@@ -31,9 +36,11 @@ public enum ServiceMain {
         "starting",
         metadata: [
           "grpc_port": "\(configuration.grpcPort)",
-          "database": "\(configuration.database.host):\(configuration.database.port)/\(configuration.database.database)",
+          "database":
+            "\(configuration.database.host):\(configuration.database.port)/\(configuration.database.database)",
           "database_user": "\(configuration.database.username)",
-        ])
+        ]
+      )
       try await body(host, environment)
       logger.info("stopped")
     } catch {

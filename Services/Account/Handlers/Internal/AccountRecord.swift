@@ -35,7 +35,9 @@ struct AccountRecord: Sendable {
 extension AccountRecord {
   init(row: PostgresRow) throws {
     let (province, id, username, role, district, zone, facility, displayName) = try row.decode(
-      (String, UUID, String, String, String?, UUID?, UUID?, String).self, context: .default)
+      (String, UUID, String, String, String?, UUID?, UUID?, String).self,
+      context: .default
+    )
     let columns = row.makeRandomAccess()
     self.provinceCode = province
     self.accountID = id
@@ -67,7 +69,8 @@ extension AccountRecord {
       districtCode: districtCode ?? "",
       zoneID: zoneID?.uuidString.lowercased() ?? "",
       facilityID: facilityID?.uuidString.lowercased() ?? "",
-      passwordChangeRequired: passwordChangeRequired)
+      passwordChangeRequired: passwordChangeRequired
+    )
   }
 
   var message: Safemap_Account_V1_Account {
@@ -95,14 +98,17 @@ extension AccountRecord {
   // MARK: SQL
 
   static func find(
-    _ id: UUID, province: String, on connection: PostgresConnection
+    _ id: UUID,
+    province: String,
+    on connection: PostgresConnection
   ) async throws -> AccountRecord? {
     let rows = try await connection.query(
       """
       SELECT \(unescaped: columns) FROM accounts
       WHERE province_code = \(province) AND account_id = \(id)
       """,
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await row in rows { return try AccountRecord(row: row) }
     return nil
   }
@@ -113,7 +119,8 @@ extension AccountRecord {
   {
     let rows = try await connection.query(
       "SELECT account_id, province_code FROM account_directory WHERE username_key = \(username.lowercased())",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await located in rows.decode((UUID, String).self) { return located }
     return nil
   }
@@ -121,24 +128,34 @@ extension AccountRecord {
   static func locate(id: UUID, on connection: PostgresConnection) async throws -> String? {
     let rows = try await connection.query(
       "SELECT province_code FROM account_directory WHERE account_id = \(id)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await province in rows.decode(String.self) { return province }
     return nil
   }
 
   /// Inserts the directory entry and the account; a taken username is ALREADY_EXISTS.
-  static func insert(_ account: AccountRecord, requestID: String?, createdBy: UUID?,
-                     on connection: PostgresConnection) async throws {
+  static func insert(
+    _ account: AccountRecord,
+    requestID: String?,
+    createdBy: UUID?,
+    on connection: PostgresConnection
+  ) async throws {
     let taken = try await connection.query(
       """
       INSERT INTO account_directory (username_key, account_id, province_code)
       VALUES (\(account.username.lowercased()), \(account.accountID), \(account.provinceCode))
       ON CONFLICT (username_key) DO NOTHING RETURNING 1
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     var inserted = false
     for try await _ in taken { inserted = true }
     guard inserted else {
-      throw RPCError(code: .alreadyExists, message: "username: \(account.username) is already taken")
+      throw RPCError(
+        code: .alreadyExists,
+        message: "username: \(account.username) is already taken"
+      )
     }
     try await connection.query(
       """
@@ -149,11 +166,16 @@ extension AccountRecord {
         \(account.role.rawValue), \(account.districtCode), \(account.zoneID), \(account.facilityID),
         \(account.displayName), \(account.email), \(account.phone), \(account.passwordHash),
         \(account.oneTimePasswordExpiresAt), \(requestID), \(createdBy))
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
   }
 
   static func setPassword(
-    _ id: UUID, province: String, hash: String, oneTimeUntil: Date?,
+    _ id: UUID,
+    province: String,
+    hash: String,
+    oneTimeUntil: Date?,
     on connection: PostgresConnection
   ) async throws {
     try await connection.query(
@@ -161,7 +183,9 @@ extension AccountRecord {
       UPDATE accounts SET password_hash = \(hash), one_time_password_expires_at = \(oneTimeUntil),
         updated_at = now()
       WHERE province_code = \(province) AND account_id = \(id)
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
   }
 }
 

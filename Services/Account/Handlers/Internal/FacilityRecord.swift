@@ -38,7 +38,9 @@ struct FacilityRecord: Sendable {
     f.contactPhone = try c[13].decode(String.self)
     f.contactEmail = try c[14].decode(String.self)
     if let lat = try c[15].decode(Double?.self), let lon = try c[16].decode(Double?.self) {
-      f.location = .with { $0.latitude = lat; $0.longitude = lon }
+      f.location = .with {
+        $0.latitude = lat; $0.longitude = lon
+      }
     }
     f.operatingStatus = OperatingStatusName.message(try c[17].decode(String.self))
     f.username = try c[18].decode(String?.self) ?? ""
@@ -51,11 +53,14 @@ struct FacilityRecord: Sendable {
   }
 
   static func find(
-    _ id: UUID, province: String, on connection: PostgresConnection
+    _ id: UUID,
+    province: String,
+    on connection: PostgresConnection
   ) async throws -> FacilityRecord? {
     let rows = try await connection.query(
       "\(unescaped: select) WHERE f.province_code = \(province) AND f.facility_id = \(id)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await row in rows { return try FacilityRecord(row: row) }
     return nil
   }
@@ -66,7 +71,8 @@ struct FacilityRecord: Sendable {
   {
     let rows = try await connection.query(
       "\(unescaped: select) WHERE f.province_code = \(province) AND f.tax_code = \(taxCode)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     for try await row in rows { return try FacilityRecord(row: row) }
     return nil
   }
@@ -74,8 +80,12 @@ struct FacilityRecord: Sendable {
   /// Inserts a new facility from validated input, with the first entry of its operating-status
   /// history (active, `reason`); returns its id.
   static func insert(
-    _ f: Safemap_Account_V1_Facility, province: String, requestID: String?,
-    registeredBy: UUID?, reason: String, on connection: PostgresConnection
+    _ f: Safemap_Account_V1_Facility,
+    province: String,
+    requestID: String?,
+    registeredBy: UUID?,
+    reason: String,
+    on connection: PostgresConnection
   ) async throws -> UUID {
     let id = UUID()
     let lat: Double? = f.hasLocation ? f.location.latitude : nil
@@ -89,13 +99,17 @@ struct FacilityRecord: Sendable {
         \(UUID(uuidString: f.zoneID)), \(f.sector), \(Int(f.workerCount)), \(f.workshopAreaM2),
         \(f.hasDormitory_p), \(Int(f.dormitoryResidents)), \(f.contactPhone), \(f.contactEmail),
         \(lat), \(lon), \(SearchText.fold(f.name + " " + f.taxCode)), \(requestID))
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     try await connection.query(
       """
       INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
         effective_date, changed_by)
       VALUES (\(province), \(id), 'ACTIVE', \(reason), current_date, \(registeredBy))
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     return id
   }
 }
@@ -148,40 +162,72 @@ enum FacilityInput {
     v.require(!f.name.trimmingCharacters(in: .whitespaces).isEmpty, prefix + "name", "required")
     v.require(f.name.count <= 300, prefix + "name", "at most 300 characters")
     v.require(TaxCode.isWellFormed(f.taxCode), prefix + "tax_code", TaxCode.rule)
-    v.require(DistrictCode.isWellFormed(f.districtCode), prefix + "district_code", "required: three digits")
-    v.require(f.zoneID.isEmpty || UUID(uuidString: f.zoneID) != nil, prefix + "zone_id", "not a valid id")
+    v.require(
+      DistrictCode.isWellFormed(f.districtCode),
+      prefix + "district_code",
+      "required: three digits"
+    )
+    v.require(
+      f.zoneID.isEmpty || UUID(uuidString: f.zoneID) != nil,
+      prefix + "zone_id",
+      "not a valid id"
+    )
     v.require(f.workerCount >= 0, prefix + "worker_count", "must not be negative")
-    v.require(f.workshopAreaM2 >= 0 && f.workshopAreaM2.isFinite, prefix + "workshop_area_m2", "must not be negative")
+    v.require(
+      f.workshopAreaM2 >= 0 && f.workshopAreaM2.isFinite,
+      prefix + "workshop_area_m2",
+      "must not be negative"
+    )
     v.require(f.dormitoryResidents >= 0, prefix + "dormitory_residents", "must not be negative")
     v.require(
-      f.hasDormitory_p || f.dormitoryResidents == 0, prefix + "dormitory_residents",
-      "must be 0 without a dormitory")
-    v.require(f.contactPhone.isEmpty || Contact.isPhone(f.contactPhone), prefix + "contact_phone", "not a phone number")
-    v.require(f.contactEmail.isEmpty || Contact.isEmail(f.contactEmail), prefix + "contact_email", "not an e-mail address")
+      f.hasDormitory_p || f.dormitoryResidents == 0,
+      prefix + "dormitory_residents",
+      "must be 0 without a dormitory"
+    )
+    v.require(
+      f.contactPhone.isEmpty || Contact.isPhone(f.contactPhone),
+      prefix + "contact_phone",
+      "not a phone number"
+    )
+    v.require(
+      f.contactEmail.isEmpty || Contact.isEmail(f.contactEmail),
+      prefix + "contact_email",
+      "not an e-mail address"
+    )
     if f.hasLocation {
       v.require(
         VietnamBounds.contains(latitude: f.location.latitude, longitude: f.location.longitude),
-        prefix + "location", "must lie inside Vietnam (latitude 8–23.5, longitude 102–117.5)")
+        prefix + "location",
+        "must lie inside Vietnam (latitude 8–23.5, longitude 102–117.5)"
+      )
     }
     return v
   }
 
   /// Rules that need the province's reference data: district and zone in the province.
   static func referenceViolations(
-    _ f: Safemap_Account_V1_Facility, province: String, prefix: String,
+    _ f: Safemap_Account_V1_Facility,
+    province: String,
+    prefix: String,
     on connection: PostgresConnection
   ) async throws -> FieldViolations {
     var v = FieldViolations()
     let districts = try await connection.query(
       "SELECT 1 FROM districts WHERE province_code = \(province) AND code = \(f.districtCode)",
-      logger: connection.logger)
+      logger: connection.logger
+    )
     var districtFound = false
     for try await _ in districts { districtFound = true }
-    v.require(districtFound, prefix + "district_code", "\(f.districtCode) is not a district of province \(province)")
+    v.require(
+      districtFound,
+      prefix + "district_code",
+      "\(f.districtCode) is not a district of province \(province)"
+    )
     if let zone = UUID(uuidString: f.zoneID) {
       let zones = try await connection.query(
         "SELECT 1 FROM zones WHERE province_code = \(province) AND zone_id = \(zone)",
-        logger: connection.logger)
+        logger: connection.logger
+      )
       var zoneFound = false
       for try await _ in zones { zoneFound = true }
       v.require(zoneFound, prefix + "zone_id", "no such zone in province \(province)")
@@ -196,7 +242,8 @@ enum FacilityScope {
     switch p.role {
     case .ministryAdmin: return true
     case .provinceOfficer, .healthInspector: return f.provinceCode == p.provinceCode
-    case .districtOfficer: return f.provinceCode == p.provinceCode && f.districtCode == p.districtCode
+    case .districtOfficer:
+      return f.provinceCode == p.provinceCode && f.districtCode == p.districtCode
     case .zoneOfficer: return f.provinceCode == p.provinceCode && f.zoneID == p.zoneID
     case .facility: return f.facilityID == p.facilityID
     }
@@ -207,7 +254,8 @@ enum FacilityScope {
     guard p.role == .ministryAdmin || p.role == .provinceOfficer else {
       throw RPCError(
         code: .permissionDenied,
-        message: "only the ministry or a province officer may change the registry")
+        message: "only the ministry or a province officer may change the registry"
+      )
     }
   }
 }

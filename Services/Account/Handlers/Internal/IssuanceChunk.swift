@@ -22,16 +22,19 @@ struct IssuanceChunk {
     var districts: Set<String>
     var zones: Set<UUID>
 
-    static func load(province: String, on connection: PostgresConnection) async throws -> References {
+    static func load(province: String, on connection: PostgresConnection) async throws -> References
+    {
       var districts: Set<String> = []
       for try await code in try await connection.query(
-        "SELECT code FROM districts WHERE province_code = \(province)", logger: connection.logger
+        "SELECT code FROM districts WHERE province_code = \(province)",
+        logger: connection.logger
       ).decode(String.self) {
         districts.insert(code)
       }
       var zones: Set<UUID> = []
       for try await id in try await connection.query(
-        "SELECT zone_id FROM zones WHERE province_code = \(province)", logger: connection.logger
+        "SELECT zone_id FROM zones WHERE province_code = \(province)",
+        logger: connection.logger
       ).decode(UUID.self) {
         zones.insert(id)
       }
@@ -41,8 +44,10 @@ struct IssuanceChunk {
     func violations(_ f: Safemap_Account_V1_Facility, province: String) -> FieldViolations {
       var v = FieldViolations()
       v.require(
-        districts.contains(f.districtCode), "facility.district_code",
-        "\(f.districtCode) is not a district of province \(province)")
+        districts.contains(f.districtCode),
+        "facility.district_code",
+        "\(f.districtCode) is not a district of province \(province)"
+      )
       if let zone = UUID(uuidString: f.zoneID) {
         v.require(zones.contains(zone), "facility.zone_id", "no such zone in province \(province)")
       }
@@ -53,7 +58,9 @@ struct IssuanceChunk {
   /// A concurrent writer got in the way. An `RPCError`, since the tenant transaction maps
   /// every other error to INTERNAL; never sent to a client (the chunk is retried row by row).
   static let conflict = RPCError(
-    code: .aborted, message: "a concurrent batch issued some of these facilities")
+    code: .aborted,
+    message: "a concurrent batch issued some of these facilities"
+  )
 
   /// Whether `error` means another transaction committed the same rows first: a set-based
   /// insert that found some taken, a unique key hit, a serialization failure or a deadlock.
@@ -66,8 +73,11 @@ struct IssuanceChunk {
   /// written in tax-code order, so two batches with overlapping rows wait for each other
   /// instead of deadlocking.
   static func issue(
-    _ rows: [Safemap_Account_V1_IssuanceRow], province: String, actor: UUID?,
-    oneTimePasswordLifetime: TimeInterval, on connection: PostgresConnection
+    _ rows: [Safemap_Account_V1_IssuanceRow],
+    province: String,
+    actor: UUID?,
+    oneTimePasswordLifetime: TimeInterval,
+    on connection: PostgresConnection
   ) async throws -> [Safemap_Account_V1_IssuanceResult] {
     let logger = connection.logger
     let taxCodes = rows.map(\.facility.taxCode)
@@ -78,7 +88,9 @@ struct IssuanceChunk {
       SELECT f.tax_code, f.facility_id, a.username FROM facilities f
       LEFT JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
       WHERE f.province_code = \(province) AND f.tax_code = ANY(\(taxCodes))
-      """, logger: logger)
+      """,
+      logger: logger
+    )
     for try await (tax, id, username) in found.decode((String, UUID, String?).self) {
       existing[tax] = (id, username)
     }
@@ -108,7 +120,9 @@ struct IssuanceChunk {
                residents, phone, email, lat, lon, search)
         ON CONFLICT (province_code, tax_code) DO NOTHING
         RETURNING tax_code
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       var count = 0
       for try await _ in inserted { count += 1 }
       guard count == new.count else { throw conflict }
@@ -118,7 +132,9 @@ struct IssuanceChunk {
           effective_date, changed_by)
         SELECT \(province), id, 'ACTIVE', 'registered by bulk issuance', current_date, \(actor)
         FROM unnest(\(ids)) AS r(id)
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       for (facility, id) in zip(new, ids) { existing[facility.taxCode] = (id, nil) }
     }
 
@@ -148,7 +164,9 @@ struct IssuanceChunk {
         INSERT INTO account_directory (username_key, account_id, province_code)
         SELECT lower(name), id, \(province) FROM unnest(\(names), \(accountIDs)) AS r(name, id)
         ON CONFLICT (username_key) DO NOTHING RETURNING 1
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       var count = 0
       for try await _ in directory { count += 1 }
       guard count == needing.count else { throw conflict }
@@ -163,7 +181,9 @@ struct IssuanceChunk {
           \(needing.map(\.name)), \(needing.map(\.contactEmail)), \(needing.map(\.contactPhone)),
           \(needing.map { Credentials.oneTimePasswordHash(passwords[$0.taxCode]!) }))
           AS r(id, name, facility, display, email, phone, hash)
-        """, logger: logger)
+        """,
+        logger: logger
+      )
       let expiry = Google_Protobuf_Timestamp(date: expiresAt)
       return rows.map { row in
         result(row, existing: existing, usernames: usernames, passwords: passwords, expiry: expiry)
@@ -175,8 +195,10 @@ struct IssuanceChunk {
   }
 
   private static func result(
-    _ row: Safemap_Account_V1_IssuanceRow, existing: [String: (UUID, String?)],
-    usernames: [String: String], passwords: [String: String],
+    _ row: Safemap_Account_V1_IssuanceRow,
+    existing: [String: (UUID, String?)],
+    usernames: [String: String],
+    passwords: [String: String],
     expiry: Google_Protobuf_Timestamp?
   ) -> Safemap_Account_V1_IssuanceResult {
     let tax = row.facility.taxCode

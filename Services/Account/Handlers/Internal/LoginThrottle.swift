@@ -64,7 +64,9 @@ enum LoginThrottle {
 
   /// RESOURCE_EXHAUSTED with the wait, when any key of the attempt is blocked now.
   static func check(
-    username: String, address: String, database: Database,
+    username: String,
+    address: String,
+    database: Database,
     cancellation: ServerContext.RPCCancellationHandle
   ) async throws {
     let keys = keys(username: username, address: address).map(\.0)
@@ -73,7 +75,9 @@ enum LoginThrottle {
         """
         SELECT coalesce(max(extract(epoch FROM blocked_until - now())), 0)::float8
         FROM login_throttle WHERE throttle_key = ANY(\(keys)) AND blocked_until > now()
-        """, logger: connection.logger)
+        """,
+        logger: connection.logger
+      )
       var wait = 0.0
       for try await value in rows.decode(Double.self) { wait = value }
       return wait
@@ -81,13 +85,16 @@ enum LoginThrottle {
     if wait > 0 {
       throw RPCError(
         code: .resourceExhausted,
-        message: "too many failed attempts from this address; retry in \(Int(wait.rounded(.up))) s")
+        message: "too many failed attempts from this address; retry in \(Int(wait.rounded(.up))) s"
+      )
     }
   }
 
   /// Counts one failure against every key of the attempt, atomically (one upsert per key).
   static func recordFailure(
-    username: String, address: String, database: Database,
+    username: String,
+    address: String,
+    database: Database,
     cancellation: ServerContext.RPCCancellationHandle
   ) async throws {
     let keys = keys(username: username, address: address)
@@ -106,20 +113,26 @@ enum LoginThrottle {
               WHEN t.failures + 1 <= \(rule.freeFailures) THEN 0
               ELSE least(\(rule.maximumDelay), power(2, t.failures + 1 - \(rule.freeFailures) - 1))
             END)
-          """, logger: connection.logger)
+          """,
+          logger: connection.logger
+        )
       }
     }
   }
 
   /// The right password from this address: its count for the username starts again.
   static func recordSuccess(
-    username: String, address: String, database: Database,
+    username: String,
+    address: String,
+    database: Database,
     cancellation: ServerContext.RPCCancellationHandle
   ) async throws {
     let key = keys(username: username, address: address)[0].0
     try await database.withGlobalConnection(cancellation: cancellation) { connection in
       try await connection.query(
-        "DELETE FROM login_throttle WHERE throttle_key = \(key)", logger: connection.logger)
+        "DELETE FROM login_throttle WHERE throttle_key = \(key)",
+        logger: connection.logger
+      )
     }
   }
 }

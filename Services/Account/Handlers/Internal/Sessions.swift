@@ -14,22 +14,28 @@ enum Sessions {
   /// family for a login). A rotated refresh token never outlives its session: it expires at
   /// the earlier of its own lifetime and the session's absolute end (30 days after the login).
   static func issue(
-    for account: AccountRecord, family: UUID = UUID(), sessionStartedAt: Date = Date(),
-    context: AccountContext, on connection: PostgresConnection
+    for account: AccountRecord,
+    family: UUID = UUID(),
+    sessionStartedAt: Date = Date(),
+    context: AccountContext,
+    on connection: PostgresConnection
   ) async throws -> Safemap_Account_V1_TokenPair {
     let (token, claims) = try await context.signer.sign(account.principal)
     let tokenID = UUID()
     let secret = Credentials.randomToken()
     let expiresAt = min(
       Date().addingTimeInterval(context.refreshTokenLifetime),
-      sessionStartedAt.addingTimeInterval(context.sessionLifetime))
+      sessionStartedAt.addingTimeInterval(context.sessionLifetime)
+    )
     try await connection.query(
       """
       INSERT INTO refresh_tokens (province_code, token_id, account_id, family_id, secret_hash,
                                   expires_at, session_started_at)
       VALUES (\(account.provinceCode), \(tokenID), \(account.accountID), \(family),
               \(Credentials.sha256(secret)), \(expiresAt), \(sessionStartedAt))
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     return .with {
       $0.accessToken = token
       $0.accessTokenExpireTime = Google_Protobuf_Timestamp(date: claims.expiresAt)
@@ -60,6 +66,8 @@ enum Sessions {
       UPDATE refresh_tokens SET revoked_at = now()
       WHERE province_code = \(province) AND account_id = \(account)
         AND revoked_at IS NULL
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
   }
 }

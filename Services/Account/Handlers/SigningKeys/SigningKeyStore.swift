@@ -36,13 +36,20 @@ public enum SigningKeyStore {
     }
     let key = PrivateSigningKey.generate()
     try FileManager.default.createDirectory(
-      atPath: dataDirectory, withIntermediateDirectories: true)
+      atPath: dataDirectory,
+      withIntermediateDirectories: true
+    )
     guard
       FileManager.default.createFile(
-        atPath: path, contents: Data(SigningKeyFile.render([key]).utf8),
-        attributes: [.posixPermissions: 0o600])
+        atPath: path,
+        contents: Data(SigningKeyFile.render([key]).utf8),
+        attributes: [.posixPermissions: 0o600]
+      )
     else { throw Failure(description: "cannot write \(path)") }
-    logger.notice("generated a local signing key", metadata: ["path": "\(path)", "kid": "\(key.keyID)"])
+    logger.notice(
+      "generated a local signing key",
+      metadata: ["path": "\(path)", "kid": "\(key.keyID)"]
+    )
     return [key]
   }
 
@@ -62,18 +69,24 @@ public enum SigningKeyStore {
             INSERT INTO signing_keys (key_id, public_key)
             VALUES (\(key.keyID), \(Data(key.rawPublicKey)))
             ON CONFLICT (key_id) DO NOTHING
-            """, logger: database.logger)
+            """,
+            logger: database.logger
+          )
         }
         try await tx.query(
           """
           UPDATE signing_keys SET retired_at = now()
           WHERE retired_at IS NULL AND NOT (key_id = ANY(\(ids)))
-          """, logger: database.logger)
+          """,
+          logger: database.logger
+        )
         let rows = try await tx.query(
           """
           SELECT key_id FROM signing_keys
           WHERE key_id = ANY(\(ids)) AND retired_at IS NOT NULL
-          """, logger: database.logger)
+          """,
+          logger: database.logger
+        )
         var retired: Set<String> = []
         for try await id in rows.decode(String.self) { retired.insert(id) }
         return retired
@@ -82,7 +95,8 @@ public enum SigningKeyStore {
     if let signing = ids.first, retired.contains(signing) {
       throw Failure(
         description: "signing key \(signing) was retired and cannot sign again; "
-          + "generate a new key (deploy/new-signing-key.sh)")
+          + "generate a new key (deploy/new-signing-key.sh)"
+      )
     }
   }
 
@@ -94,7 +108,9 @@ public enum SigningKeyStore {
       """
       SELECT key_id, public_key FROM signing_keys WHERE retired_at IS NULL
       ORDER BY created_at DESC
-      """, logger: connection.logger)
+      """,
+      logger: connection.logger
+    )
     var keys: [PublicSigningKey] = []
     for try await (id, raw) in rows.decode((String, Data).self) {
       keys.append(PublicSigningKey(keyID: id, rawPublicKey: Array(raw)))
