@@ -34,6 +34,7 @@ check-generated:
 # account-service under load (release build): issuance of 10,000 accounts, logins, WhoAmI.
 bench-account: setup
 	swift build -c release --product account-benchmark
+	swift build -c release --product account-service
 	$$(swift build -c release --show-bin-path)/account-benchmark
 
 # SubmitAssessment through gRPC vs pgbench running the same SQL transaction (release build).

@@ -83,6 +83,8 @@ fi
 
 export SAFEMAP_DATA_DIR=$DATA
 export SAFEMAP_LOG_FORMAT=${SAFEMAP_LOG_FORMAT:-text}
+# Plaintext stays on this machine: listen on loopback unless told otherwise (README: TLS).
+export SAFEMAP_GRPC_HOST=${SAFEMAP_GRPC_HOST:-127.0.0.1}
 for service in account assessment reporting; do
   password=${SAFEMAP_DATABASE_PASSWORD:-}
   [ -z "${SAFEMAP_DATABASE_URL:-}" ] && password=$(secret "db-$service")

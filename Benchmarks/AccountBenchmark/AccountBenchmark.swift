@@ -11,7 +11,9 @@ import Synchronization
 
 /// account-service under load, through the real gRPC stack over TCP against a private
 /// PostgreSQL: bulk issuance of 10,000 accounts in one stream, then concurrent logins (Argon2id)
-/// with WhoAmI latency measured while the hashing pool is saturated.
+/// with WhoAmI latency measured while the hashing pool is saturated, then account-service's
+/// resident memory over one 100,000-row issuance stream (the real executable, in its own
+/// process).
 ///
 /// Run with `make bench-account` (a release build). The last line is the issuance figure.
 @main
@@ -184,6 +186,7 @@ enum AccountBenchmark {
           loginLatencies.percentile(0.99)
         )
       )
+      print(try await issuanceMemory(cluster: cluster))
       print(
         String(
           format: "issuance: rows=%d seconds=%.2f rows_per_s=%.0f",
