@@ -30,14 +30,20 @@ extension AccountBenchmark {
     let log = FileManager.default.temporaryDirectory
       .appendingPathComponent("bench-account-service-\(port).log").path
     let pid = try Shell.spawn(
-      try Executables.path("account-service"), [], output: log, environment: environment)
+      try Executables.path("account-service"),
+      [],
+      output: log,
+      environment: environment
+    )
     defer {
       kill(pid, SIGTERM)
       try? FileManager.default.removeItem(atPath: log)
     }
 
     let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+      target: .ipv4(address: "127.0.0.1", port: port),
+      transportSecurity: .plaintext
+    )
     return try await withGRPCClient(transport: transport) { client in
       let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
       let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
@@ -45,10 +51,13 @@ extension AccountBenchmark {
       for attempt in 0..<100 {
         do {
           let login = try await accounts.login(
-            .with { $0.username = "bench.admin"; $0.password = "bench admin password" })
+            .with {
+              $0.username = "bench.admin"; $0.password = "bench admin password"
+            }
+          )
           admin = bearer(login.tokens.accessToken)
           break
-        } catch where attempt < 99 {
+        } catch  where attempt < 99 {
           try await Task.sleep(for: .milliseconds(200))
         }
       }
@@ -80,7 +89,8 @@ extension AccountBenchmark {
                     $0.workshopAreaM2 = Double(500 + n % 4000)
                   }
                 }
-              })
+              }
+            )
           }
         }
       ) { response in
