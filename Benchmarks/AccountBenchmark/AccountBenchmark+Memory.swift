@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
 import SafeMapTestSupport
+import SwiftProtobuf
 import Synchronization
 
 /// account-service's memory over one long issuance stream: the real executable (a process of
