@@ -8,6 +8,8 @@ import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
 
+@testable import SafeMapAccount
+
 /// The security review's findings on account-service (issue 8): each test failed before its fix.
 @Suite("Security review: accounts")
 struct SecurityReviewTests {
@@ -282,5 +284,20 @@ extension SecurityReviewTests {
         )
       }
     }
+  }
+}
+
+@Suite("Throttle keys")
+struct ThrottleKeyTests {
+  @Test("IPv6 clients count per /64; IPv4-mapped clients as their IPv4 address")
+  func addressKeys() {
+    let a = LoginThrottle.addressKey("2001:db8:1:2:aaaa::1")
+    #expect(a == "2001:db8:1:2::/64")
+    #expect(LoginThrottle.addressKey("2001:0db8:0001:0002:ffff:1:2:3") == a)
+    #expect(LoginThrottle.addressKey("2001:db8:1:3::1") != a)
+    #expect(LoginThrottle.addressKey("::ffff:10.0.0.5") == "10.0.0.5")
+    #expect(LoginThrottle.addressKey("10.0.0.5") == "10.0.0.5")
+    let keys = LoginThrottle.keys(username: "Facility.X", address: "10.0.0.5").map(\.0)
+    #expect(keys == ["user:10.0.0.5|facility.x", "address:10.0.0.5"])
   }
 }
