@@ -16,14 +16,11 @@ extension AccountBenchmark {
   static func issuanceMemory(cluster: PostgresCluster) async throws -> String {
     try await cluster.createMigratedDatabase("bench_memory")
     let port = try FreePort.find()
-    var environment = ProcessInfo.processInfo.environment
-    environment.merge(TestKeys.environment) { $1 }
-    environment["SAFEMAP_DATABASE_URL"] = "postgres://\(cluster.host):\(cluster.port)/bench_memory"
-    environment["SAFEMAP_GRPC_HOST"] = "127.0.0.1"
-    environment["SAFEMAP_GRPC_PORT"] = String(port)
-    environment["SAFEMAP_METRICS_PORT"] = "0"
-    environment["SAFEMAP_LOG_LEVEL"] = "warning"
-    environment["SAFEMAP_DATA_DIR"] = FileManager.default.temporaryDirectory.path
+    var environment = Executables.environment(
+      cluster: cluster,
+      database: "bench_memory",
+      grpcPort: port
+    )
     environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "bench.admin"
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = "bench admin password"
     // The default row limit is 50,000 per batch; this stream is one batch of `memoryRows`.

@@ -50,13 +50,7 @@ public struct Database: Sendable {
     cancellation: ServerContext.RPCCancellationHandle,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
-    let backend = BackendInFlight()
-    return try await bounded(cancellation, backend: backend) {
-      try await client.withConnection { connection in
-        backend.attach(connection)
-        return try await body(connection)
-      }
-    }
+    try await pooledConnection(cancellation, body)
   }
 
   /// A tenant transaction that belongs to no RPC (start-up work, background jobs, tools). Its
@@ -78,8 +72,16 @@ public struct Database: Sendable {
   public func withMaintenanceConnection<Result: Sendable>(
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
+    try await pooledConnection(nil, body)
+  }
+
+  /// A leased connection outside any tenant, bounded by `cancellation` when it serves an RPC.
+  private func pooledConnection<Result: Sendable>(
+    _ cancellation: ServerContext.RPCCancellationHandle?,
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+  ) async throws -> Result {
     let backend = BackendInFlight()
-    return try await bounded(nil, backend: backend) {
+    return try await bounded(cancellation, backend: backend) {
       try await client.withConnection { connection in
         backend.attach(connection)
         return try await body(connection)

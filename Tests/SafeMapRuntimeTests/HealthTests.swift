@@ -76,14 +76,14 @@ struct ProcessLifecycleTests {
     let metricsPort = try FreePort.find()
     let log = FileManager.default.temporaryDirectory
       .appendingPathComponent("account-service-\(grpcPort).log").path
-    var environment = ProcessInfo.processInfo.environment
-    environment.merge(TestKeys.environment) { $1 }
-    environment["SAFEMAP_DATABASE_URL"] = "postgres://\(cluster.host):\(cluster.port)/\(database)"
-    environment["SAFEMAP_GRPC_HOST"] = "127.0.0.1"
-    environment["SAFEMAP_GRPC_PORT"] = String(grpcPort)
+    var environment = Executables.environment(
+      cluster: cluster,
+      database: database,
+      grpcPort: grpcPort,
+      logLevel: "info"
+    )
     environment["SAFEMAP_METRICS_PORT"] = String(metricsPort)
     environment["SAFEMAP_SHUTDOWN_DELAY_S"] = "0.3"
-    environment["SAFEMAP_DATA_DIR"] = FileManager.default.temporaryDirectory.path
     let pid = try Shell.spawn(
       try Executables.path("account-service"),
       [],

@@ -48,16 +48,14 @@ struct ShutdownUnderOutageTests {
     grpcPort: Int,
     accountPort: Int
   ) -> [String: String] {
-    var environment = ProcessInfo.processInfo.environment
-    environment.merge(TestKeys.environment) { $1 }
-    environment["SAFEMAP_DATABASE_URL"] = "postgres://\(cluster.host):\(cluster.port)/\(database)"
-    environment["SAFEMAP_GRPC_HOST"] = "127.0.0.1"
-    environment["SAFEMAP_GRPC_PORT"] = String(grpcPort)
-    environment["SAFEMAP_METRICS_PORT"] = "0"
+    var environment = Executables.environment(
+      cluster: cluster,
+      database: database,
+      grpcPort: grpcPort,
+      logLevel: "info"
+    )
     environment["SAFEMAP_ACCOUNT_SERVICE"] = "127.0.0.1:\(accountPort)"
     environment["SAFEMAP_SHUTDOWN_TIMEOUT_S"] = String(shutdownTimeout)
-    environment["SAFEMAP_LOG_LEVEL"] = "info"
-    environment["SAFEMAP_DATA_DIR"] = FileManager.default.temporaryDirectory.path
     return environment
   }
 

@@ -283,10 +283,7 @@ extension FacilityService {
     let chunk = valid
     // The chunk's own transaction also records its counts and an audit row.
     let span = "rows \(rows.first?.rowNumber ?? 0)–\(rows.last?.rowNumber ?? 0)"
-    var others = BatchCounts()
-    others.rejected = results.compactMap { $0 }.count
-    others.already = repeats.count
-    let counted = others
+    let counted = BatchCounts(already: repeats.count, rejected: results.compactMap { $0 }.count)
     var issued: [Safemap_Account_V1_IssuanceResult]? = nil
     do {
       issued = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
@@ -401,10 +398,8 @@ extension FacilityService {
       ) {
         facilityID = UUID(uuidString: existing.message.facilityID)!
         if !existing.message.username.isEmpty {
-          var counts = BatchCounts()
-          counts.already = 1
           try await batch.record(
-            counts,
+            BatchCounts(already: 1),
             detail: "row \(row.rowNumber): already issued",
             on: connection
           )
@@ -463,9 +458,11 @@ extension FacilityService {
         lastLoginAt: nil
       )
       try await AccountRecord.insert(account, requestID: nil, createdBy: actorID, on: connection)
-      var counts = BatchCounts()
-      counts.issued = 1
-      try await batch.record(counts, detail: "row \(row.rowNumber): issued", on: connection)
+      try await batch.record(
+        BatchCounts(issued: 1),
+        detail: "row \(row.rowNumber): issued",
+        on: connection
+      )
       return .issued(facility: facilityID, username: username)
     }
     switch outcome {
@@ -484,9 +481,11 @@ extension FacilityService {
       result.violations = violations.messages
       try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection in
-        var counts = BatchCounts()
-        counts.rejected = 1
-        try await batch.record(counts, detail: "row \(row.rowNumber): rejected", on: connection)
+        try await batch.record(
+          BatchCounts(rejected: 1),
+          detail: "row \(row.rowNumber): rejected",
+          on: connection
+        )
       }
     }
     return result

@@ -1,3 +1,4 @@
+public import GRPCNIOTransportHTTP2
 public import Logging
 public import SafeMapDatabase
 
@@ -40,6 +41,11 @@ public struct ServiceConfiguration: Sendable {
   /// A plaintext port serving only `grpc.health.v1.Health` (for probes when the main port
   /// serves TLS); `nil` for none.
   public var healthPort: Int?
+
+  /// The address to listen on at `port`: `grpcHost`, IPv6 when it contains a colon.
+  public func bindAddress(port: Int) -> GRPCNIOTransportCore.SocketAddress {
+    grpcHost.contains(":") ? .ipv6(host: grpcHost, port: port) : .ipv4(host: grpcHost, port: port)
+  }
 
   public enum LogFormat: String, Sendable {
     case json, text

@@ -80,9 +80,7 @@ public final class ServiceHost: Sendable {
     prepare: @escaping @Sendable () async throws -> Void = {}
   ) async throws {
     let transport = HTTP2ServerTransport.Posix(
-      address: configuration.grpcHost.contains(":")
-        ? .ipv6(host: configuration.grpcHost, port: configuration.grpcPort)
-        : .ipv4(host: configuration.grpcHost, port: configuration.grpcPort),
+      address: configuration.bindAddress(port: configuration.grpcPort),
       transportSecurity: configuration.tls.serverSecurity,
       config: .defaults { config in
         // Four times the request limit: messages between the two are decoded and refused with
@@ -154,9 +152,7 @@ public final class ServiceHost: Sendable {
     if let healthPort = configuration.healthPort {
       let healthServer = GRPCServer(
         transport: HTTP2ServerTransport.Posix(
-          address: configuration.grpcHost.contains(":")
-            ? .ipv6(host: configuration.grpcHost, port: healthPort)
-            : .ipv4(host: configuration.grpcHost, port: healthPort),
+          address: configuration.bindAddress(port: healthPort),
           transportSecurity: .plaintext
         ),
         services: [health]
