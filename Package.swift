@@ -133,6 +133,7 @@ let package = Package(
       dependencies: [
         "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       path: "Services/Reporting/Handlers",
       swiftSettings: swiftSettings

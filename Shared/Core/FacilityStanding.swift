@@ -25,6 +25,22 @@ public enum FacilityStanding {
     }
   }
 
+  /// The level alone, without allocating: reports evaluate it millions of times (trends).
+  public static func level(
+    workplace: Latest?,
+    dormitory: Latest?,
+    hasDormitory: Bool,
+    grace: TimeInterval,
+    now: Date
+  ) -> Level {
+    let dormitory = hasDormitory ? dormitory : nil
+    if workplace == nil && dormitory == nil { return .notAssessed }
+    if let workplace, workplace.validUntil + grace < now { return .overdue }
+    if let dormitory, dormitory.validUntil + grace < now { return .overdue }
+    let worst = max(workplace?.mapLevel ?? .safe, dormitory?.mapLevel ?? .safe)
+    return worst == .safe ? .safe : worst == .atRisk ? .atRisk : .unsafe
+  }
+
   public static func evaluate(
     workplace: Latest?,
     dormitory: Latest?,
@@ -34,23 +50,16 @@ public enum FacilityStanding {
   ) -> Result {
     let grace = TimeInterval(graceDays) * 86_400
     func overdue(_ latest: Latest?) -> Bool { latest.map { $0.validUntil + grace < now } ?? false }
-    let required = [workplace] + (hasDormitory ? [dormitory] : [])
-    let present = required.compactMap { $0 }
-    let result = Result(
-      level: .notAssessed,
+    return Result(
+      level: level(
+        workplace: workplace,
+        dormitory: dormitory,
+        hasDormitory: hasDormitory,
+        grace: grace,
+        now: now
+      ),
       workplaceOverdue: overdue(workplace),
       dormitoryOverdue: hasDormitory && overdue(dormitory)
     )
-    guard !present.isEmpty else { return result }
-    if present.contains(where: { $0.validUntil + grace < now }) {
-      return Result(
-        level: .overdue,
-        workplaceOverdue: result.workplaceOverdue,
-        dormitoryOverdue: result.dormitoryOverdue
-      )
-    }
-    let worst = present.map(\.mapLevel).max()!
-    let level: Level = worst == .safe ? .safe : worst == .atRisk ? .atRisk : .unsafe
-    return Result(level: level, workplaceOverdue: false, dormitoryOverdue: false)
   }
 }

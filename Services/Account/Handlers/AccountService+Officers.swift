@@ -8,19 +8,10 @@ import SafeMapDatabase
 import SafeMapRuntime
 import SwiftProtobuf
 
-/// Who may manage whose account (DESIGN.md §1): the ministry every account; a province officer
-/// the district, zone, inspector and facility accounts of its own province; nobody else.
+/// The account checks of ``AccessPolicy`` applied to stored accounts.
 enum AccountScope {
   static func canManage(_ principal: Principal, _ target: AccountRecord) -> Bool {
-    switch principal.role {
-    case .ministryAdmin:
-      return true
-    case .provinceOfficer:
-      return target.provinceCode == principal.provinceCode
-        && [.districtOfficer, .zoneOfficer, .healthInspector, .facility].contains(target.role)
-    default:
-      return false
-    }
+    AccessPolicy.mayManageAccount(principal, role: target.role, province: target.provinceCode)
   }
 
   static func canRead(_ principal: Principal, _ target: AccountRecord) -> Bool {
@@ -29,7 +20,7 @@ enum AccountScope {
 
   /// The tenant of an account list: ministry accounts live in the national tenant `00`.
   static func listTenant(_ principal: Principal, requested: String) throws -> Tenant {
-    guard principal.role == .ministryAdmin || principal.role == .provinceOfficer else {
+    guard AccessPolicy.mayListAccounts(principal) else {
       throw RPCError(code: .permissionDenied, message: "only administrators list accounts")
     }
     if principal.role == .ministryAdmin && requested == "00" { return .national }

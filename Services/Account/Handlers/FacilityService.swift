@@ -311,10 +311,13 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     violations.require(request.zoneID.isEmpty || zone != nil, "zone_id", "not a valid id")
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     // District and zone officers see their own district or zone, whatever they ask for.
-    var requestedDistrict = request.districtCode.isEmpty ? nil : request.districtCode
-    if principal.role == .districtOfficer { requestedDistrict = principal.districtCode }
-    if principal.role == .zoneOfficer { zone = UUID(uuidString: principal.zoneID) }
-    let district = requestedDistrict
+    let narrowed = AccessPolicy.narrow(
+      principal,
+      district: request.districtCode,
+      zone: zone?.uuidString ?? ""
+    )
+    if !narrowed.zone.isEmpty { zone = UUID(uuidString: narrowed.zone) }
+    let district = narrowed.district.isEmpty ? nil : narrowed.district
     let zoneFilter = zone
     let status = OperatingStatusName.sql(request.operatingStatus)
     let inside: Bool? =

@@ -10,7 +10,7 @@ import SwiftProtobuf
 
 extension AssessmentService {
   static func requireMinistry(_ principal: Principal) throws {
-    guard principal.role == .ministryAdmin else {
+    guard AccessPolicy.mayManageCatalogues(principal) else {
       throw RPCError(
         code: .permissionDenied,
         message: "only the ministry manages criteria catalogues"

@@ -72,7 +72,7 @@ extension AssessmentService {
     principal: Principal,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
-    guard principal.role == .ministryAdmin || principal.role == .provinceOfficer else {
+    guard AccessPolicy.mayChangeProvinceSettings(principal) else {
       throw RPCError(
         code: .permissionDenied,
         message: "only a province officer sets the province's rules"

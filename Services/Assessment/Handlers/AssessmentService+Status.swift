@@ -133,7 +133,7 @@ extension AssessmentService {
     principal: Principal,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
-    guard principal.role == .healthInspector || principal.role == .provinceOfficer else {
+    guard AccessPolicy.mayRecordInspections(principal) else {
       throw RPCError(
         code: .permissionDenied,
         message: "only a health inspector or province officer records inspections"
@@ -244,7 +244,7 @@ extension AssessmentService {
         province: tenant.code,
         facilityID: facility.uuidString.lowercased()
       )
-    } else if ![.ministryAdmin, .provinceOfficer, .healthInspector].contains(principal.role) {
+    } else if !AccessPolicy.mayReadWholeProvince(principal) {
       throw RPCError(
         code: .permissionDenied,
         message: "facility_id: name a facility in your district or zone"

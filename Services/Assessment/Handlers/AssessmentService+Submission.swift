@@ -39,7 +39,10 @@ extension AssessmentService {
     principal: Principal,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
-    guard principal.role == .facility else {
+    guard AccessPolicy.readScope(principal) == .facility(
+      province: principal.provinceCode,
+      facility: principal.facilityID
+    ) else {
       throw RPCError(
         code: .permissionDenied,
         message: "only a facility account submits self-assessments"
@@ -47,7 +50,8 @@ extension AssessmentService {
     }
     let kind = try Self.validateShape(request)
     let facilityID = request.facilityID.isEmpty ? principal.facilityID : request.facilityID
-    guard facilityID == principal.facilityID, let facility = UUID(uuidString: facilityID),
+    guard AccessPolicy.maySubmitAssessment(principal, facility: facilityID),
+      let facility = UUID(uuidString: facilityID),
       let account = UUID(uuidString: principal.accountID)
     else {
       throw RPCError(

@@ -1,5 +1,7 @@
 public import GRPCCore
 public import SafeMapAPI
+import SafeMapAuth
+import SafeMapCore
 public import SafeMapDatabase
 import SafeMapRuntime
 
@@ -12,67 +14,42 @@ public struct ReportingService: Safemap_Reporting_V1_ReportingService.SimpleServ
     self.database = database
   }
 
-  public func getProvinceSummary(
-    request: Safemap_Reporting_V1_GetProvinceSummaryRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_GetProvinceSummaryResponse {
-    throw RPCError.pendingIssue("GetProvinceSummary")
+  /// The scope of a report for the caller, or the status that refuses it.
+  static func scope(
+    _ principal: Principal,
+    province: String,
+    district: String = "",
+    zone: String = "",
+    allowNational: Bool = false
+  ) throws -> ReportScope {
+    let resolved = ReportScope.resolve(
+      principal,
+      province: province,
+      district: district,
+      zone: zone,
+      allowNational: allowNational
+    )
+    switch resolved {
+    case .success(let scope):
+      return scope
+    case .failure(.notAnOfficial):
+      throw RPCError(code: .permissionDenied, message: "reports are for officials")
+    case .failure(.outsideScope(let field)):
+      throw RPCError(code: .permissionDenied, message: "\(field): outside your scope")
+    case .failure(.provinceRequired):
+      throw RPCError(code: .invalidArgument, message: "province_code: required for ministry users")
+    case .failure(.malformed(let field)):
+      throw RPCError(code: .invalidArgument, message: "\(field): not a valid code or id")
+    }
   }
 
-  public func getNationalSummary(
-    request: Safemap_Reporting_V1_GetNationalSummaryRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_GetNationalSummaryResponse {
-    throw RPCError.pendingIssue("GetNationalSummary")
-  }
-
-  public func listFacilityStatuses(
-    request: Safemap_Reporting_V1_ListFacilityStatusesRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_ListFacilityStatusesResponse {
-    throw RPCError.pendingIssue("ListFacilityStatuses")
-  }
-
-  public func exportFacilityStatuses(
-    request: Safemap_Reporting_V1_ExportFacilityStatusesRequest,
-    response: RPCWriter<Safemap_Reporting_V1_ExportFacilityStatusesResponse>,
-    context: ServerContext
-  ) async throws {
-    throw RPCError.pendingIssue("ExportFacilityStatuses")
-  }
-
-  public func getMapLayer(
-    request: Safemap_Reporting_V1_GetMapLayerRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_GetMapLayerResponse {
-    throw RPCError.pendingIssue("GetMapLayer")
-  }
-
-  public func createCampaign(
-    request: Safemap_Reporting_V1_CreateCampaignRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_CreateCampaignResponse {
-    throw RPCError.pendingIssue("CreateCampaign")
-  }
-
-  public func listCampaigns(
-    request: Safemap_Reporting_V1_ListCampaignsRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_ListCampaignsResponse {
-    throw RPCError.pendingIssue("ListCampaigns")
-  }
-
-  public func getCampaignProgress(
-    request: Safemap_Reporting_V1_GetCampaignProgressRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_GetCampaignProgressResponse {
-    throw RPCError.pendingIssue("GetCampaignProgress")
-  }
-
-  public func getTrend(
-    request: Safemap_Reporting_V1_GetTrendRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Reporting_V1_GetTrendResponse {
-    throw RPCError.pendingIssue("GetTrend")
+  /// The database tenant a scope reads: one province, or every province for the ministry's
+  /// national reports.
+  static func tenant(_ scope: ReportScope) throws -> Tenant {
+    guard let province = scope.province else { return .allProvinces }
+    guard let tenant = Tenant.province(province) else {
+      throw RPCError(code: .invalidArgument, message: "province_code: not a valid code")
+    }
+    return tenant
   }
 }

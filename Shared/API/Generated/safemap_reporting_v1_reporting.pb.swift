@@ -305,6 +305,10 @@ public nonisolated struct Safemap_Reporting_V1_FacilityStatusFilter: Sendable {
   /// Only facilities flagged "self-assessed safe, inspected unsafe".
   public var onlyInspectionMismatch: Bool = false
 
+  /// Only facilities that have not (yet) done this campaign: every required kind submitted
+  /// between its start and its deadline. The campaign's district, if any, also applies.
+  public var campaignID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1328,7 +1332,7 @@ nonisolated extension Safemap_Reporting_V1_GetNationalSummaryResponse: SwiftProt
 
 nonisolated extension Safemap_Reporting_V1_FacilityStatusFilter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FacilityStatusFilter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}map_levels\0\u{3}district_code\0\u{3}zone_id\0\u{3}zone_location\0\u{3}only_inspection_mismatch\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}map_levels\0\u{3}district_code\0\u{3}zone_id\0\u{3}zone_location\0\u{3}only_inspection_mismatch\0\u{3}campaign_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1341,6 +1345,7 @@ nonisolated extension Safemap_Reporting_V1_FacilityStatusFilter: SwiftProtobuf.M
       case 3: try { try decoder.decodeSingularStringField(value: &self.zoneID) }()
       case 4: try { try decoder.decodeSingularEnumField(value: &self.zoneLocation) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.onlyInspectionMismatch) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
       default: break
       }
     }
@@ -1362,6 +1367,9 @@ nonisolated extension Safemap_Reporting_V1_FacilityStatusFilter: SwiftProtobuf.M
     if self.onlyInspectionMismatch != false {
       try visitor.visitSingularBoolField(value: self.onlyInspectionMismatch, fieldNumber: 5)
     }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1371,6 +1379,7 @@ nonisolated extension Safemap_Reporting_V1_FacilityStatusFilter: SwiftProtobuf.M
     if lhs.zoneID != rhs.zoneID {return false}
     if lhs.zoneLocation != rhs.zoneLocation {return false}
     if lhs.onlyInspectionMismatch != rhs.onlyInspectionMismatch {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

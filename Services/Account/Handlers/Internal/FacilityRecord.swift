@@ -236,22 +236,23 @@ enum FacilityInput {
   }
 }
 
-/// Who sees which facility (DESIGN.md §1).
+/// The facility checks of ``AccessPolicy`` in the shapes the handlers hold.
 enum FacilityScope {
   static func canRead(_ p: Principal, _ f: Safemap_Account_V1_Facility) -> Bool {
-    switch p.role {
-    case .ministryAdmin: return true
-    case .provinceOfficer, .healthInspector: return f.provinceCode == p.provinceCode
-    case .districtOfficer:
-      return f.provinceCode == p.provinceCode && f.districtCode == p.districtCode
-    case .zoneOfficer: return f.provinceCode == p.provinceCode && f.zoneID == p.zoneID
-    case .facility: return f.facilityID == p.facilityID
-    }
+    AccessPolicy.canRead(
+      p,
+      .init(
+        province: f.provinceCode,
+        district: f.districtCode,
+        zone: f.zoneID,
+        facility: f.facilityID
+      )
+    )
   }
 
   /// Registering facilities and zones, setting operating status, issuing accounts.
   static func requireAdministrator(_ p: Principal) throws {
-    guard p.role == .ministryAdmin || p.role == .provinceOfficer else {
+    guard AccessPolicy.mayAdministerRegistry(p) else {
       throw RPCError(
         code: .permissionDenied,
         message: "only the ministry or a province officer may change the registry"

@@ -1,0 +1,106 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SafeMapAPI
+import SwiftProtobuf
+
+/// A campaign as stored in `campaigns`.
+struct CampaignRecord: Sendable {
+  var province: String
+  var id: UUID
+  var title: String
+  var description: String
+  var start: Date
+  var deadline: Date
+  /// `WORKPLACE` / `DORMITORY`; empty: workplace, plus dormitory where there is one.
+  var kinds: [String]
+  var district: String?
+  var createdBy: UUID
+  var created: Date
+
+  static let columns = """
+    province_code, campaign_id, title, description, start_time, deadline, kinds, district_code,
+    created_by, created_at
+    """
+
+  init(_ row: PostgresRow) throws {
+    let c = row.makeRandomAccess()
+    province = try c[0].decode(String.self)
+    id = try c[1].decode(UUID.self)
+    title = try c[2].decode(String.self)
+    description = try c[3].decode(String.self)
+    start = try c[4].decode(Date.self)
+    deadline = try c[5].decode(Date.self)
+    kinds = try c[6].decode([String].self)
+    district = try c[7].decode(String?.self)
+    createdBy = try c[8].decode(UUID.self)
+    created = try c[9].decode(Date.self)
+  }
+
+  static func find(_ id: UUID, province: String, on connection: PostgresConnection) async throws
+    -> CampaignRecord?
+  {
+    let rows = try await connection.query(
+      """
+      SELECT \(unescaped: columns) FROM campaigns
+      WHERE province_code = \(province) AND campaign_id = \(id)
+      """,
+      logger: connection.logger
+    )
+    for try await row in rows { return try CampaignRecord(row) }
+    return nil
+  }
+
+  /// The campaign `id` of the province, or NOT_FOUND naming `field`.
+  static func require(
+    _ id: String,
+    province: String,
+    field: String,
+    on connection: PostgresConnection
+  ) async throws -> CampaignRecord {
+    guard let uuid = UUID(uuidString: id),
+      let campaign = try await find(uuid, province: province, on: connection)
+    else {
+      throw RPCError(code: .notFound, message: "\(field): no such campaign")
+    }
+    return campaign
+  }
+
+  var message: Safemap_Reporting_V1_Campaign {
+    .with {
+      $0.campaignID = id.uuidString.lowercased()
+      $0.provinceCode = province
+      $0.title = title
+      $0.description_p = description
+      $0.startTime = Google_Protobuf_Timestamp(date: start)
+      $0.deadline = Google_Protobuf_Timestamp(date: deadline)
+      $0.kinds = kinds.map { $0 == "DORMITORY" ? .dormitory : .workplace }
+      $0.districtCode = district ?? ""
+      $0.createdByAccountID = createdBy.uuidString.lowercased()
+      $0.createTime = Google_Protobuf_Timestamp(date: created)
+    }
+  }
+
+  /// Whether the facility of `alias` (columns `province_code`, `facility_id`,
+  /// `has_dormitory`) submitted every required kind from the start until `until` (a
+  /// placeholder; the deadline or an earlier instant). A dormitory is required only of
+  /// facilities that have one.
+  func donePredicate(_ alias: String, until: String, sql: inout ReportSQL) -> String {
+    let start = sql.bind(self.start)
+    let end = sql.bind(deadline)
+    func submitted(_ kind: String) -> String {
+      """
+      EXISTS (SELECT 1 FROM assessments x
+        WHERE x.province_code = \(alias).province_code AND x.facility_id = \(alias).facility_id
+          AND x.kind = '\(kind)' AND x.submitted_at >= \(start)
+          AND x.submitted_at <= least(\(end)::timestamptz, \(until)::timestamptz))
+      """
+    }
+    let workplace = kinds.isEmpty || kinds.contains("WORKPLACE")
+    let dormitory = kinds.isEmpty || kinds.contains("DORMITORY")
+    var parts: [String] = []
+    if workplace { parts.append(submitted("WORKPLACE")) }
+    if dormitory { parts.append("(NOT \(alias).has_dormitory OR \(submitted("DORMITORY")))") }
+    return parts.isEmpty ? "true" : "(" + parts.joined(separator: " AND ") + ")"
+  }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import SafeMapCore
+
+/// One row per facility whose account was issued by the report's instant, with everything a
+/// report counts (DESIGN.md §6): where it is, whether it is active, its map level, whether it
+/// was inspected and whether it self-assessed safe but was found unsafe.
+///
+/// "Now" reads `facility_status`, kept in the same transaction as every assessment and
+/// inspection; an earlier instant reads the latest history row of each kind submitted by then
+/// (`assessments_history_idx`, `inspections_facility_idx`). The rules that turn those rows into
+/// a level are written once, below both, and follow ``FacilityStanding``: the worse of the
+/// required kinds, OVERDUE when one is past its validity plus the province's grace days.
+///
+/// Columns: `province_code, facility_id, district_code, zone_id, has_dormitory, issued_at,
+/// w_id, w_level, w_at, w_until, w_index, d_id, d_level, d_at, d_until, d_index, i_level, i_at,
+/// inside, active, level, inspected, mismatch, last_at, decider`.
+enum FacilityFacts {
+  /// A parenthesised subquery for a FROM clause (alias it).
+  static func subquery(_ scope: ReportScope, at instant: ReportInstant, sql: inout ReportSQL)
+    -> String
+  {
+    let time = sql.bind(instant.date) + "::timestamptz"
+    let facilities = scopePredicate(scope, alias: "f", sql: &sql)
+    let base: String
+    switch instant {
+    case .now:
+      base = """
+        SELECT f.province_code, f.facility_id, f.district_code, f.zone_id, f.has_dormitory,
+          a.created_at AS issued_at,
+          s.workplace_assessment_id AS w_id, s.workplace_map_level AS w_level,
+          s.workplace_submitted_at AS w_at, s.workplace_valid_until AS w_until,
+          s.workplace_index_percent AS w_index,
+          s.dormitory_assessment_id AS d_id, s.dormitory_map_level AS d_level,
+          s.dormitory_submitted_at AS d_at, s.dormitory_valid_until AS d_until,
+          s.dormitory_index_percent AS d_index,
+          s.inspection_level AS i_level, s.inspected_at AS i_at
+        FROM facilities f
+        JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
+        LEFT JOIN facility_status s
+          ON s.province_code = f.province_code AND s.facility_id = f.facility_id
+        WHERE \(facilities) AND a.created_at <= \(time)
+        """
+    case .past:
+      base = """
+        SELECT f.province_code, f.facility_id, f.district_code, f.zone_id, f.has_dormitory,
+          a.created_at AS issued_at,
+          w.assessment_id AS w_id, w.map_level AS w_level, w.submitted_at AS w_at,
+          w.valid_until AS w_until, w.index_percent AS w_index,
+          d.assessment_id AS d_id, d.map_level AS d_level, d.submitted_at AS d_at,
+          d.valid_until AS d_until, d.index_percent AS d_index,
+          i.level_found AS i_level, i.created_at AS i_at
+        FROM facilities f
+        JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
+        LEFT JOIN LATERAL (\(latestAssessment(kind: "WORKPLACE", time: time))) w ON true
+        LEFT JOIN LATERAL (\(latestAssessment(kind: "DORMITORY", time: time))) d ON true
+        LEFT JOIN LATERAL (
+          SELECT x.level_found, x.created_at FROM inspections x
+          WHERE x.province_code = f.province_code AND x.facility_id = f.facility_id
+            AND x.created_at <= \(time)
+          ORDER BY x.created_at DESC LIMIT 1) i ON true
+        WHERE \(facilities) AND a.created_at <= \(time)
+        """
+    }
+    let grace = "make_interval(days => coalesce(ps.overdue_grace_days, 0))"
+    return """
+      (SELECT b.*,
+        coalesce(z.zone_type IN ('INDUSTRIAL_ZONE', 'ECONOMIC_ZONE'), false) AS inside,
+        coalesce(op.status, 'ACTIVE') = 'ACTIVE' AS active,
+        CASE WHEN k.worst IS NULL THEN 'NOT_ASSESSED' WHEN k.overdue THEN 'OVERDUE'
+          WHEN k.worst = 3 THEN 'UNSAFE' WHEN k.worst = 2 THEN 'AT_RISK' ELSE 'SAFE' END AS level,
+        b.i_at IS NOT NULL AS inspected,
+        coalesce(b.i_level = 'UNSAFE' AND k.worst = 1 AND b.i_at > k.last_at, false) AS mismatch,
+        k.last_at,
+        CASE WHEN k.d_rank IS NOT NULL AND (k.w_rank IS NULL OR k.d_rank > k.w_rank
+            OR (k.d_rank = k.w_rank AND b.d_index > b.w_index)) THEN 'DORMITORY'
+          WHEN k.w_rank IS NOT NULL THEN 'WORKPLACE' END AS decider
+      FROM (\(base)) b
+      LEFT JOIN zones z ON z.province_code = b.province_code AND z.zone_id = b.zone_id
+      LEFT JOIN \(operatingStatus(scope, time: time, sql: &sql))
+      op ON op.province_code = b.province_code AND op.facility_id = b.facility_id
+      LEFT JOIN province_settings ps ON ps.province_code = b.province_code
+      CROSS JOIN LATERAL (
+        SELECT r.w_rank, r.d_rank, GREATEST(r.w_rank, r.d_rank) AS worst,
+          GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END) AS last_at,
+          (b.w_until + \(grace) < \(time))
+            OR (b.has_dormitory AND b.d_until + \(grace) < \(time)) AS overdue
+        FROM (SELECT \(rank("b.w_level")) AS w_rank,
+          CASE WHEN b.has_dormitory THEN \(rank("b.d_level")) END AS d_rank) r
+      ) k)
+      """
+  }
+
+  /// `province_code = $n AND district_code = $m …` on `alias` for the scope; `true` for an
+  /// unrestricted national scope. Naming the province in the statement lets the planner prune
+  /// partitions (row-level security alone prunes late).
+  static func scopePredicate(_ scope: ReportScope, alias: String, sql: inout ReportSQL)
+    -> String
+  {
+    var parts: [String] = []
+    if let province = scope.province {
+      parts.append("\(alias).province_code = \(sql.bind(province))")
+    }
+    if !scope.district.isEmpty {
+      parts.append("\(alias).district_code = \(sql.bind(scope.district))")
+    }
+    if !scope.zone.isEmpty, let zone = UUID(uuidString: scope.zone) {
+      parts.append("\(alias).zone_id = \(sql.bind(zone))")
+    }
+    return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
+  }
+
+  /// The operating status of each facility that ever changed it, as of `time` (a
+  /// placeholder): the latest change recorded by then whose effective date (Vietnam's calendar)
+  /// has come. Facilities without a row are active. Parenthesised, for a join.
+  static func operatingStatus(_ scope: ReportScope, time: String, sql: inout ReportSQL)
+    -> String
+  {
+    let changes = scopePredicate(ReportScope(province: scope.province), alias: "c", sql: &sql)
+    return """
+      (SELECT DISTINCT ON (c.province_code, c.facility_id) c.province_code, c.facility_id,
+        c.status
+      FROM operating_status_changes c
+      WHERE \(changes) AND c.changed_at <= \(time)
+        AND c.effective_date <= (\(time) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+      ORDER BY c.province_code, c.facility_id, c.effective_date DESC, c.changed_at DESC)
+      """
+  }
+
+  /// Map levels ranked so that GREATEST is "the worse".
+  static func rank(_ column: String) -> String {
+    "CASE \(column) WHEN 'SAFE' THEN 1 WHEN 'AT_RISK' THEN 2 WHEN 'UNSAFE' THEN 3 END"
+  }
+
+  private static func latestAssessment(kind: String, time: String) -> String {
+    """
+    SELECT x.assessment_id, x.map_level, x.submitted_at, x.valid_until, x.index_percent
+    FROM assessments x
+    WHERE x.province_code = f.province_code AND x.facility_id = f.facility_id
+      AND x.kind = '\(kind)' AND x.submitted_at <= \(time)
+    ORDER BY x.submitted_at DESC LIMIT 1
+    """
+  }
+}

@@ -1,0 +1,341 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SafeMapAPI
+import SafeMapAuth
+import SafeMapCore
+import SafeMapDatabase
+import SafeMapRuntime
+import SwiftProtobuf
+
+extension ReportingService {
+  static let maximumTitleLength = 200
+
+  /// A province officer sets a deadline for the active facilities of its province (or one
+  /// district). The same `request_id` returns the campaign it created the first time.
+  public func createCampaign(
+    request: Safemap_Reporting_V1_CreateCampaignRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Reporting_V1_CreateCampaignResponse {
+    let principal = try RequestPrincipal.require()
+    return try await Audit.refusals(
+      "CreateCampaign",
+      actor: principal,
+      province: request.campaign.provinceCode,
+      context: context,
+      database: database
+    ) {
+      guard AccessPolicy.mayCreateCampaign(principal) else {
+        throw RPCError(code: .permissionDenied, message: "only a province officer runs campaigns")
+      }
+      let tenant = try principal.tenant(
+        forRequested: request.campaign.provinceCode,
+        field: "campaign.province_code"
+      )
+      let draft = try Self.validate(request.campaign)
+      let requestID = request.requestID.isEmpty ? nil : request.requestID
+      let actor = UUID(uuidString: principal.accountID)
+      let address = context.clientAddress
+      let campaign = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) { connection -> CampaignRecord in
+        if let requestID {
+          let rows = try await connection.query(
+            """
+            SELECT \(unescaped: CampaignRecord.columns) FROM campaigns
+            WHERE province_code = \(tenant.code) AND request_id = \(requestID)
+            """,
+            logger: connection.logger
+          )
+          for try await row in rows { return try CampaignRecord(row) }
+        }
+        if let district = draft.district {
+          let rows = try await connection.query(
+            "SELECT 1 FROM districts WHERE province_code = \(tenant.code) AND code = \(district)",
+            logger: connection.logger
+          )
+          var found = false
+          for try await _ in rows { found = true }
+          guard found else {
+            throw RPCError(
+              code: .invalidArgument,
+              message: "campaign.district_code: no such district in province \(tenant.code)"
+            )
+          }
+        }
+        let rows = try await connection.query(
+          """
+          INSERT INTO campaigns (province_code, campaign_id, title, description, start_time,
+            deadline, kinds, district_code, created_by, request_id)
+          VALUES (\(tenant.code), \(UUID()), \(draft.title), \(draft.description),
+            \(draft.start), \(draft.deadline), \(draft.kinds), \(draft.district), \(actor),
+            \(requestID))
+          RETURNING \(unescaped: CampaignRecord.columns)
+          """,
+          logger: connection.logger
+        )
+        var created: CampaignRecord?
+        for try await row in rows { created = try CampaignRecord(row) }
+        guard let created else { throw RPCError(code: .internalError, message: "not created") }
+        try await Audit.record(
+          AuditEntry(
+            action: "CreateCampaign",
+            targetType: "campaign",
+            targetID: created.id.uuidString.lowercased(),
+            detail: created.title
+          ),
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
+        return created
+      }
+      return .with { $0.campaign = campaign.message }
+    }
+  }
+
+  struct CampaignDraft: Sendable {
+    var title: String
+    var description: String
+    var start: Date
+    var deadline: Date
+    var kinds: [String]
+    var district: String?
+  }
+
+  /// Every violation of a new campaign at once.
+  static func validate(_ campaign: Safemap_Reporting_V1_Campaign, now: Date = Date()) throws
+    -> CampaignDraft
+  {
+    var violations = FieldViolations()
+    let title = campaign.title.trimmingCharacters(in: .whitespacesAndNewlines)
+    violations.require(!title.isEmpty, "campaign.title", "required")
+    violations.require(
+      title.count <= maximumTitleLength,
+      "campaign.title",
+      "at most \(maximumTitleLength) characters"
+    )
+    let start = campaign.hasStartTime ? campaign.startTime.date : now
+    violations.require(campaign.hasDeadline, "campaign.deadline", "required")
+    let deadline = campaign.deadline.date
+    if campaign.hasDeadline {
+      violations.require(deadline > start, "campaign.deadline", "must be after start_time")
+      violations.require(deadline > now, "campaign.deadline", "must be in the future")
+    }
+    violations.require(
+      start > Date(timeIntervalSince1970: 946_684_800),
+      "campaign.start_time",
+      "must be after 2000-01-01"
+    )
+    var kinds: [String] = []
+    for (index, kind) in campaign.kinds.enumerated() {
+      let name: String? =
+        switch kind {
+        case .workplace: "WORKPLACE"
+        case .dormitory: "DORMITORY"
+        default: nil
+        }
+      guard let name else {
+        violations.add("campaign.kinds[\(index)]", "WORKPLACE or DORMITORY")
+        continue
+      }
+      violations.require(!kinds.contains(name), "campaign.kinds[\(index)]", "listed twice")
+      kinds.append(name)
+    }
+    violations.require(
+      campaign.districtCode.isEmpty || DistrictCode.isWellFormed(campaign.districtCode),
+      "campaign.district_code",
+      "three digits"
+    )
+    guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
+    return CampaignDraft(
+      title: title,
+      description: campaign.description_p,
+      start: start,
+      deadline: deadline,
+      kinds: kinds,
+      district: campaign.districtCode.isEmpty ? nil : campaign.districtCode
+    )
+  }
+
+  /// Campaigns of the province, latest deadline first; district and zone officers see those of
+  /// the whole province and of their own district.
+  public func listCampaigns(
+    request: Safemap_Reporting_V1_ListCampaignsRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Reporting_V1_ListCampaignsResponse {
+    let principal = try RequestPrincipal.require()
+    let scope = try Self.scope(principal, province: request.provinceCode)
+    let limit = try Paging.pageSize(request.pageSize)
+    let after = try Paging.afterKey(request.pageToken)
+    let cursor = after.split(separator: "|")
+    guard after.isEmpty || (cursor.count == 2 && Int64(cursor[0]) != nil) else {
+      throw RPCError(code: .invalidArgument, message: "page_token: not a token from this list")
+    }
+    let includePast = request.includePast
+    let campaigns = try await database.withTenantTransaction(
+      try Self.tenant(scope),
+      cancellation: context.cancellation
+    ) { connection in
+      var sql = ReportSQL()
+      let province = sql.bind(scope.province ?? "")
+      var filter = "true"
+      if let district = try await Self.campaignDistrict(scope, on: connection) {
+        filter = "(c.district_code IS NULL OR c.district_code = \(sql.bind(district)))"
+      }
+      if !includePast { filter += " AND c.deadline > now()" }
+      if cursor.count == 2 {
+        let micros = sql.bind(Int64(cursor[0]) ?? 0)
+        let id = sql.bind(String(cursor[1]))
+        filter += """
+           AND (c.deadline, c.campaign_id::text) <
+            (to_timestamp(\(micros)::int8 / 1000000.0), \(id)::text)
+          """
+      }
+      sql.append(
+        """
+        SELECT \(CampaignRecord.columns) FROM campaigns c
+        WHERE c.province_code = \(province) AND \(filter)
+        ORDER BY c.deadline DESC, c.campaign_id::text DESC LIMIT \(sql.bind(limit))
+        """
+      )
+      var found: [CampaignRecord] = []
+      for try await row in try await connection.query(sql.query, logger: connection.logger) {
+        found.append(try CampaignRecord(row))
+      }
+      return found
+    }
+    let last = campaigns.last.map {
+      "\(Int64(($0.deadline.timeIntervalSince1970 * 1_000_000).rounded()))|\($0.id.uuidString.lowercased())"
+    }
+    return .with {
+      $0.campaigns = campaigns.map(\.message)
+      $0.nextPageToken = Paging.nextToken(lastKey: last, pageWasFull: campaigns.count == limit)
+    }
+  }
+
+  /// The district whose campaigns a district or zone officer sees (besides province-wide
+  /// ones); `nil` for province-wide readers.
+  static func campaignDistrict(_ scope: ReportScope, on connection: PostgresConnection)
+    async throws -> String?
+  {
+    if !scope.district.isEmpty { return scope.district }
+    guard let province = scope.province, let zone = UUID(uuidString: scope.zone) else {
+      return nil
+    }
+    let rows = try await connection.query(
+      "SELECT district_code FROM zones WHERE province_code = \(province) AND zone_id = \(zone)",
+      logger: connection.logger
+    )
+    for try await district in rows.decode(String.self) { return district }
+    return "none"
+  }
+
+  /// Per district and per zone: the facilities active at the deadline (or now, before it) and
+  /// those that submitted every required kind inside the campaign's window. A facility that
+  /// stops operating leaves the denominator from its effective date.
+  public func getCampaignProgress(
+    request: Safemap_Reporting_V1_GetCampaignProgressRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Reporting_V1_GetCampaignProgressResponse {
+    let principal = try RequestPrincipal.require()
+    let scope = try Self.scope(principal, province: request.provinceCode)
+    guard let province = scope.province else {
+      throw RPCError(code: .invalidArgument, message: "province_code: required")
+    }
+    guard UUID(uuidString: request.campaignID) != nil else {
+      throw RPCError(code: .invalidArgument, message: "campaign_id: not a valid id")
+    }
+    return try await database.withTenantTransaction(
+      try Self.tenant(scope),
+      cancellation: context.cancellation
+    ) { connection in
+      let campaign = try await CampaignRecord.require(
+        request.campaignID,
+        province: province,
+        field: "campaign_id",
+        on: connection
+      )
+      if let district = campaign.district,
+        let own = try await Self.campaignDistrict(scope, on: connection), own != district
+      {
+        throw RPCError(code: .notFound, message: "campaign_id: no such campaign")
+      }
+      var narrowed = scope
+      if let district = campaign.district { narrowed.district = district }
+      var sql = ReportSQL()
+      let until = sql.bind(min(campaign.deadline, Date()))
+      let facilities = FacilityFacts.scopePredicate(narrowed, alias: "f", sql: &sql)
+      let status = FacilityFacts.operatingStatus(narrowed, time: until, sql: &sql)
+      let done = campaign.donePredicate("f", until: until, sql: &sql)
+      sql.append(
+        """
+        SELECT GROUPING(x.district_code) = 0, coalesce(x.district_code, x.zone_id::text),
+          count(*)::int8, count(*) FILTER (WHERE x.done)::int8
+        FROM (
+          SELECT f.district_code, f.zone_id, \(done) AS done
+          FROM facilities f
+          JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
+          LEFT JOIN \(status) op
+            ON op.province_code = f.province_code AND op.facility_id = f.facility_id
+          WHERE \(facilities) AND a.created_at <= \(until)::timestamptz
+            AND coalesce(op.status, 'ACTIVE') = 'ACTIVE') x
+        GROUP BY GROUPING SETS ((x.district_code), (x.zone_id))
+        """
+      )
+      var byDistrict: [String: (Int, Int)] = [:]
+      var byZone: [String: (Int, Int)] = [:]
+      for try await (isDistrict, key, active, done) in try await connection.query(
+        sql.query,
+        logger: connection.logger
+      ).decode((Bool, String?, Int64, Int64).self) {
+        guard let key else { continue }  // facilities outside any zone
+        if isDistrict {
+          byDistrict[key] = (Int(active), Int(done))
+        } else {
+          byZone[key] = (Int(active), Int(done))
+        }
+      }
+      let districts = try await Self.groups(
+        narrowed,
+        at: .now(Date()),
+        by: .district,
+        on: connection
+      )
+      let zones = try await Self.groups(narrowed, at: .now(Date()), by: .zone, on: connection)
+      func row(_ group: (key: String, name: String), _ counts: [String: (Int, Int)])
+        -> Safemap_Reporting_V1_CampaignProgressRow
+      {
+        let (active, done) = counts[group.key] ?? (0, 0)
+        return Self.progressRow(key: group.key, name: group.name, active: active, done: done)
+      }
+      let districtRows = districts.map { row($0, byDistrict) }
+      return .with {
+        $0.campaign = campaign.message
+        $0.byDistrict = districtRows
+        $0.byZone = zones.map { row($0, byZone) }
+        $0.total = Self.progressRow(
+          key: "TOTAL",
+          name: "Tổng cộng",
+          active: districtRows.reduce(0) { $0 + Int($1.active) },
+          done: districtRows.reduce(0) { $0 + Int($1.done) }
+        )
+      }
+    }
+  }
+
+  static func progressRow(key: String, name: String, active: Int, done: Int)
+    -> Safemap_Reporting_V1_CampaignProgressRow
+  {
+    .with {
+      $0.groupKey = key
+      $0.groupName = name
+      $0.active = Int32(active)
+      $0.done = Int32(done)
+      $0.notDone = Int32(active - done)
+      $0.doneRatePercent = active == 0 ? 0 : Double(done) * 100 / Double(active)
+    }
+  }
+}

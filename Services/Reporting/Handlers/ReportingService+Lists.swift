@@ -1,0 +1,317 @@
+import Crypto
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SafeMapAPI
+import SafeMapAuth
+import SafeMapCore
+import SafeMapDatabase
+import SafeMapRuntime
+import SwiftProtobuf
+
+extension ReportingService {
+  /// R4/R5 and every other cut of the active facilities, ordered by facility id. The first page
+  /// fixes the instant: later pages read the history as of it, so a list being paged while
+  /// facilities submit shows no row twice and skips none.
+  public func listFacilityStatuses(
+    request: Safemap_Reporting_V1_ListFacilityStatusesRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Reporting_V1_ListFacilityStatusesResponse {
+    let principal = try RequestPrincipal.require()
+    let list = try StatusList(principal, request.provinceCode, request.filter)
+    let pageSize = try Paging.pageSize(request.pageSize)
+    var instant = try ReportInstant.requested(
+      request.hasAsOfTime ? request.asOfTime.date : nil
+    )
+    var cursor = ListCursor(instant: instant.date, fingerprint: list.fingerprint)
+    if !request.pageToken.isEmpty {
+      cursor = try ListCursor(token: request.pageToken, fingerprint: list.fingerprint)
+      instant = .past(cursor.instant)
+    }
+    let (rows, total) = try await database.withTenantTransaction(
+      try Self.tenant(list.scope),
+      cancellation: context.cancellation
+    ) { [cursor, instant] connection in
+      let rows = try await list.page(
+        at: instant,
+        after: cursor.lastFacility,
+        limit: pageSize,
+        on: connection
+      )
+      if let total = cursor.total { return (rows, total) }
+      let total = try await list.count(at: instant, on: connection)
+      return (rows, total)
+    }
+    var next = cursor
+    next.total = total
+    next.lastFacility = rows.last?.facilityID
+    return .with {
+      $0.rows = rows
+      $0.totalSize = Int32(total)
+      $0.nextPageToken = rows.count == pageSize ? next.token : ""
+    }
+  }
+
+  /// Every row of the list, streamed in pages of 500 read as of one instant; memory holds one
+  /// page whatever the list's size, and the stream waits for the client (flow control).
+  public func exportFacilityStatuses(
+    request: Safemap_Reporting_V1_ExportFacilityStatusesRequest,
+    response: RPCWriter<Safemap_Reporting_V1_ExportFacilityStatusesResponse>,
+    context: ServerContext
+  ) async throws {
+    let principal = try RequestPrincipal.require()
+    let list = try StatusList(principal, request.provinceCode, request.filter)
+    let requested = try ReportInstant.requested(
+      request.hasAsOfTime ? request.asOfTime.date : nil
+    )
+    let tenant = try Self.tenant(list.scope)
+    var instant = requested
+    var after: String?
+    repeat {
+      let page = try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) { [instant, after] connection in
+        try await list.page(at: instant, after: after, limit: 500, on: connection)
+      }
+      for row in page { try await response.write(.with { $0.row = row }) }
+      after = page.count == 500 ? page.last?.facilityID : nil
+      instant = .past(requested.date)
+    } while after != nil
+  }
+}
+
+/// A list request once scope and filter are checked.
+struct StatusList: Sendable {
+  var scope: ReportScope
+  var levels: [String]
+  var location: Bool?
+  var onlyMismatch: Bool
+  var campaignID: String
+  /// Identifies the list (caller's scope and filter), so a page token is used only with it.
+  var fingerprint: String
+
+  init(
+    _ principal: Principal,
+    _ province: String,
+    _ filter: Safemap_Reporting_V1_FacilityStatusFilter
+  ) throws {
+    scope = try ReportingService.scope(
+      principal,
+      province: province,
+      district: filter.districtCode,
+      zone: filter.zoneID
+    )
+    var violations = FieldViolations()
+    levels = []
+    for (index, level) in filter.mapLevels.enumerated() {
+      guard let name = MapLevelName.sql(level) else {
+        violations.add("filter.map_levels[\(index)]", "unknown level")
+        continue
+      }
+      if !levels.contains(name) { levels.append(name) }
+    }
+    switch filter.zoneLocation {
+    case .unspecified: location = nil
+    case .insideIndustrialZone: location = true
+    case .outsideIndustrialZone: location = false
+    case .UNRECOGNIZED:
+      location = nil
+      violations.add("filter.zone_location", "unknown value")
+    }
+    violations.require(
+      filter.campaignID.isEmpty || UUID(uuidString: filter.campaignID) != nil,
+      "filter.campaign_id",
+      "not a valid id"
+    )
+    guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
+    onlyMismatch = filter.onlyInspectionMismatch
+    campaignID = filter.campaignID.lowercased()
+    let identity = [
+      scope.province ?? "*", scope.district, scope.zone, levels.sorted().joined(separator: ","),
+      location.map { "\($0)" } ?? "", "\(onlyMismatch)", campaignID,
+    ].joined(separator: "|")
+    fingerprint = SHA256.hash(data: Data(identity.utf8)).prefix(8)
+      .map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// The WHERE clause over `facts` (active facilities matching the filter).
+  private func predicate(
+    at instant: ReportInstant,
+    on connection: PostgresConnection,
+    sql: inout ReportSQL
+  ) async throws -> String {
+    var parts = ["facts.active"]
+    if !levels.isEmpty { parts.append("facts.level = ANY(\(sql.bind(levels))::text[])") }
+    if let location { parts.append(location ? "facts.inside" : "NOT facts.inside") }
+    if onlyMismatch { parts.append("facts.mismatch") }
+    if !campaignID.isEmpty, let province = scope.province {
+      let campaign = try await CampaignRecord.require(
+        campaignID,
+        province: province,
+        field: "filter.campaign_id",
+        on: connection
+      )
+      let until = sql.bind(instant.date)
+      parts.append("NOT " + campaign.donePredicate("facts", until: until, sql: &sql))
+      if let district = campaign.district {
+        parts.append("facts.district_code = \(sql.bind(district))")
+      }
+    } else if !campaignID.isEmpty {
+      throw RPCError(code: .invalidArgument, message: "filter.campaign_id: name the province")
+    }
+    return parts.joined(separator: " AND ")
+  }
+
+  func count(at instant: ReportInstant, on connection: PostgresConnection) async throws -> Int {
+    var sql = ReportSQL()
+    let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
+    let filter = try await predicate(at: instant, on: connection, sql: &sql)
+    sql.append("SELECT count(*)::int8 FROM \(facts) facts WHERE \(filter)")
+    for try await count in try await connection.query(sql.query, logger: connection.logger)
+      .decode(Int64.self)
+    {
+      return Int(count)
+    }
+    return 0
+  }
+
+  func page(
+    at instant: ReportInstant,
+    after: String?,
+    limit: Int,
+    on connection: PostgresConnection
+  ) async throws -> [Safemap_Reporting_V1_FacilityStatusRow] {
+    var sql = ReportSQL()
+    let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
+    var filter = try await predicate(at: instant, on: connection, sql: &sql)
+    if let after, let id = UUID(uuidString: after) {
+      filter += " AND facts.facility_id > \(sql.bind(id))"
+    }
+    sql.append(
+      """
+      SELECT p.facility_id, f.name, f.tax_code, f.address, p.district_code,
+        coalesce(d.name, ''), coalesce(p.zone_id::text, ''), coalesce(z.name, ''),
+        f.contact_phone, a.username, p.issued_at, p.last_at, p.level,
+        CASE p.decider WHEN 'DORMITORY' THEN p.d_index ELSE p.w_index END, p.decider,
+        coalesce(x.top_criteria::text, '[]'), p.i_level, p.mismatch
+      FROM (SELECT * FROM \(facts) facts WHERE \(filter)
+        ORDER BY facts.facility_id LIMIT \(sql.bind(limit))) p
+      JOIN facilities f ON f.province_code = p.province_code AND f.facility_id = p.facility_id
+      JOIN accounts a ON a.province_code = p.province_code AND a.facility_id = p.facility_id
+      LEFT JOIN districts d ON d.province_code = p.province_code AND d.code = p.district_code
+      LEFT JOIN zones z ON z.province_code = p.province_code AND z.zone_id = p.zone_id
+      LEFT JOIN assessments x ON x.province_code = p.province_code
+        AND x.assessment_id = CASE p.decider WHEN 'DORMITORY' THEN p.d_id ELSE p.w_id END
+      ORDER BY p.facility_id
+      """
+    )
+    var rows: [Safemap_Reporting_V1_FacilityStatusRow] = []
+    for try await row in try await connection.query(sql.query, logger: connection.logger) {
+      let c = row.makeRandomAccess()
+      let last = try c[11].decode(Date?.self)
+      let decider = try c[14].decode(String?.self)
+      let top = try c[15].decode(String.self)
+      rows.append(
+        try .with {
+          $0.facilityID = try c[0].decode(UUID.self).uuidString.lowercased()
+          $0.name = try c[1].decode(String.self)
+          $0.taxCode = try c[2].decode(String.self)
+          $0.address = try c[3].decode(String.self)
+          $0.districtCode = try c[4].decode(String.self)
+          $0.districtName = try c[5].decode(String.self)
+          $0.zoneID = try c[6].decode(String.self)
+          $0.zoneName = try c[7].decode(String.self)
+          $0.contactPhone = try c[8].decode(String.self)
+          $0.username = try c[9].decode(String.self)
+          $0.accountIssueTime = Google_Protobuf_Timestamp(date: try c[10].decode(Date.self))
+          if let last { $0.lastAssessmentTime = Google_Protobuf_Timestamp(date: last) }
+          $0.mapLevel = MapLevelName.message(try c[12].decode(String.self))
+          $0.indexPercent = try c[13].decode(Double?.self) ?? 0
+          $0.kind =
+            decider == "DORMITORY" ? .dormitory : decider == "WORKPLACE" ? .workplace : .unspecified
+          $0.topCriteria = try Safemap_Assessment_V1_CriterionContribution.array(
+            fromJSONString: top
+          )
+          $0.inspectionLevel = try c[16].decode(String?.self).map(MapLevelName.message) ?? .unspecified
+          $0.selfAssessedSafeInspectedUnsafe = try c[17].decode(Bool.self)
+        }
+      )
+    }
+    return rows
+  }
+}
+
+/// Map levels as named in SQL and in the API.
+enum MapLevelName {
+  static func sql(_ level: Safemap_Common_V1_MapLevel) -> String? {
+    switch level {
+    case .safe: return "SAFE"
+    case .atRisk: return "AT_RISK"
+    case .unsafe: return "UNSAFE"
+    case .notAssessed: return "NOT_ASSESSED"
+    case .overdue: return "OVERDUE"
+    case .unspecified, .UNRECOGNIZED: return nil
+    }
+  }
+
+  static func message(_ name: String) -> Safemap_Common_V1_MapLevel {
+    switch name {
+    case "SAFE": return .safe
+    case "AT_RISK": return .atRisk
+    case "UNSAFE": return .unsafe
+    case "NOT_ASSESSED": return .notAssessed
+    case "OVERDUE": return .overdue
+    default: return .unspecified
+    }
+  }
+
+  /// The CSS colour a map shows for a level.
+  static func color(_ name: String) -> String {
+    switch name {
+    case "SAFE": return "green"
+    case "AT_RISK": return "yellow"
+    case "UNSAFE": return "red"
+    default: return "grey"
+    }
+  }
+}
+
+/// Where a list continues: the instant of its first page, the list's fingerprint, the total
+/// counted on the first page and the last facility returned.
+struct ListCursor: Sendable {
+  var instant: Date
+  var fingerprint: String
+  var total: Int?
+  var lastFacility: String?
+
+  init(instant: Date, fingerprint: String) {
+    self.instant = instant
+    self.fingerprint = fingerprint
+  }
+
+  init(token: String, fingerprint: String) throws {
+    let parts = try Paging.afterKey(token).split(separator: "|", omittingEmptySubsequences: false)
+    guard parts.count == 4, let micros = Int64(parts[0]), let total = Int(parts[2]),
+      UUID(uuidString: String(parts[3])) != nil
+    else {
+      throw RPCError(code: .invalidArgument, message: "page_token: not a token from this list")
+    }
+    guard parts[1] == fingerprint else {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "page_token: belongs to a list with another province or filter"
+      )
+    }
+    self.instant = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    self.fingerprint = fingerprint
+    self.total = total
+    self.lastFacility = String(parts[3])
+  }
+
+  var token: String {
+    let micros = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
+    let key = "\(micros)|\(fingerprint)|\(total ?? 0)|\(lastFacility ?? "")"
+    return Paging.nextToken(lastKey: key, pageWasFull: true)
+  }
+}

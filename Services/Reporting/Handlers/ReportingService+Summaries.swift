@@ -1,0 +1,212 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SafeMapAPI
+import SafeMapAuth
+import SafeMapCore
+import SafeMapDatabase
+import SwiftProtobuf
+
+extension ReportingService {
+  /// R1 (NONE, ZONE_LOCATION), R2 (DISTRICT) and R3 (ZONE). Every district and zone in the
+  /// caller's scope has a row, zeros included; the total is the sum of the rows (for R3, of the
+  /// facilities inside zones).
+  public func getProvinceSummary(
+    request: Safemap_Reporting_V1_GetProvinceSummaryRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Reporting_V1_GetProvinceSummaryResponse {
+    let principal = try RequestPrincipal.require()
+    let scope = try Self.scope(principal, province: request.provinceCode)
+    let instant = try ReportInstant.requested(
+      request.hasAsOfTime ? request.asOfTime.date : nil
+    )
+    let grouping = SummaryGroup(request.grouping)
+    guard let grouping else {
+      throw RPCError(code: .invalidArgument, message: "grouping: unknown value")
+    }
+    let tenant = try Self.tenant(scope)
+    let rows = try await database.withTenantTransaction(
+      tenant,
+      cancellation: context.cancellation
+    ) { connection in
+      let counts = try await Self.counts(scope, at: instant, by: grouping, on: connection)
+      let groups = try await Self.groups(scope, at: instant, by: grouping, on: connection)
+      return Self.rows(groups: groups, counts: counts)
+    }
+    return .with {
+      $0.provinceCode = scope.province ?? ""
+      $0.asOfTime = Google_Protobuf_Timestamp(date: instant.date)
+      if grouping != .none { $0.rows = rows }
+      $0.total = Self.total(rows)
+    }
+  }
+
+  /// R6: one row per province, every province listed.
+  public func getNationalSummary(
+    request: Safemap_Reporting_V1_GetNationalSummaryRequest,
+    context: ServerContext
+  ) async throws -> Safemap_Reporting_V1_GetNationalSummaryResponse {
+    let principal = try RequestPrincipal.require()
+    guard AccessPolicy.mayReadNationalReports(principal) else {
+      throw RPCError(code: .permissionDenied, message: "the national summary is for the ministry")
+    }
+    let instant = try ReportInstant.requested(
+      request.hasAsOfTime ? request.asOfTime.date : nil
+    )
+    let scope = ReportScope(province: nil)
+    let rows = try await database.withTenantTransaction(
+      .allProvinces,
+      cancellation: context.cancellation
+    ) { connection in
+      let counts = try await Self.counts(scope, at: instant, by: .province, on: connection)
+      let groups = try await Self.groups(scope, at: instant, by: .province, on: connection)
+      return Self.rows(groups: groups, counts: counts)
+    }
+    return .with {
+      $0.asOfTime = Google_Protobuf_Timestamp(date: instant.date)
+      $0.rows = rows
+      $0.total = Self.total(rows)
+    }
+  }
+
+  static func total(_ rows: [Safemap_Reporting_V1_SummaryRow]) -> Safemap_Reporting_V1_SummaryRow
+  {
+    rows.map(SummaryCounts.init(row:)).reduce(SummaryCounts(), +)
+      .row(key: "TOTAL", name: "Tổng cộng")
+  }
+
+  static func rows(groups: [(key: String, name: String)], counts: [String: SummaryCounts])
+    -> [Safemap_Reporting_V1_SummaryRow]
+  {
+    var rows = groups.map { (counts[$0.key] ?? SummaryCounts()).row(key: $0.key, name: $0.name) }
+    // A facility whose district or zone lies outside the listed groups (a zone officer's
+    // facility registered in another district than its zone) still gets a row.
+    let listed = Set(groups.map(\.key))
+    for (key, value) in counts.sorted(by: { $0.key < $1.key }) where !listed.contains(key) {
+      rows.append(value.row(key: key, name: key))
+    }
+    return rows
+  }
+
+  /// The counts per group key, one statement over ``FacilityFacts``.
+  static func counts(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    by group: SummaryGroup,
+    on connection: PostgresConnection
+  ) async throws -> [String: SummaryCounts] {
+    var sql = ReportSQL()
+    let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
+    sql.append(
+      """
+      SELECT \(group.keyExpression) AS group_key, \(SummaryCounts.selectList)
+      FROM \(facts) facts
+      WHERE \(group == .zone ? "zone_id IS NOT NULL" : "true")
+      GROUP BY 1
+      """
+    )
+    var result: [String: SummaryCounts] = [:]
+    for try await row in try await connection.query(sql.query, logger: connection.logger) {
+      let columns = row.makeRandomAccess()
+      result[try columns[0].decode(String.self)] = try SummaryCounts(columns, from: 1)
+    }
+    return result
+  }
+
+  /// Every group of the grouping inside the scope, in display order, with its name.
+  static func groups(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    by group: SummaryGroup,
+    on connection: PostgresConnection
+  ) async throws -> [(key: String, name: String)] {
+    var sql = ReportSQL()
+    switch group {
+    case .none:
+      return [("TOTAL", "Tổng cộng")]
+    case .location:
+      return [
+        ("INSIDE", "Trong khu công nghiệp, khu kinh tế"),
+        ("OUTSIDE", "Ngoài khu công nghiệp, khu kinh tế"),
+      ]
+    case .province:
+      sql.append("SELECT code, name FROM provinces ORDER BY code")
+    case .district:
+      let province = sql.bind(scope.province ?? "")
+      var filter = "true"
+      if !scope.district.isEmpty {
+        filter = "d.code = \(sql.bind(scope.district))"
+      } else if let zone = UUID(uuidString: scope.zone) {
+        filter = """
+          d.code IN (SELECT z.district_code FROM zones z
+            WHERE z.province_code = \(province) AND z.zone_id = \(sql.bind(zone)))
+          """
+      }
+      sql.append(
+        """
+        SELECT d.code, d.name FROM districts d
+        WHERE d.province_code = \(province) AND \(filter) ORDER BY d.code
+        """
+      )
+    case .zone:
+      let zones = FacilityFacts.scopePredicate(scope, alias: "z", sql: &sql)
+      let time = sql.bind(instant.date)
+      sql.append(
+        """
+        SELECT z.zone_id::text, z.name FROM zones z
+        WHERE \(zones) AND z.created_at <= \(time)
+        ORDER BY z.district_code, z.name
+        """
+      )
+    }
+    var groups: [(key: String, name: String)] = []
+    for try await (key, name) in try await connection.query(sql.query, logger: connection.logger)
+      .decode((String, String).self)
+    {
+      groups.append((key, name))
+    }
+    return groups
+  }
+}
+
+/// How a summary groups facilities.
+enum SummaryGroup: Hashable {
+  case none, location, district, zone, province
+
+  init?(_ grouping: Safemap_Reporting_V1_SummaryGrouping) {
+    switch grouping {
+    case .unspecified, .none: self = .none
+    case .zoneLocation: self = .location
+    case .district: self = .district
+    case .zone: self = .zone
+    case .UNRECOGNIZED: return nil
+    }
+  }
+
+  /// The SQL of a facts row's group key.
+  var keyExpression: String {
+    switch self {
+    case .none: return "'TOTAL'"
+    case .location: return "CASE WHEN inside THEN 'INSIDE' ELSE 'OUTSIDE' END"
+    case .district: return "district_code"
+    case .zone: return "zone_id::text"
+    case .province: return "province_code"
+    }
+  }
+}
+
+extension SummaryCounts {
+  init(row: Safemap_Reporting_V1_SummaryRow) {
+    self.init(
+      issued: Int(row.issued),
+      stopped: Int(row.stopped),
+      safe: Int(row.safe),
+      atRisk: Int(row.atRisk),
+      unsafe: Int(row.unsafe),
+      overdue: Int(row.overdue),
+      neverAssessed: Int(row.neverAssessed),
+      inspected: Int(row.inspected),
+      mismatched: Int(row.selfAssessedSafeInspectedUnsafe)
+    )
+  }
+}
