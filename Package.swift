@@ -233,6 +233,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "SafeMapReportingTests",
+      dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "SafeMapRuntimeTests",
       dependencies: ["SafeMapTestSupport"],
       swiftSettings: swiftSettings

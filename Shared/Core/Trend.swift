@@ -110,6 +110,8 @@ public struct TrendCounts: Sendable {
     public var overdue = 0
     public var notAssessed = 0
     public var submissions = 0
+
+    public init() {}
   }
 
   /// Ascending, microseconds.

@@ -89,15 +89,8 @@ struct SubmissionTests {
     )
   }
 
-  /// Every criterion but CS1/CS2 answered with its first (lowest) option, except `overrides`.
   static func answers(_ overrides: [String: String] = [:]) -> [Safemap_Assessment_V1_Answer] {
-    (3...15).map { n in
-      let code = "CS\(n)"
-      return .with {
-        $0.criterionCode = code;
-        $0.optionCode = overrides[code] ?? (n == 3 ? "CS3.NONE" : "\(code).0")
-      }
-    }
+    AssessmentAnswers.workplace(overrides)
   }
 
   static func submit(
@@ -583,14 +576,7 @@ struct AccountServiceOutageTests {
 @Suite("Current status")
 struct StatusTests {
   static func dormitoryAnswers(_ overrides: [String: String]) -> [Safemap_Assessment_V1_Answer] {
-    (2...10).map { n in
-      let code = "DR\(n)"
-      let lowest = n == 9 ? "DR9.NONE" : n == 10 ? "DR10.PRIVATE" : "\(code).0"
-      return .with {
-        $0.criterionCode = code
-        $0.optionCode = overrides[code] ?? lowest
-      }
-    }
+    AssessmentAnswers.dormitory(overrides)
   }
 
   static func submit(

@@ -1,0 +1,172 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import PostgresNIO
+import SafeMapAPI
+import SafeMapCore
+import SafeMapRuntime
+import SafeMapTestSupport
+import SwiftProtobuf
+import Testing
+
+/// The three services on one new database of the shared cluster, as a deployment runs them.
+struct ReportingTestBed: Sendable {
+  let account: RunningService
+  let assessment: RunningService
+  let reporting: RunningService
+  let database: String
+
+  static func start() async throws -> ReportingTestBed {
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
+    let account = try await TestServices.start(.account, database: database)
+    let assessment = try await TestServices.start(
+      .assessment,
+      database: database,
+      accountServicePort: account.port
+    )
+    let reporting = try await TestServices.start(
+      .reporting,
+      database: database,
+      accountServicePort: account.port
+    )
+    return ReportingTestBed(
+      account: account,
+      assessment: assessment,
+      reporting: reporting,
+      database: database
+    )
+  }
+
+  /// Runs `sql` as the cluster's superuser: only for moving a facility's history back in time,
+  /// which no RPC can do.
+  func superuser(_ sql: String) async throws {
+    let configuration = try await PostgresCluster.shared().configuration(database: database)
+    try await PostgresTesting.withClient(configuration) { client, logger in
+      _ = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+  }
+
+  func facilities<R: Sendable>(
+    _ body:
+      @escaping @Sendable (
+        Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
+  ) async throws -> R {
+    try await withLocalClient(port: account.port) { client in
+      try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
+    }
+  }
+
+  func assessments<R: Sendable>(
+    _ body:
+      @escaping @Sendable (
+        Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
+  ) async throws -> R {
+    try await withLocalClient(port: assessment.port) { client in
+      try await body(Safemap_Assessment_V1_AssessmentService.Client(wrapping: client))
+    }
+  }
+
+  func reports<R: Sendable>(
+    _ body:
+      @escaping @Sendable (
+        Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
+  ) async throws -> R {
+    try await withLocalClient(port: reporting.port) { client in
+      try await body(Safemap_Reporting_V1_ReportingService.Client(wrapping: client))
+    }
+  }
+
+  /// Issues accounts for `rows` in one batch of `province` and returns the results in order.
+  func issue(
+    _ rows: [Safemap_Account_V1_Facility],
+    province: String,
+    as caller: Metadata
+  ) async throws -> [Safemap_Account_V1_IssuanceResult] {
+    try await withLocalClient(port: account.port) { client in
+      try await Safemap_Account_V1_FacilityService.Client(wrapping: client).issueFacilityAccounts(
+        metadata: caller,
+        requestProducer: { writer in
+          try await writer.write(.with { $0.options = .with { $0.provinceCode = province } })
+          for (n, facility) in rows.enumerated() {
+            try await writer.write(
+              .with {
+                $0.row = .with {
+                  $0.rowNumber = Int32(n + 1)
+                  $0.facility = facility
+                }
+              }
+            )
+          }
+        }
+      ) { response in
+        var results: [Safemap_Account_V1_IssuanceResult] = []
+        for try await message in response.messages {
+          if case .result(let result) = message.item { results.append(result) }
+        }
+        return results
+      }
+    }
+  }
+
+  /// Submits one unit of `kind` as the facility behind `token`.
+  @discardableResult
+  func submit(
+    _ kind: Safemap_Common_V1_AssessmentKind,
+    _ answers: [Safemap_Assessment_V1_Answer],
+    as token: Metadata
+  ) async throws -> Safemap_Assessment_V1_Assessment {
+    try await assessments {
+      try await $0.submitAssessment(
+        .with {
+          $0.requestID = UUID().uuidString
+          $0.kind = kind
+          $0.units = [
+            .with {
+              $0.unitName = kind == .workplace ? "Xưởng" : "Ký túc xá"
+              $0.answers = answers
+            }
+          ]
+        },
+        metadata: token
+      )
+    }.assessment
+  }
+
+  func stop() async throws {
+    try await reporting.stop()
+    try await assessment.stop()
+    try await account.stop()
+  }
+}
+
+/// A token for a principal of `role` in `province`.
+func person(_ role: Role, _ province: String, district: String = "", zone: String = "")
+  -> Principal
+{
+  Principal(
+    accountID: UUID().uuidString.lowercased(),
+    username: "\(role.rawValue.lowercased())-\(province)\(district)",
+    role: role,
+    provinceCode: role == .ministryAdmin ? "" : province,
+    districtCode: district,
+    zoneID: zone
+  )
+}
+
+func facilityPrincipal(_ result: Safemap_Account_V1_IssuanceResult, province: String) -> Principal {
+  Principal(
+    accountID: UUID().uuidString.lowercased(),
+    username: result.username,
+    role: .facility,
+    provinceCode: province,
+    facilityID: result.facilityID
+  )
+}
+
+extension Date {
+  var timestamp: Google_Protobuf_Timestamp { Google_Protobuf_Timestamp(date: self) }
+}
