@@ -39,10 +39,7 @@ extension AssessmentService {
     principal: Principal,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
-    guard AccessPolicy.readScope(principal) == .facility(
-      province: principal.provinceCode,
-      facility: principal.facilityID
-    ) else {
+    guard AccessPolicy.maySubmitAssessment(principal, facility: principal.facilityID) else {
       throw RPCError(
         code: .permissionDenied,
         message: "only a facility account submits self-assessments"

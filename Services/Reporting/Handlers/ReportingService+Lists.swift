@@ -233,7 +233,8 @@ struct StatusList: Sendable {
           $0.topCriteria = try Safemap_Assessment_V1_CriterionContribution.array(
             fromJSONString: top
           )
-          $0.inspectionLevel = try c[16].decode(String?.self).map(MapLevelName.message) ?? .unspecified
+          let inspection = try c[16].decode(String?.self)
+          $0.inspectionLevel = inspection.map(MapLevelName.message) ?? .unspecified
           $0.selfAssessedSafeInspectedUnsafe = try c[17].decode(Bool.self)
         }
       )

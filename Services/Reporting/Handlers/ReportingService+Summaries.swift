@@ -69,8 +69,7 @@ extension ReportingService {
     }
   }
 
-  static func total(_ rows: [Safemap_Reporting_V1_SummaryRow]) -> Safemap_Reporting_V1_SummaryRow
-  {
+  static func total(_ rows: [Safemap_Reporting_V1_SummaryRow]) -> Safemap_Reporting_V1_SummaryRow {
     rows.map(SummaryCounts.init(row:)).reduce(SummaryCounts(), +)
       .row(key: "TOTAL", name: "Tổng cộng")
   }

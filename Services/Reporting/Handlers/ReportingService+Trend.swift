@@ -26,7 +26,10 @@ extension ReportingService {
       allowNational: true
     )
     guard scope.province != nil || AccessPolicy.mayReadNationalReports(principal) else {
-      throw RPCError(code: .permissionDenied, message: "province_code: national trends are for the ministry")
+      throw RPCError(
+        code: .permissionDenied,
+        message: "province_code: national trends are for the ministry"
+      )
     }
     var violations = FieldViolations()
     violations.require(request.hasStartTime, "start_time", "required")
