@@ -1,5 +1,5 @@
 # SafeMap: the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build setup generate check-generated lint bench-account bench-assessment clean
+.PHONY: run test build setup generate check-generated lint bench-account bench-assessment bench-reporting clean
 
 setup:
 	@scripts/setup.sh
@@ -41,6 +41,14 @@ bench-account: setup
 bench-assessment: setup
 	swift build -c release --product assessment-benchmark
 	$$(swift build -c release --show-bin-path)/assessment-benchmark
+
+# Every report at national scale (500,000 facilities, 60 days; generated once into
+# BENCH_DATA_DIR, default /var/tmp/safemap-reporting-bench) through gRPC, next to plain SQL.
+bench-reporting: setup
+	swift build -c release --product reporting-benchmark
+	swift build -c release --product account-service
+	swift build -c release --product reporting-service
+	$$(swift build -c release --show-bin-path)/reporting-benchmark
 
 clean:
 	rm -rf .build .build-protoc

@@ -19,6 +19,7 @@ let package = Package(
     .executable(name: "safemap-admin", targets: ["SafeMapAdmin"]),
     .executable(name: "account-benchmark", targets: ["AccountBenchmark"]),
     .executable(name: "assessment-benchmark", targets: ["AssessmentBenchmark"]),
+    .executable(name: "reporting-benchmark", targets: ["ReportingBenchmark"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
@@ -182,6 +183,15 @@ let package = Package(
         .product(name: "PostgresNIO", package: "postgres-nio"),
       ],
       path: "Benchmarks/AssessmentBenchmark",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "ReportingBenchmark",
+      dependencies: [
+        "SafeMapTestSupport", "SafeMapDatabase",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+      ],
+      path: "Benchmarks/ReportingBenchmark",
       swiftSettings: swiftSettings
     ),
 

@@ -18,23 +18,32 @@ public final class ManagedCluster: Sendable {
     self.binDirectory = binDirectory
   }
 
-  public static func start() async throws -> ManagedCluster {
+  /// Settings of a throwaway cluster: tests need fsync no more than a throwaway cluster does.
+  public static let testSettings = "fsync = off\nmax_connections = 1000\nshared_buffers = 128MB\n"
+
+  /// Starts a new cluster in a temporary folder; or, given `directory`, the cluster kept
+  /// there, created with `settings` the first time (benchmarks keep their data between runs).
+  public static func start(
+    directory kept: String? = nil,
+    settings: String = testSettings
+  ) async throws -> ManagedCluster {
     let bin = try findBinDirectory()
-    let directory = FileManager.default.temporaryDirectory
+    let directory =
+      kept
+      ?? FileManager.default.temporaryDirectory
       .appendingPathComponent("safemap-pg-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    if getuid() == 0 { try await Shell.run("/bin/chown", ["postgres:", directory]) }
-    try await asOwner(
-      "\(bin)/initdb",
-      [
-        "-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync",
-      ]
-    )
-    // Tests need fsync no more than a throwaway cluster does.
-    try "fsync = off\nmax_connections = 1000\nshared_buffers = 128MB\n".appendToFile(
-      "\(directory)/data/postgresql.auto.conf"
-    )
+    if !FileManager.default.fileExists(atPath: "\(directory)/data/PG_VERSION") {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      if getuid() == 0 { try await Shell.run("/bin/chown", ["postgres:", directory]) }
+      try await asOwner(
+        "\(bin)/initdb",
+        [
+          "-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8",
+          "--locale=C.UTF-8", "--no-sync",
+        ]
+      )
+      try settings.appendToFile("\(directory)/data/postgresql.auto.conf")
+    }
     var lastError: (any Error)?
     for _ in 0..<5 {
       let port = try FreePort.find()
@@ -47,7 +56,7 @@ public final class ManagedCluster: Sendable {
           ]
         )
         let cluster = ManagedCluster(directory: directory, port: port, binDirectory: bin)
-        running.withLock { $0[directory] = bin }
+        if kept == nil { running.withLock { $0[directory] = bin } }
         atexit { ManagedCluster.stopAll() }
         return cluster
       } catch {

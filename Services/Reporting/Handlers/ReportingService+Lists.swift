@@ -188,6 +188,7 @@ struct StatusList: Sendable {
     if let after, let id = UUID(uuidString: after) {
       filter += " AND facts.facility_id > \(sql.bind(id))"
     }
+    let province = FacilityFacts.provinceReference(scope, alias: "p", sql: &sql)
     sql.append(
       """
       SELECT p.facility_id, f.name, f.tax_code, f.address, p.district_code,
@@ -197,11 +198,11 @@ struct StatusList: Sendable {
         coalesce(x.top_criteria::text, '[]'), p.i_level, p.mismatch
       FROM (SELECT * FROM \(facts) facts WHERE \(filter)
         ORDER BY facts.facility_id LIMIT \(sql.bind(limit))) p
-      JOIN facilities f ON f.province_code = p.province_code AND f.facility_id = p.facility_id
-      JOIN accounts a ON a.province_code = p.province_code AND a.facility_id = p.facility_id
-      LEFT JOIN districts d ON d.province_code = p.province_code AND d.code = p.district_code
-      LEFT JOIN zones z ON z.province_code = p.province_code AND z.zone_id = p.zone_id
-      LEFT JOIN assessments x ON x.province_code = p.province_code
+      JOIN facilities f ON f.province_code = \(province) AND f.facility_id = p.facility_id
+      JOIN accounts a ON a.province_code = \(province) AND a.facility_id = p.facility_id
+      LEFT JOIN districts d ON d.province_code = \(province) AND d.code = p.district_code
+      LEFT JOIN zones z ON z.province_code = \(province) AND z.zone_id = p.zone_id
+      LEFT JOIN assessments x ON x.province_code = \(province)
         AND x.assessment_id = CASE p.decider WHEN 'DORMITORY' THEN p.d_id ELSE p.w_id END
       ORDER BY p.facility_id
       """

@@ -65,6 +65,7 @@ extension ReportingService {
     ) { connection in
       var sql = ReportSQL()
       let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
+      let province = FacilityFacts.provinceReference(scope, alias: "facts", sql: &sql)
       var inBox = "f.latitude IS NOT NULL"
       if let box {
         inBox = """
@@ -83,7 +84,7 @@ extension ReportingService {
             f.longitude, \(inBox) AS in_box, \(levelFilter) AS wanted
           FROM \(facts) facts
           JOIN facilities f
-            ON f.province_code = facts.province_code AND f.facility_id = facts.facility_id
+            ON f.province_code = \(province) AND f.facility_id = facts.facility_id
           WHERE facts.active)
         SELECT 'P', facility_id::text, name, latitude, longitude, level, 0::int8, 0::int8,
           0::int8, 0::int8, 0::int8

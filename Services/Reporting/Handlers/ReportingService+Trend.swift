@@ -73,11 +73,12 @@ extension ReportingService {
       let first = sql.bind(periods.first)
       let last = sql.bind(periods.countingInstant(periods.count - 1, now: now))
       let facilities = FacilityFacts.scopePredicate(scope, alias: "f", sql: &sql)
+      let province = FacilityFacts.provinceReference(scope, alias: "f", sql: &sql)
       let microsOf = { (column: String) in "(extract(epoch FROM \(column)) * 1000000)::int8" }
       func before(_ kind: String) -> String {
         """
         (SELECT x.submitted_at, x.kind, x.map_level, x.valid_until FROM assessments x
-          WHERE x.province_code = f.province_code AND x.facility_id = f.facility_id
+          WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
             AND x.kind = '\(kind)' AND x.submitted_at < \(first)
           ORDER BY x.submitted_at DESC LIMIT 1)
         """
@@ -99,7 +100,7 @@ extension ReportingService {
             array_agg(\(microsOf("h.valid_until")) ORDER BY h.submitted_at) AS dues
           FROM (\(before("WORKPLACE")) UNION ALL \(before("DORMITORY")) UNION ALL
             SELECT x.submitted_at, x.kind, x.map_level, x.valid_until FROM assessments x
-            WHERE x.province_code = f.province_code AND x.facility_id = f.facility_id
+            WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
               AND x.submitted_at >= \(first) AND x.submitted_at <= \(last)) h
         ) e ON true
         LEFT JOIN LATERAL (
@@ -108,7 +109,7 @@ extension ReportingService {
             array_agg(\(microsOf(effective)) ORDER BY c.effective_date, c.changed_at) AS effective,
             array_agg(c.status = 'ACTIVE' ORDER BY c.effective_date, c.changed_at) AS active
           FROM operating_status_changes c
-          WHERE c.province_code = f.province_code AND c.facility_id = f.facility_id
+          WHERE c.province_code = \(province) AND c.facility_id = f.facility_id
             AND c.changed_at <= \(last)
         ) s ON true
         WHERE \(facilities) AND a.created_at <= \(last)

@@ -86,12 +86,13 @@ struct CampaignRecord: Sendable {
   /// placeholder; the deadline or an earlier instant). A dormitory is required only of
   /// facilities that have one.
   func donePredicate(_ alias: String, until: String, sql: inout ReportSQL) -> String {
+    let province = sql.bind(self.province)
     let start = sql.bind(self.start)
     let end = sql.bind(deadline)
     func submitted(_ kind: String) -> String {
       """
       EXISTS (SELECT 1 FROM assessments x
-        WHERE x.province_code = \(alias).province_code AND x.facility_id = \(alias).facility_id
+        WHERE x.province_code = \(province) AND x.facility_id = \(alias).facility_id
           AND x.kind = '\(kind)' AND x.submitted_at >= \(start)
           AND x.submitted_at <= least(\(end)::timestamptz, \(until)::timestamptz))
       """

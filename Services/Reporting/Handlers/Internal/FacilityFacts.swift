@@ -21,6 +21,7 @@ enum FacilityFacts {
   {
     let time = sql.bind(instant.date) + "::timestamptz"
     let facilities = scopePredicate(scope, alias: "f", sql: &sql)
+    let province = provinceReference(scope, alias: "f", sql: &sql)
     let base: String
     switch instant {
     case .now:
@@ -51,11 +52,13 @@ enum FacilityFacts {
           i.level_found AS i_level, i.created_at AS i_at
         FROM facilities f
         JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
-        LEFT JOIN LATERAL (\(latestAssessment(kind: "WORKPLACE", time: time))) w ON true
-        LEFT JOIN LATERAL (\(latestAssessment(kind: "DORMITORY", time: time))) d ON true
+        LEFT JOIN LATERAL (\(latestAssessment("WORKPLACE", time: time, province: province))) w
+          ON true
+        LEFT JOIN LATERAL (\(latestAssessment("DORMITORY", time: time, province: province))) d
+          ON true
         LEFT JOIN LATERAL (
           SELECT x.level_found, x.created_at FROM inspections x
-          WHERE x.province_code = f.province_code AND x.facility_id = f.facility_id
+          WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
             AND x.created_at <= \(time)
           ORDER BY x.created_at DESC LIMIT 1) i ON true
         WHERE \(facilities) AND a.created_at <= \(time)
@@ -126,16 +129,25 @@ enum FacilityFacts {
       """
   }
 
+  /// What a lateral or correlated subquery compares `province_code` with: the province itself
+  /// when the scope names one, so the planner prunes to its partition when planning (joins
+  /// inherit the outer query's constant; subqueries do not), else `alias.province_code`.
+  static func provinceReference(_ scope: ReportScope, alias: String, sql: inout ReportSQL)
+    -> String
+  {
+    scope.province.map { sql.bind($0) } ?? "\(alias).province_code"
+  }
+
   /// Map levels ranked so that GREATEST is "the worse".
   static func rank(_ column: String) -> String {
     "CASE \(column) WHEN 'SAFE' THEN 1 WHEN 'AT_RISK' THEN 2 WHEN 'UNSAFE' THEN 3 END"
   }
 
-  private static func latestAssessment(kind: String, time: String) -> String {
+  private static func latestAssessment(_ kind: String, time: String, province: String) -> String {
     """
     SELECT x.assessment_id, x.map_level, x.submitted_at, x.valid_until, x.index_percent
     FROM assessments x
-    WHERE x.province_code = f.province_code AND x.facility_id = f.facility_id
+    WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
       AND x.kind = '\(kind)' AND x.submitted_at <= \(time)
     ORDER BY x.submitted_at DESC LIMIT 1
     """

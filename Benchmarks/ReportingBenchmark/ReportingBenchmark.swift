@@ -1,0 +1,347 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import PostgresNIO
+import SafeMapAPI
+import SafeMapCore
+import SafeMapDatabase
+import SafeMapRuntime
+import SafeMapTestSupport
+import SwiftProtobuf
+
+/// The reports at national scale: a generated national data set (``NationalDataSet``, kept
+/// between runs in `BENCH_DATA_DIR`), account-service and reporting-service as their release
+/// executables, and each report called `BENCH_CALLS` times (default 200) one after another
+/// through gRPC with a real token. Each figure is printed next to the p50 of the plainest
+/// correct SQL for the same answer (``Baselines``), run directly as reporting's role, and with
+/// the CPU per call of each process. Run with `make bench-reporting`.
+@main
+enum ReportingBenchmark {
+  static let environment = ProcessInfo.processInfo.environment
+  static let facilities = Int(environment["BENCH_FACILITIES"] ?? "") ?? 500_000
+  static let days = Int(environment["BENCH_DAYS"] ?? "") ?? 60
+  static let calls = Int(environment["BENCH_CALLS"] ?? "") ?? 200
+  static let dataDirectory = environment["BENCH_DATA_DIR"] ?? "/var/tmp/safemap-reporting-bench"
+  static let districtsCSV = environment["SAFEMAP_DISTRICTS_CSV"] ?? "../shared/data/districts.csv"
+
+  /// Sized for reads of a national data set on this machine (24 GiB); fsync off because the
+  /// data set is regenerated rather than recovered.
+  static let settings = """
+    fsync = off
+    max_connections = 200
+    shared_buffers = 2GB
+    effective_cache_size = 8GB
+    work_mem = 64MB
+    maintenance_work_mem = 512MB
+    max_wal_size = 8GB
+    checkpoint_timeout = 30min
+    random_page_cost = 1.1
+
+    """
+
+  static func main() async throws {
+    try await run()
+  }
+
+  nonisolated static func run() async throws {
+    #if DEBUG
+      print("warning: debug build; run `make bench-reporting` for release figures")
+    #else
+      print("build: release")
+    #endif
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(calls) calls each")
+    let managed = try await ManagedCluster.start(directory: dataDirectory, settings: settings)
+    let cluster = PostgresCluster(managed: managed)
+    do {
+      try await prepareData(cluster)
+      try await measure(cluster)
+      try await managed.stop()
+    } catch {
+      try? await managed.stop()
+      throw error
+    }
+  }
+
+  /// Generates the data set unless a complete one of the asked size is there.
+  static func prepareData(_ cluster: PostgresCluster) async throws {
+    let marker = "\(dataDirectory)/generated-\(facilities)-\(days)"
+    if let stamp = try? String(contentsOfFile: marker, encoding: .utf8) {
+      print("data: reused (\(stamp.trimmingCharacters(in: .whitespacesAndNewlines)))")
+      return
+    }
+    print("data: generating \(facilities) facilities, \(days) days of history")
+    try await PostgresTesting.withClient(cluster.configuration(database: "postgres")) {
+      client,
+      logger in
+      try await client.query("DROP DATABASE IF EXISTS bench", logger: logger)
+    }
+    try await cluster.createMigratedDatabase("bench")
+    let csv = try String(contentsOfFile: districtsCSV, encoding: .utf8)
+    let owner = cluster.configuration(database: "bench")
+    try await PostgresTesting.withClient(owner) { client, logger in
+      try await client.withConnection { connection in
+        _ = try await ReferenceData.importDistricts(csv: csv, on: connection, logger: logger)
+      }
+    }
+    // assessment-service installs the catalogues the way it does on a fresh database.
+    let account = try await TestServices.start(
+      .account,
+      configuration: TestServices.configuration(.account, cluster: cluster, database: "bench")
+    )
+    let assessment = try await TestServices.start(
+      .assessment,
+      configuration: TestServices.configuration(
+        .assessment,
+        cluster: cluster,
+        database: "bench",
+        accountServicePort: account.port
+      )
+    )
+    try await assessment.stop()
+    try await account.stop()
+
+    let clock = ContinuousClock()
+    let started = clock.now
+    let dataSet = NationalDataSet(facilities: facilities, days: days)
+    let (mismatched, size) = try await PostgresTesting.withClient(owner) { client, logger in
+      var quiet = logger
+      quiet.logLevel = .warning
+      try await dataSet.generate(client, logger: quiet)
+      let mismatched = try await NationalDataSet.check(client, logger: logger)
+      var size = ""
+      for try await (bytes, rows) in try await client.query(
+        """
+        SELECT pg_database_size('bench')::int8,
+          (SELECT count(*) FROM assessments)::int8
+        """,
+        logger: logger
+      ).decode((Int64, Int64).self) {
+        size = "database_mb=\(bytes / 1_048_576) assessments=\(rows)"
+      }
+      return (mismatched, size)
+    }
+    let seconds = (clock.now - started).seconds
+    let stamp = String(
+      format: "generator: facilities=%d days=%d seconds=%.0f %@ status_mismatches=%d",
+      facilities,
+      days,
+      seconds,
+      size,
+      mismatched
+    )
+    print(stamp)
+    guard mismatched == 0 else {
+      throw GeneratorError("facility_status disagrees with the history for \(mismatched) facilities")
+    }
+    try "\(stamp) generated_at=\(ISO8601DateFormatter().string(from: Date()))\n"
+      .write(toFile: "\(dataDirectory)/generated-\(facilities)-\(days)", atomically: true, encoding: .utf8)
+  }
+
+  struct Service {
+    var pid: pid_t
+    var port: Int
+  }
+
+  static func spawn(_ name: String, cluster: PostgresCluster, accountPort: Int?) async throws
+    -> Service
+  {
+    let port = try FreePort.find()
+    var environment = Executables.environment(cluster: cluster, database: "bench", grpcPort: port)
+    if let accountPort { environment["SAFEMAP_ACCOUNT_SERVICE"] = "127.0.0.1:\(accountPort)" }
+    environment["SAFEMAP_DATABASE_MAX_CONNECTIONS"] = "8"
+    let pid = try Shell.spawn(
+      try Executables.path(name),
+      [],
+      output: "\(FileManager.default.temporaryDirectory.path)/bench-\(name).log",
+      environment: environment
+    )
+    let up = await eventually(timeout: .seconds(30)) {
+      (try? await withLocalClient(port: port) { client in
+        try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init())
+      }) != nil
+    }
+    guard up else { throw GeneratorError("\(name) did not start; see its log in /tmp") }
+    return Service(pid: pid, port: port)
+  }
+
+  static func measure(_ cluster: PostgresCluster) async throws {
+    let account = try await spawn("account-service", cluster: cluster, accountPort: nil)
+    let reporting = try await spawn(
+      "reporting-service",
+      cluster: cluster,
+      accountPort: account.port
+    )
+    defer {
+      kill(reporting.pid, SIGTERM)
+      kill(account.pid, SIGTERM)
+    }
+    let largest = NationalDataSet.largest
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer(largest))
+    let ministry = try await TestKeys.metadata(for: TestPrincipals.ministry)
+    let baselines = try await Baselines(cluster: cluster, province: largest)
+    let campaign = try await baselines.campaignID()
+    let district = try await baselines.largestDistrict()
+    let (lat, lon) = NationalDataSet.districtCentre(province: largest, index: district.index)
+    let box = Safemap_Reporting_V1_BoundingBox.with {
+      $0.low = .with { $0.latitude = lat - 0.05; $0.longitude = lon - 0.05 }
+      $0.high = .with { $0.latitude = lat + 0.05; $0.longitude = lon + 0.05 }
+    }
+    let now = Date()
+    let past = now.addingTimeInterval(-14 * 86_400)
+
+    var results: [String: Double] = [:]
+    func run(
+      _ name: String,
+      baseline: () async throws -> Double,
+      _ call: @escaping @Sendable (Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>) async throws -> Int
+    ) async throws {
+      let figures = try await Self.calls(name, reporting: reporting, call)
+      let sql = try await baseline()
+      results[name] = figures.p99
+      print(
+        String(
+          format: "%@: calls=%d p50_ms=%.1f p99_ms=%.1f items=%d sql_p50_ms=%.1f ",
+          name,
+          calls,
+          figures.p50,
+          figures.p99,
+          figures.items,
+          sql
+        ) + figures.cpu
+      )
+    }
+    try await run("province", baseline: { try await baselines.provinceByDistrict(at: nil) }) {
+      try await $0.getProvinceSummary(
+        .with {
+          $0.provinceCode = largest
+          $0.grouping = .district
+        },
+        metadata: officer
+      ).rows.count
+    }
+    try await run("national", baseline: { try await baselines.national() }) {
+      try await $0.getNationalSummary(.init(), metadata: ministry).rows.count
+    }
+    try await run("list", baseline: { try await baselines.listPage() }) {
+      try await $0.listFacilityStatuses(
+        .with {
+          $0.provinceCode = largest
+          $0.filter = .with { $0.mapLevels = [.notAssessed, .overdue] }
+          $0.pageSize = 50
+        },
+        metadata: officer
+      ).rows.count
+    }
+    try await run("map", baseline: { try await baselines.map(district: district.code, box: box) }) {
+      try await $0.getMapLayer(
+        .with {
+          $0.provinceCode = largest
+          $0.boundingBox = box
+          $0.maxPoints = 20_000
+        },
+        metadata: officer
+      ).points.count
+    }
+    try await run("asof", baseline: { try await baselines.provinceByDistrict(at: past) }) {
+      try await $0.getProvinceSummary(
+        .with {
+          $0.provinceCode = largest
+          $0.grouping = .district
+          $0.asOfTime = Google_Protobuf_Timestamp(date: past)
+        },
+        metadata: officer
+      ).rows.count
+    }
+    try await run("trend", baseline: { try await baselines.trend(days: 60) }) {
+      try await $0.getTrend(
+        .with {
+          $0.provinceCode = largest
+          $0.startTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-59 * 86_400))
+          $0.endTime = Google_Protobuf_Timestamp(date: now)
+          $0.interval = .day
+        },
+        metadata: officer
+      ).points.count
+    }
+    try await run("campaign", baseline: { try await baselines.campaign(campaign) }) {
+      try await $0.getCampaignProgress(
+        .with {
+          $0.provinceCode = largest
+          $0.campaignID = campaign
+        },
+        metadata: officer
+      ).byDistrict.count
+    }
+    print(
+      String(
+        format:
+          "reports: province_p99_ms=%.0f national_p99_ms=%.0f list_p99_ms=%.0f map_p99_ms=%.0f "
+          + "asof_p99_ms=%.0f trend_p99_ms=%.0f campaign_p99_ms=%.0f",
+        results["province"]!,
+        results["national"]!,
+        results["list"]!,
+        results["map"]!,
+        results["asof"]!,
+        results["trend"]!,
+        results["campaign"]!
+      )
+    )
+  }
+
+  struct Figures {
+    var p50: Double
+    var p99: Double
+    var items: Int
+    var cpu: String
+  }
+
+  /// `calls` calls one after another (after five to warm up), with the CPU each process spent.
+  static func calls(
+    _ name: String,
+    reporting: Service,
+    _ call: @escaping @Sendable (Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>) async throws -> Int
+  ) async throws -> Figures {
+    try await withLocalClient(port: reporting.port) { client in
+      let reports = Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
+      for _ in 0..<5 { _ = try await call(reports) }
+      let latencies = Samples()
+      let clock = ContinuousClock()
+      let start = CPUSample.now()
+      let serviceStart = ProcessCPU.seconds(reporting.pid)
+      var items = 0
+      for _ in 0..<calls {
+        let began = clock.now
+        items = try await call(reports)
+        latencies.add((clock.now - began).seconds * 1_000)
+      }
+      let service = ProcessCPU.seconds(reporting.pid) - serviceStart
+      let end = CPUSample.now()
+      let client = end.process - start.process
+      let database = (end.machine - start.machine) - client - service
+      let perCall = { (seconds: Double) in Int(seconds / Double(calls) * 1e6) }
+      return Figures(
+        p50: latencies.percentile(0.5),
+        p99: latencies.percentile(0.99),
+        items: items,
+        cpu: "reporting_us=\(perCall(service)) client_us=\(perCall(client)) "
+          + "postgres_and_rest_us=\(perCall(database))"
+      )
+    }
+  }
+}
+
+/// CPU-seconds (user + system) of another process, from `/proc/<pid>/stat`.
+enum ProcessCPU {
+  static func seconds(_ pid: pid_t) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the command: state is field 3, utime 14 and stime 15 (1-based, whole line).
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+      return 0
+    }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+  }
+}
