@@ -263,7 +263,10 @@ struct Baselines {
           try await tx.query("SET LOCAL statement_timeout = 0", logger: logger)
           try await tx.query("SELECT set_config('app.province', \(tenant), true)", logger: logger)
           for statement in statements {
-            for try await _ in try await tx.query(PostgresQuery(unsafeSQL: statement), logger: logger) {}
+            for try await _ in try await tx.query(
+              PostgresQuery(unsafeSQL: statement),
+              logger: logger
+            ) {}
           }
         }
         // The first run warms the cache.

@@ -261,6 +261,20 @@ struct NationalDataSet {
           LEFT JOIN LATERAL (\(unescaped: Self.latest("DORMITORY"))) d ON true
           WHERE f.province_code = \(province)
             AND (w.assessment_id IS NOT NULL OR d.assessment_id IS NOT NULL)
+          ON CONFLICT (province_code, facility_id) DO UPDATE SET
+            workplace_assessment_id = excluded.workplace_assessment_id,
+            workplace_map_level = excluded.workplace_map_level,
+            workplace_risk_level = excluded.workplace_risk_level,
+            workplace_index_percent = excluded.workplace_index_percent,
+            workplace_submitted_at = excluded.workplace_submitted_at,
+            workplace_valid_until = excluded.workplace_valid_until,
+            dormitory_assessment_id = excluded.dormitory_assessment_id,
+            dormitory_map_level = excluded.dormitory_map_level,
+            dormitory_risk_level = excluded.dormitory_risk_level,
+            dormitory_index_percent = excluded.dormitory_index_percent,
+            dormitory_submitted_at = excluded.dormitory_submitted_at,
+            dormitory_valid_until = excluded.dormitory_valid_until,
+            updated_at = excluded.updated_at
           """,
           logger: logger
         )
@@ -323,22 +337,26 @@ struct NationalDataSet {
     """
   }
 
-  /// Facilities whose `facility_status` disagrees with their history (latest assessment of
-  /// each kind, latest inspection): 0 when the current-state table is what the services'
-  /// transactions would have left.
+  /// Facilities whose `facility_status` disagrees with the registry (district, zone, dormitory,
+  /// issue time) or the history (latest assessment of each kind, latest inspection): 0 when the
+  /// current-state table is what the services' transactions and the triggers would have left.
   static func check(_ client: PostgresClient, logger: Logger) async throws -> Int {
     let rows = try await client.query(
       """
       SELECT count(*)::int8 FROM facilities f
       LEFT JOIN facility_status s
         ON s.province_code = f.province_code AND s.facility_id = f.facility_id
+      LEFT JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
       LEFT JOIN LATERAL (\(unescaped: latest("WORKPLACE"))) w ON true
       LEFT JOIN LATERAL (\(unescaped: latest("DORMITORY"))) d ON true
       LEFT JOIN LATERAL (
         SELECT i.inspection_id FROM inspections i
         WHERE i.province_code = f.province_code AND i.facility_id = f.facility_id
         ORDER BY i.created_at DESC LIMIT 1) i ON true
-      WHERE s.workplace_assessment_id IS DISTINCT FROM w.assessment_id
+      WHERE s.facility_id IS NULL OR s.district_code IS DISTINCT FROM f.district_code
+        OR s.zone_id IS DISTINCT FROM f.zone_id OR s.has_dormitory IS DISTINCT FROM f.has_dormitory
+        OR s.issued_at IS DISTINCT FROM a.created_at
+        OR s.workplace_assessment_id IS DISTINCT FROM w.assessment_id
         OR s.workplace_submitted_at IS DISTINCT FROM w.submitted_at
         OR s.dormitory_assessment_id IS DISTINCT FROM d.assessment_id
         OR s.inspection_id IS DISTINCT FROM i.inspection_id

@@ -46,11 +46,11 @@ enum ReportingBenchmark {
 
   nonisolated static func run() async throws {
     #if DEBUG
-      print("warning: debug build; run `make bench-reporting` for release figures")
+      say("warning: debug build; run `make bench-reporting` for release figures")
     #else
-      print("build: release")
+      say("build: release")
     #endif
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(calls) calls each")
+    say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(calls) calls each")
     let managed = try await ManagedCluster.start(directory: dataDirectory, settings: settings)
     let cluster = PostgresCluster(managed: managed)
     do {
@@ -67,10 +67,16 @@ enum ReportingBenchmark {
   static func prepareData(_ cluster: PostgresCluster) async throws {
     let marker = "\(dataDirectory)/generated-\(facilities)-\(days)"
     if let stamp = try? String(contentsOfFile: marker, encoding: .utf8) {
-      print("data: reused (\(stamp.trimmingCharacters(in: .whitespacesAndNewlines)))")
+      say("data: reused (\(stamp.trimmingCharacters(in: .whitespacesAndNewlines)))")
+      // Migrations added since the data was generated apply to it as to any database.
+      try await PostgresTesting.withClient(cluster.configuration(database: "bench")) {
+        client,
+        logger in
+        _ = try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
+      }
       return
     }
-    print("data: generating \(facilities) facilities, \(days) days of history")
+    say("data: generating \(facilities) facilities, \(days) days of history")
     try await PostgresTesting.withClient(cluster.configuration(database: "postgres")) {
       client,
       logger in
@@ -130,12 +136,18 @@ enum ReportingBenchmark {
       size,
       mismatched
     )
-    print(stamp)
+    say(stamp)
     guard mismatched == 0 else {
-      throw GeneratorError("facility_status disagrees with the history for \(mismatched) facilities")
+      throw GeneratorError(
+        "facility_status disagrees with the history for \(mismatched) facilities"
+      )
     }
     try "\(stamp) generated_at=\(ISO8601DateFormatter().string(from: Date()))\n"
-      .write(toFile: "\(dataDirectory)/generated-\(facilities)-\(days)", atomically: true, encoding: .utf8)
+      .write(
+        toFile: "\(dataDirectory)/generated-\(facilities)-\(days)",
+        atomically: true,
+        encoding: .utf8
+      )
   }
 
   struct Service {
@@ -184,8 +196,12 @@ enum ReportingBenchmark {
     let district = try await baselines.largestDistrict()
     let (lat, lon) = NationalDataSet.districtCentre(province: largest, index: district.index)
     let box = Safemap_Reporting_V1_BoundingBox.with {
-      $0.low = .with { $0.latitude = lat - 0.05; $0.longitude = lon - 0.05 }
-      $0.high = .with { $0.latitude = lat + 0.05; $0.longitude = lon + 0.05 }
+      $0.low = .with {
+        $0.latitude = lat - 0.05; $0.longitude = lon - 0.05
+      }
+      $0.high = .with {
+        $0.latitude = lat + 0.05; $0.longitude = lon + 0.05
+      }
     }
     let now = Date()
     let past = now.addingTimeInterval(-14 * 86_400)
@@ -194,12 +210,15 @@ enum ReportingBenchmark {
     func run(
       _ name: String,
       baseline: () async throws -> Double,
-      _ call: @escaping @Sendable (Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>) async throws -> Int
+      _ call:
+        @escaping @Sendable (
+          Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>
+        ) async throws -> Int
     ) async throws {
       let figures = try await Self.calls(name, reporting: reporting, call)
       let sql = try await baseline()
       results[name] = figures.p99
-      print(
+      say(
         String(
           format: "%@: calls=%d p50_ms=%.1f p99_ms=%.1f items=%d sql_p50_ms=%.1f ",
           name,
@@ -273,7 +292,7 @@ enum ReportingBenchmark {
         metadata: officer
       ).byDistrict.count
     }
-    print(
+    say(
       String(
         format:
           "reports: province_p99_ms=%.0f national_p99_ms=%.0f list_p99_ms=%.0f map_p99_ms=%.0f "
@@ -300,7 +319,9 @@ enum ReportingBenchmark {
   static func calls(
     _ name: String,
     reporting: Service,
-    _ call: @escaping @Sendable (Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>) async throws -> Int
+    _ call:
+      @escaping @Sendable (Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>)
+      async throws -> Int
   ) async throws -> Figures {
     try await withLocalClient(port: reporting.port) { client in
       let reports = Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
@@ -344,4 +365,9 @@ enum ProcessCPU {
     }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
   }
+}
+
+/// Prints a line at once (stdout is block-buffered when redirected, and a crash would lose it).
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

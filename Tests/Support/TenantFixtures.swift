@@ -94,7 +94,10 @@ public enum TenantFixtures {
         logger: logger
       )
       try await tx.query(
-        "INSERT INTO facility_status (province_code, facility_id) VALUES (\(province), \(facility))",
+        """
+        INSERT INTO facility_status (province_code, facility_id) VALUES (\(province), \(facility))
+        ON CONFLICT DO NOTHING
+        """,
         logger: logger
       )
       try await tx.query(

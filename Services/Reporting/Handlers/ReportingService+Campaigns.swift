@@ -276,11 +276,10 @@ extension ReportingService {
           count(*)::int8, count(*) FILTER (WHERE x.done)::int8
         FROM (
           SELECT f.district_code, f.zone_id, \(done) AS done
-          FROM facilities f
-          JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
+          FROM facility_status f
           LEFT JOIN \(status) op
             ON op.province_code = f.province_code AND op.facility_id = f.facility_id
-          WHERE \(facilities) AND a.created_at <= \(until)::timestamptz
+          WHERE \(facilities) AND f.issued_at <= \(until)::timestamptz
             AND coalesce(op.status, 'ACTIVE') = 'ACTIVE') x
         GROUP BY GROUPING SETS ((x.district_code), (x.zone_id))
         """

@@ -64,32 +64,37 @@ extension ReportingService {
       cancellation: context.cancellation
     ) { connection in
       var sql = ReportSQL()
-      let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
-      let province = FacilityFacts.provinceReference(scope, alias: "facts", sql: &sql)
-      var inBox = "f.latitude IS NOT NULL"
+      let facts = FacilityFacts.subquery(
+        scope,
+        at: instant,
+        extraColumns: ["latitude", "longitude"],
+        sql: &sql
+      )
+      let province = FacilityFacts.provinceReference(scope, alias: "points", sql: &sql)
+      var inBox = "facts.latitude IS NOT NULL"
       if let box {
         inBox = """
-          f.latitude BETWEEN \(sql.bind(box.low.latitude)) AND \(sql.bind(box.high.latitude))
-          AND f.longitude BETWEEN \(sql.bind(box.low.longitude))
+          facts.latitude BETWEEN \(sql.bind(box.low.latitude)) AND \(sql.bind(box.high.latitude))
+          AND facts.longitude BETWEEN \(sql.bind(box.low.longitude))
             AND \(sql.bind(box.high.longitude))
           """
       }
       let levelFilter =
         chosenLevels.isEmpty ? "true" : "facts.level = ANY(\(sql.bind(chosenLevels))::text[])"
-      // One pass over the facts: the points (cut at the limit) and the districts touched.
+      // One pass over the facts: the points (cut past the limit) and the districts touched;
+      // names only for the points returned.
       sql.append(
         """
         WITH located AS MATERIALIZED (
-          SELECT facts.facility_id, facts.district_code, facts.level, f.name, f.latitude,
-            f.longitude, \(inBox) AS in_box, \(levelFilter) AS wanted
+          SELECT facts.facility_id, facts.district_code, facts.level, facts.latitude,
+            facts.longitude, \(inBox) AS in_box, \(levelFilter) AS wanted
           FROM \(facts) facts
-          JOIN facilities f
-            ON f.province_code = \(province) AND f.facility_id = facts.facility_id
           WHERE facts.active)
-        SELECT 'P', facility_id::text, name, latitude, longitude, level, 0::int8, 0::int8,
-          0::int8, 0::int8, 0::int8
+        SELECT 'P', points.facility_id::text, f.name, points.latitude, points.longitude,
+          points.level, 0::int8, 0::int8, 0::int8, 0::int8, 0::int8
         FROM (SELECT * FROM located WHERE in_box AND wanted ORDER BY facility_id
           LIMIT \(sql.bind(limit + 1))) points
+        JOIN facilities f ON f.province_code = \(province) AND f.facility_id = points.facility_id
         UNION ALL
         SELECT 'D', l.district_code, coalesce(d.name, ''), 0, 0, '',
           count(*) FILTER (WHERE l.level = 'SAFE'), count(*) FILTER (WHERE l.level = 'AT_RISK'),

@@ -98,16 +98,24 @@ extension ReportingService {
     let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
     sql.append(
       """
-      SELECT \(group.keyExpression) AS group_key, \(SummaryCounts.selectList)
+      SELECT \(group.keyExpression) AS group_key, \(SummaryCounts.classes), count(*)::int8
       FROM \(facts) facts
       WHERE \(group == .zone ? "zone_id IS NOT NULL" : "true")
-      GROUP BY 1
+      GROUP BY 1, \(SummaryCounts.classes)
       """
     )
     var result: [String: SummaryCounts] = [:]
-    for try await row in try await connection.query(sql.query, logger: connection.logger) {
-      let columns = row.makeRandomAccess()
-      result[try columns[0].decode(String.self)] = try SummaryCounts(columns, from: 1)
+    let rows = try await connection.query(sql.query, logger: connection.logger)
+    for try await (key, active, level, inspected, mismatch, count) in rows.decode(
+      (String, Bool, String, Bool, Bool, Int64).self
+    ) {
+      result[key, default: SummaryCounts()].add(
+        active: active,
+        level: level,
+        inspected: inspected,
+        mismatch: mismatch,
+        count: Int(count)
+      )
     }
     return result
   }
@@ -148,12 +156,14 @@ extension ReportingService {
         """
       )
     case .zone:
-      let zones = FacilityFacts.scopePredicate(scope, alias: "z", sql: &sql)
+      let province = sql.bind(scope.province ?? "")
+      let narrowed = ReportScope(province: nil, district: scope.district, zone: scope.zone)
+      let zones = FacilityFacts.scopePredicate(narrowed, alias: "z", sql: &sql)
       let time = sql.bind(instant.date)
       sql.append(
         """
         SELECT z.zone_id::text, z.name FROM zones z
-        WHERE \(zones) AND z.created_at <= \(time)
+        WHERE z.province_code = \(province) AND \(zones) AND z.created_at <= \(time)
         ORDER BY z.district_code, z.name
         """
       )
@@ -186,10 +196,10 @@ enum SummaryGroup: Hashable {
   var keyExpression: String {
     switch self {
     case .none: return "'TOTAL'"
-    case .location: return "CASE WHEN inside THEN 'INSIDE' ELSE 'OUTSIDE' END"
-    case .district: return "district_code"
-    case .zone: return "zone_id::text"
-    case .province: return "province_code"
+    case .location: return "CASE WHEN facts.inside THEN 'INSIDE' ELSE 'OUTSIDE' END"
+    case .district: return "facts.district_code"
+    case .zone: return "facts.zone_id::text"
+    case .province: return "facts.province_code"
     }
   }
 }

@@ -86,12 +86,11 @@ extension ReportingService {
       let effective = "(c.effective_date::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')"
       sql.append(
         """
-        SELECT f.has_dormitory, \(microsOf("a.created_at")),
+        SELECT f.has_dormitory, \(microsOf("f.issued_at")),
           coalesce(ps.overdue_grace_days, 0)::int8,
           coalesce(e.times, '{}'), coalesce(e.codes, '{}'), coalesce(e.dues, '{}'),
           coalesce(s.recorded, '{}'), coalesce(s.effective, '{}'), coalesce(s.active, '{}')
-        FROM facilities f
-        JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
+        FROM facility_status f
         LEFT JOIN province_settings ps ON ps.province_code = f.province_code
         LEFT JOIN LATERAL (
           SELECT array_agg(\(microsOf("h.submitted_at")) ORDER BY h.submitted_at) AS times,
@@ -112,7 +111,7 @@ extension ReportingService {
           WHERE c.province_code = \(province) AND c.facility_id = f.facility_id
             AND c.changed_at <= \(last)
         ) s ON true
-        WHERE \(facilities) AND a.created_at <= \(last)
+        WHERE \(facilities) AND f.issued_at <= \(last)
         """
       )
       let rows = try await connection.query(sql.query, logger: connection.logger)

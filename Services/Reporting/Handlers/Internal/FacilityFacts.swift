@@ -5,29 +5,36 @@ import SafeMapCore
 /// report counts (DESIGN.md §6): where it is, whether it is active, its map level, whether it
 /// was inspected and whether it self-assessed safe but was found unsafe.
 ///
-/// "Now" reads `facility_status`, kept in the same transaction as every assessment and
-/// inspection; an earlier instant reads the latest history row of each kind submitted by then
-/// (`assessments_history_idx`, `inspections_facility_idx`). The rules that turn those rows into
-/// a level are written once, below both, and follow ``FacilityStanding``: the worse of the
+/// Both instants start from `facility_status`, one narrow row per facility that carries the
+/// registry facts reports group by (kept by triggers, migration 0007). "Now" also takes the
+/// latest assessment of each kind and inspection from it (written in the same transaction as
+/// each submission); an earlier instant takes the latest history row of each kind by then
+/// (`assessments_history_idx`, `inspections_facility_idx`). The rules that turn those into a
+/// level are written once, below both, and follow ``FacilityStanding``: the worse of the
 /// required kinds, OVERDUE when one is past its validity plus the province's grace days.
 ///
-/// Columns: `province_code, facility_id, district_code, zone_id, has_dormitory, issued_at,
-/// w_id, w_level, w_at, w_until, w_index, d_id, d_level, d_at, d_until, d_index, i_level, i_at,
-/// inside, active, level, inspected, mismatch, last_at, decider`.
+/// Columns: `province_code, facility_id, district_code, zone_id, inside, has_dormitory,
+/// issued_at, w_id, w_level, w_at, w_index, d_id, d_level, d_at, d_index, i_level, i_at,
+/// active, level, inspected, mismatch, last_at, decider`.
 enum FacilityFacts {
-  /// A parenthesised subquery for a FROM clause (alias it).
-  static func subquery(_ scope: ReportScope, at instant: ReportInstant, sql: inout ReportSQL)
-    -> String
-  {
+  /// A parenthesised subquery for a FROM clause (alias it). `extraColumns` (of
+  /// `facility_status s`) are passed through, for reports that need more (the map's location).
+  static func subquery(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    extraColumns: [String] = [],
+    sql: inout ReportSQL
+  ) -> String {
     let time = sql.bind(instant.date) + "::timestamptz"
-    let facilities = scopePredicate(scope, alias: "f", sql: &sql)
-    let province = provinceReference(scope, alias: "f", sql: &sql)
+    let statuses = scopePredicate(scope, alias: "s", sql: &sql)
+    let province = provinceReference(scope, alias: "s", sql: &sql)
+    let extra = extraColumns.map { "s.\($0), " }.joined()
     let base: String
     switch instant {
     case .now:
       base = """
-        SELECT f.province_code, f.facility_id, f.district_code, f.zone_id, f.has_dormitory,
-          a.created_at AS issued_at,
+        SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
+          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
           s.workplace_assessment_id AS w_id, s.workplace_map_level AS w_level,
           s.workplace_submitted_at AS w_at, s.workplace_valid_until AS w_until,
           s.workplace_index_percent AS w_index,
@@ -35,61 +42,91 @@ enum FacilityFacts {
           s.dormitory_submitted_at AS d_at, s.dormitory_valid_until AS d_until,
           s.dormitory_index_percent AS d_index,
           s.inspection_level AS i_level, s.inspected_at AS i_at
-        FROM facilities f
-        JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
-        LEFT JOIN facility_status s
-          ON s.province_code = f.province_code AND s.facility_id = f.facility_id
-        WHERE \(facilities) AND a.created_at <= \(time)
+        FROM facility_status s
+        WHERE \(statuses) AND s.issued_at <= \(time)
         """
     case .past:
       base = """
-        SELECT f.province_code, f.facility_id, f.district_code, f.zone_id, f.has_dormitory,
-          a.created_at AS issued_at,
+        SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
+          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
           w.assessment_id AS w_id, w.map_level AS w_level, w.submitted_at AS w_at,
           w.valid_until AS w_until, w.index_percent AS w_index,
           d.assessment_id AS d_id, d.map_level AS d_level, d.submitted_at AS d_at,
           d.valid_until AS d_until, d.index_percent AS d_index,
           i.level_found AS i_level, i.created_at AS i_at
-        FROM facilities f
-        JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
+        FROM facility_status s
         LEFT JOIN LATERAL (\(latestAssessment("WORKPLACE", time: time, province: province))) w
           ON true
         LEFT JOIN LATERAL (\(latestAssessment("DORMITORY", time: time, province: province))) d
           ON true
         LEFT JOIN LATERAL (
           SELECT x.level_found, x.created_at FROM inspections x
-          WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
+          WHERE x.province_code = \(province) AND x.facility_id = s.facility_id
             AND x.created_at <= \(time)
           ORDER BY x.created_at DESC LIMIT 1) i ON true
-        WHERE \(facilities) AND a.created_at <= \(time)
+        WHERE \(statuses) AND s.issued_at <= \(time)
         """
     }
-    let grace = "make_interval(days => coalesce(ps.overdue_grace_days, 0))"
+    // Results valid until before this are overdue.
+    let due: String
+    let settings: String
+    if let provinceCode = scope.province {
+      due = "(\(time) - make_interval(days => \(grace(province: provinceCode, sql: &sql))))"
+      settings = ""
+    } else {
+      due = "(\(time) - make_interval(days => coalesce(ps.overdue_grace_days, 0)))"
+      settings = "LEFT JOIN province_settings ps ON ps.province_code = b.province_code"
+    }
+    let w = rank("b.w_level")
+    let d = "CASE WHEN b.has_dormitory THEN \(rank("b.d_level")) END"
+    let worst = "GREATEST(\(w), \(d))"
+    let lastAt = "GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END)"
+    // OFFSET 0 keeps the planner from copying these expressions into every aggregate that
+    // reads them: each is computed once per facility.
     return """
       (SELECT b.*,
-        coalesce(z.zone_type IN ('INDUSTRIAL_ZONE', 'ECONOMIC_ZONE'), false) AS inside,
         coalesce(op.status, 'ACTIVE') = 'ACTIVE' AS active,
-        CASE WHEN k.worst IS NULL THEN 'NOT_ASSESSED' WHEN k.overdue THEN 'OVERDUE'
-          WHEN k.worst = 3 THEN 'UNSAFE' WHEN k.worst = 2 THEN 'AT_RISK' ELSE 'SAFE' END AS level,
+        CASE WHEN \(worst) IS NULL THEN 'NOT_ASSESSED'
+          WHEN b.w_until < \(due) OR (b.has_dormitory AND b.d_until < \(due)) THEN 'OVERDUE'
+          WHEN \(worst) = 3 THEN 'UNSAFE' WHEN \(worst) = 2 THEN 'AT_RISK' ELSE 'SAFE' END
+          AS level,
         b.i_at IS NOT NULL AS inspected,
-        coalesce(b.i_level = 'UNSAFE' AND k.worst = 1 AND b.i_at > k.last_at, false) AS mismatch,
-        k.last_at,
-        CASE WHEN k.d_rank IS NOT NULL AND (k.w_rank IS NULL OR k.d_rank > k.w_rank
-            OR (k.d_rank = k.w_rank AND b.d_index > b.w_index)) THEN 'DORMITORY'
-          WHEN k.w_rank IS NOT NULL THEN 'WORKPLACE' END AS decider
+        coalesce(b.i_level = 'UNSAFE' AND \(worst) = 1 AND b.i_at > \(lastAt), false)
+          AS mismatch,
+        \(lastAt) AS last_at,
+        CASE WHEN \(d) IS NOT NULL AND (\(w) IS NULL OR \(d) > \(w)
+            OR (\(d) = \(w) AND b.d_index > b.w_index)) THEN 'DORMITORY'
+          WHEN \(w) IS NOT NULL THEN 'WORKPLACE' END AS decider
       FROM (\(base)) b
-      LEFT JOIN zones z ON z.province_code = b.province_code AND z.zone_id = b.zone_id
       LEFT JOIN \(operatingStatus(scope, time: time, sql: &sql))
-      op ON op.province_code = b.province_code AND op.facility_id = b.facility_id
-      LEFT JOIN province_settings ps ON ps.province_code = b.province_code
-      CROSS JOIN LATERAL (
-        SELECT r.w_rank, r.d_rank, GREATEST(r.w_rank, r.d_rank) AS worst,
-          GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END) AS last_at,
-          (b.w_until + \(grace) < \(time))
-            OR (b.has_dormitory AND b.d_until + \(grace) < \(time)) AS overdue
-        FROM (SELECT \(rank("b.w_level")) AS w_rank,
-          CASE WHEN b.has_dormitory THEN \(rank("b.d_level")) END AS d_rank) r
-      ) k)
+        op ON op.province_code = b.province_code AND op.facility_id = b.facility_id
+      \(settings)
+      OFFSET 0)
+      """
+  }
+
+  /// The province's overdue grace days, as an expression.
+  static func grace(province: String, sql: inout ReportSQL) -> String {
+    """
+    coalesce((SELECT overdue_grace_days FROM province_settings
+      WHERE province_code = \(sql.bind(province))), 0)
+    """
+  }
+
+  /// The operating status of each facility that ever changed it, as of `time` (a
+  /// placeholder): the latest change recorded by then whose effective date (Vietnam's calendar)
+  /// has come. Facilities without a row are active. Parenthesised, for a join.
+  static func operatingStatus(_ scope: ReportScope, time: String, sql: inout ReportSQL)
+    -> String
+  {
+    let changes = scopePredicate(ReportScope(province: scope.province), alias: "c", sql: &sql)
+    return """
+      (SELECT DISTINCT ON (c.province_code, c.facility_id) c.province_code, c.facility_id,
+        c.status
+      FROM operating_status_changes c
+      WHERE \(changes) AND c.changed_at <= \(time)
+        AND c.effective_date <= (\(time) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+      ORDER BY c.province_code, c.facility_id, c.effective_date DESC, c.changed_at DESC)
       """
   }
 
@@ -112,23 +149,6 @@ enum FacilityFacts {
     return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
   }
 
-  /// The operating status of each facility that ever changed it, as of `time` (a
-  /// placeholder): the latest change recorded by then whose effective date (Vietnam's calendar)
-  /// has come. Facilities without a row are active. Parenthesised, for a join.
-  static func operatingStatus(_ scope: ReportScope, time: String, sql: inout ReportSQL)
-    -> String
-  {
-    let changes = scopePredicate(ReportScope(province: scope.province), alias: "c", sql: &sql)
-    return """
-      (SELECT DISTINCT ON (c.province_code, c.facility_id) c.province_code, c.facility_id,
-        c.status
-      FROM operating_status_changes c
-      WHERE \(changes) AND c.changed_at <= \(time)
-        AND c.effective_date <= (\(time) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-      ORDER BY c.province_code, c.facility_id, c.effective_date DESC, c.changed_at DESC)
-      """
-  }
-
   /// What a lateral or correlated subquery compares `province_code` with: the province itself
   /// when the scope names one, so the planner prunes to its partition when planning (joins
   /// inherit the outer query's constant; subqueries do not), else `alias.province_code`.
@@ -147,7 +167,7 @@ enum FacilityFacts {
     """
     SELECT x.assessment_id, x.map_level, x.submitted_at, x.valid_until, x.index_percent
     FROM assessments x
-    WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
+    WHERE x.province_code = \(province) AND x.facility_id = s.facility_id
       AND x.kind = '\(kind)' AND x.submitted_at <= \(time)
     ORDER BY x.submitted_at DESC LIMIT 1
     """
