@@ -33,12 +33,45 @@ public enum FacilityStanding {
     grace: TimeInterval,
     now: Date
   ) -> Level {
+    level(
+      workplace: workplace?.mapLevel,
+      workplaceOverdue: workplace.map { $0.validUntil + grace < now } ?? false,
+      dormitory: dormitory?.mapLevel,
+      dormitoryOverdue: dormitory.map { $0.validUntil + grace < now } ?? false,
+      hasDormitory: hasDormitory
+    )
+  }
+
+  /// The level from each kind's latest result and whether it is past its validity and grace
+  /// (what reports read from the database, grouped): the rule itself.
+  public static func level(
+    workplace: MapLevel?,
+    workplaceOverdue: Bool,
+    dormitory: MapLevel?,
+    dormitoryOverdue: Bool,
+    hasDormitory: Bool
+  ) -> Level {
     let dormitory = hasDormitory ? dormitory : nil
-    if workplace == nil && dormitory == nil { return .notAssessed }
-    if let workplace, workplace.validUntil + grace < now { return .overdue }
-    if let dormitory, dormitory.validUntil + grace < now { return .overdue }
-    let worst = max(workplace?.mapLevel ?? .safe, dormitory?.mapLevel ?? .safe)
+    guard let worst = worst(workplace: workplace, dormitory: dormitory, hasDormitory: true) else {
+      return .notAssessed
+    }
+    if workplace != nil && workplaceOverdue { return .overdue }
+    if dormitory != nil && dormitoryOverdue { return .overdue }
     return worst == .safe ? .safe : worst == .atRisk ? .atRisk : .unsafe
+  }
+
+  /// The worse of the required kinds' latest results, overdue or not; `nil` with none. A
+  /// facility flagged "self-assessed safe, inspected unsafe" is one whose worst is SAFE.
+  public static func worst(workplace: MapLevel?, dormitory: MapLevel?, hasDormitory: Bool)
+    -> MapLevel?
+  {
+    let dormitory = hasDormitory ? dormitory : nil
+    switch (workplace, dormitory) {
+    case (nil, nil): return nil
+    case (let w?, nil): return w
+    case (nil, let d?): return d
+    case (let w?, let d?): return max(w, d)
+    }
   }
 
   public static func evaluate(

@@ -32,6 +32,13 @@ public final class ManagedCluster: Sendable {
       kept
       ?? FileManager.default.temporaryDirectory
       .appendingPathComponent("safemap-pg-\(UUID().uuidString.prefix(8))").path
+    if kept != nil, FileManager.default.fileExists(atPath: "\(directory)/data/postmaster.pid") {
+      // Left running by an interrupted run: stop it, so it starts on a port of our choosing.
+      _ = try? await asOwner(
+        "\(bin)/pg_ctl",
+        ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"]
+      )
+    }
     if !FileManager.default.fileExists(atPath: "\(directory)/data/PG_VERSION") {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
       if getuid() == 0 { try await Shell.run("/bin/chown", ["postgres:", directory]) }

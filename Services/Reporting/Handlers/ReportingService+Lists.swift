@@ -135,45 +135,58 @@ struct StatusList: Sendable {
       .map { String(format: "%02x", $0) }.joined()
   }
 
-  /// The WHERE clause over `facts` (active facilities matching the filter).
-  private func predicate(
-    at instant: ReportInstant,
-    on connection: PostgresConnection,
-    sql: inout ReportSQL
-  ) async throws -> String {
-    var parts = ["facts.active"]
-    if !levels.isEmpty { parts.append("facts.level = ANY(\(sql.bind(levels))::text[])") }
-    if let location { parts.append(location ? "facts.inside" : "NOT facts.inside") }
-    if onlyMismatch { parts.append("facts.mismatch") }
-    if !campaignID.isEmpty, let province = scope.province {
-      let campaign = try await CampaignRecord.require(
-        campaignID,
-        province: province,
-        field: "filter.campaign_id",
-        on: connection
-      )
-      let until = sql.bind(instant.date)
-      parts.append("NOT " + campaign.donePredicate("facts", until: until, sql: &sql))
-      if let district = campaign.district {
-        parts.append("facts.district_code = \(sql.bind(district))")
-      }
-    } else if !campaignID.isEmpty {
+  /// The campaign the filter names, if any.
+  private func campaign(on connection: PostgresConnection) async throws -> CampaignRecord? {
+    guard !campaignID.isEmpty else { return nil }
+    guard let province = scope.province else {
       throw RPCError(code: .invalidArgument, message: "filter.campaign_id: name the province")
+    }
+    return try await CampaignRecord.require(
+      campaignID,
+      province: province,
+      field: "filter.campaign_id",
+      on: connection
+    )
+  }
+
+  /// The filter's conditions SQL decides on `alias` (``FacilityFacts/base`` columns): zone
+  /// location and campaign. Levels and the inspection flag are decided by the rule.
+  private func conditions(
+    _ alias: String,
+    at instant: ReportInstant,
+    campaign: CampaignRecord?,
+    sql: inout ReportSQL
+  ) -> String {
+    var parts = ["true"]
+    if let location { parts.append(location ? "\(alias).inside" : "NOT \(alias).inside") }
+    if let campaign {
+      let until = sql.bind(instant.date)
+      parts.append("NOT " + campaign.donePredicate(alias, until: until, sql: &sql))
+      if let district = campaign.district {
+        parts.append("\(alias).district_code = \(sql.bind(district))")
+      }
     }
     return parts.joined(separator: " AND ")
   }
 
+  func matches(_ facility: FacilityClass) -> Bool {
+    (levels.isEmpty || levels.contains(facility.level.rawValue))
+      && (!onlyMismatch || facility.mismatch)
+  }
+
+  /// How many facilities the list holds, from ``FacilityClasses`` (no row is built).
   func count(at instant: ReportInstant, on connection: PostgresConnection) async throws -> Int {
-    var sql = ReportSQL()
-    let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
-    let filter = try await predicate(at: instant, on: connection, sql: &sql)
-    sql.append("SELECT count(*)::int8 FROM \(facts) facts WHERE \(filter)")
-    for try await count in try await connection.query(sql.query, logger: connection.logger)
-      .decode(Int64.self)
-    {
-      return Int(count)
-    }
-    return 0
+    let campaign = try await campaign(on: connection)
+    let (all, stopped) = try await FacilityClasses.count(
+      scope,
+      at: instant,
+      key: "''",
+      predicate: { sql in conditions("b", at: instant, campaign: campaign, sql: &sql) },
+      on: connection
+    )
+    let listed = all.filter { matches($0.facilityClass) }.reduce(0) { $0 + $1.count }
+    let leaving = stopped.filter { matches($0.facilityClass) }.reduce(0) { $0 + $1.count }
+    return listed - leaving
   }
 
   func page(
@@ -182,9 +195,13 @@ struct StatusList: Sendable {
     limit: Int,
     on connection: PostgresConnection
   ) async throws -> [Safemap_Reporting_V1_FacilityStatusRow] {
+    let campaign = try await campaign(on: connection)
     var sql = ReportSQL()
     let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
-    var filter = try await predicate(at: instant, on: connection, sql: &sql)
+    var filter =
+      "facts.active AND " + conditions("facts", at: instant, campaign: campaign, sql: &sql)
+    if !levels.isEmpty { filter += " AND facts.level = ANY(\(sql.bind(levels))::text[])" }
+    if onlyMismatch { filter += " AND facts.mismatch" }
     if let after, let id = UUID(uuidString: after) {
       filter += " AND facts.facility_id > \(sql.bind(id))"
     }

@@ -63,88 +63,102 @@ extension ReportingService {
       try Self.tenant(scope),
       cancellation: context.cancellation
     ) { connection in
+      let located = { (sql: inout ReportSQL) -> String in
+        guard let box else { return "s.latitude IS NOT NULL" }
+        return """
+          s.latitude BETWEEN \(sql.bind(box.low.latitude)) AND \(sql.bind(box.high.latitude))
+          AND s.longitude BETWEEN \(sql.bind(box.low.longitude))
+            AND \(sql.bind(box.high.longitude))
+          """
+      }
+      var response = Safemap_Reporting_V1_GetMapLayerResponse()
+      // The points: active facilities in the box at the chosen levels, cut past the limit;
+      // names only for those returned.
       var sql = ReportSQL()
       let facts = FacilityFacts.subquery(
         scope,
         at: instant,
         extraColumns: ["latitude", "longitude"],
+        filter: located(&sql),
         sql: &sql
       )
       let province = FacilityFacts.provinceReference(scope, alias: "points", sql: &sql)
-      var inBox = "facts.latitude IS NOT NULL"
-      if let box {
-        inBox = """
-          facts.latitude BETWEEN \(sql.bind(box.low.latitude)) AND \(sql.bind(box.high.latitude))
-          AND facts.longitude BETWEEN \(sql.bind(box.low.longitude))
-            AND \(sql.bind(box.high.longitude))
-          """
-      }
       let levelFilter =
         chosenLevels.isEmpty ? "true" : "facts.level = ANY(\(sql.bind(chosenLevels))::text[])"
-      // One pass over the facts: the points (cut past the limit) and the districts touched;
-      // names only for the points returned.
       sql.append(
         """
-        WITH located AS MATERIALIZED (
-          SELECT facts.facility_id, facts.district_code, facts.level, facts.latitude,
-            facts.longitude, \(inBox) AS in_box, \(levelFilter) AS wanted
-          FROM \(facts) facts
-          WHERE facts.active)
-        SELECT 'P', points.facility_id::text, f.name, points.latitude, points.longitude,
-          points.level, 0::int8, 0::int8, 0::int8, 0::int8, 0::int8
-        FROM (SELECT * FROM located WHERE in_box AND wanted ORDER BY facility_id
-          LIMIT \(sql.bind(limit + 1))) points
+        SELECT points.facility_id::text, f.name, points.latitude, points.longitude, points.level,
+          points.district_code
+        FROM (SELECT * FROM \(facts) facts WHERE facts.active AND \(levelFilter)
+          ORDER BY facts.facility_id LIMIT \(sql.bind(limit + 1))) points
         JOIN facilities f ON f.province_code = \(province) AND f.facility_id = points.facility_id
-        UNION ALL
-        SELECT 'D', l.district_code, coalesce(d.name, ''), 0, 0, '',
-          count(*) FILTER (WHERE l.level = 'SAFE'), count(*) FILTER (WHERE l.level = 'AT_RISK'),
-          count(*) FILTER (WHERE l.level = 'UNSAFE'),
-          count(*) FILTER (WHERE l.level = 'NOT_ASSESSED'),
-          count(*) FILTER (WHERE l.level = 'OVERDUE')
-        FROM located l
-        LEFT JOIN districts d ON d.province_code = \(sql.bind(scope.province ?? ""))
-          AND d.code = l.district_code
-        WHERE l.district_code IN (SELECT district_code FROM located WHERE in_box)
-        GROUP BY l.district_code, d.name
+        ORDER BY points.facility_id
         """
       )
-      var response = Safemap_Reporting_V1_GetMapLayerResponse()
-      for try await row in try await connection.query(sql.query, logger: connection.logger) {
-        let c = row.makeRandomAccess()
-        if try c[0].decode(String.self) == "P" {
-          guard response.points.count < limit else {
-            response.truncated = true
-            continue
+      for try await (id, name, latitude, longitude, level, _) in try await connection.query(
+        sql.query,
+        logger: connection.logger
+      ).decode((String, String, Double, Double, String, String).self) {
+        guard response.points.count < limit else {
+          response.truncated = true
+          break
+        }
+        response.points.append(
+          .with {
+            $0.facilityID = id
+            $0.name = name
+            $0.location = .with {
+              $0.latitude = latitude
+              $0.longitude = longitude
+            }
+            $0.mapLevel = MapLevelName.message(level)
+            $0.color = MapLevelName.color(level)
           }
-          let level = try c[5].decode(String.self)
-          response.points.append(
-            try .with {
-              $0.facilityID = try c[1].decode(String.self)
-              $0.name = try c[2].decode(String.self)
-              $0.location = try .with {
-                $0.latitude = try c[3].decode(Double.self)
-                $0.longitude = try c[4].decode(Double.self)
-              }
-              $0.mapLevel = MapLevelName.message(level)
-              $0.color = MapLevelName.color(level)
-            }
-          )
-        } else {
-          response.districtCounts.append(
-            try .with {
-              $0.districtCode = try c[1].decode(String.self)
-              $0.districtName = try c[2].decode(String.self)
-              $0.safe = Int32(try c[6].decode(Int64.self))
-              $0.atRisk = Int32(try c[7].decode(Int64.self))
-              $0.unsafe = Int32(try c[8].decode(Int64.self))
-              $0.notAssessed = Int32(try c[9].decode(Int64.self))
-              $0.overdue = Int32(try c[10].decode(Int64.self))
-            }
-          )
+        )
+      }
+      // The districts the box touches, counted whole (``FacilityClasses``).
+      var touchedSQL = ReportSQL()
+      let provinceCode = touchedSQL.bind(scope.province ?? "")
+      let narrowed = ReportScope(province: nil, district: scope.district, zone: scope.zone)
+      let inScope = FacilityFacts.scopePredicate(narrowed, alias: "s", sql: &touchedSQL)
+      let time = touchedSQL.bind(instant.date)
+      touchedSQL.append(
+        """
+        SELECT DISTINCT s.district_code FROM facility_status s
+        WHERE s.province_code = \(provinceCode) AND \(inScope) AND s.issued_at <= \(time)
+          AND \(located(&touchedSQL))
+        """
+      )
+      var touched: [String] = []
+      for try await district in try await connection.query(
+        touchedSQL.query,
+        logger: connection.logger
+      ).decode(String.self) {
+        touched.append(district)
+      }
+      guard !touched.isEmpty else { return response }
+      let (all, stopped) = try await FacilityClasses.count(
+        scope,
+        at: instant,
+        key: "b.district_code",
+        predicate: { sql in "b.district_code = ANY(\(sql.bind(touched))::text[])" },
+        on: connection
+      )
+      let counts = FacilityClasses.summaries(all, stopped: stopped)
+      let names = try await Self.groups(scope, at: instant, by: .district, on: connection)
+      let name = Dictionary(names.map { ($0.key, $0.name) }, uniquingKeysWith: { a, _ in a })
+      response.districtCounts = touched.sorted().map { district in
+        let c = counts[district] ?? SummaryCounts()
+        return .with {
+          $0.districtCode = district
+          $0.districtName = name[district] ?? ""
+          $0.safe = Int32(c.safe)
+          $0.atRisk = Int32(c.atRisk)
+          $0.unsafe = Int32(c.unsafe)
+          $0.notAssessed = Int32(c.neverAssessed)
+          $0.overdue = Int32(c.overdue)
         }
       }
-      response.points.sort { $0.facilityID < $1.facilityID }
-      response.districtCounts.sort { $0.districtCode < $1.districtCode }
       return response
     }
   }

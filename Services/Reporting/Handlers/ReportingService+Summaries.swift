@@ -87,37 +87,21 @@ extension ReportingService {
     return rows
   }
 
-  /// The counts per group key, one statement over ``FacilityFacts``.
+  /// The counts per group key (``FacilityClasses``).
   static func counts(
     _ scope: ReportScope,
     at instant: ReportInstant,
     by group: SummaryGroup,
     on connection: PostgresConnection
   ) async throws -> [String: SummaryCounts] {
-    var sql = ReportSQL()
-    let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
-    sql.append(
-      """
-      SELECT \(group.keyExpression) AS group_key, \(SummaryCounts.classes), count(*)::int8
-      FROM \(facts) facts
-      WHERE \(group == .zone ? "zone_id IS NOT NULL" : "true")
-      GROUP BY 1, \(SummaryCounts.classes)
-      """
+    let (all, stopped) = try await FacilityClasses.count(
+      scope,
+      at: instant,
+      key: group.keyExpression,
+      predicate: group == .zone ? { _ in "b.zone_id IS NOT NULL" } : nil,
+      on: connection
     )
-    var result: [String: SummaryCounts] = [:]
-    let rows = try await connection.query(sql.query, logger: connection.logger)
-    for try await (key, active, level, inspected, mismatch, count) in rows.decode(
-      (String, Bool, String, Bool, Bool, Int64).self
-    ) {
-      result[key, default: SummaryCounts()].add(
-        active: active,
-        level: level,
-        inspected: inspected,
-        mismatch: mismatch,
-        count: Int(count)
-      )
-    }
-    return result
+    return FacilityClasses.summaries(all, stopped: stopped)
   }
 
   /// Every group of the grouping inside the scope, in display order, with its name.
@@ -192,14 +176,14 @@ enum SummaryGroup: Hashable {
     }
   }
 
-  /// The SQL of a facts row's group key.
+  /// The SQL of a group key over ``FacilityFacts/base`` (`b`).
   var keyExpression: String {
     switch self {
     case .none: return "'TOTAL'"
-    case .location: return "CASE WHEN facts.inside THEN 'INSIDE' ELSE 'OUTSIDE' END"
-    case .district: return "facts.district_code"
-    case .zone: return "facts.zone_id::text"
-    case .province: return "facts.province_code"
+    case .location: return "CASE WHEN b.inside THEN 'INSIDE' ELSE 'OUTSIDE' END"
+    case .district: return "b.district_code"
+    case .zone: return "b.zone_id::text"
+    case .province: return "b.province_code"
     }
   }
 }

@@ -14,7 +14,12 @@ ALTER TABLE facility_status
   ADD COLUMN has_dormitory boolean NOT NULL DEFAULT false,
   ADD COLUMN latitude double precision,
   ADD COLUMN longitude double precision,
-  ADD COLUMN issued_at timestamptz;
+  ADD COLUMN issued_at timestamptz,
+  -- Whether the facility's operating status ever changed: the others are active at every
+  -- instant, so only these few need the status history (partial index below).
+  ADD COLUMN status_changed boolean NOT NULL DEFAULT false;
+CREATE INDEX facility_status_changed_idx ON facility_status (province_code, facility_id)
+  WHERE status_changed;
 
 -- Runs as the schema owner (services hold no privilege for these columns); the row's province
 -- is the transaction's own, so row-level security still applies.
@@ -44,8 +49,18 @@ BEGIN
   RETURN NULL;
 END $$;
 
+CREATE FUNCTION safemap_sync_facility_status_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE facility_status SET status_changed = true
+  WHERE province_code = NEW.province_code AND facility_id = NEW.facility_id
+    AND NOT status_changed;
+  RETURN NULL;
+END $$;
+
 REVOKE EXECUTE ON FUNCTION safemap_sync_facility_registry() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION safemap_sync_facility_issued() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION safemap_sync_facility_status_changed() FROM PUBLIC;
 
 CREATE TRIGGER facilities_sync_status
   AFTER INSERT OR UPDATE OF district_code, zone_id, has_dormitory, latitude, longitude
@@ -53,24 +68,32 @@ CREATE TRIGGER facilities_sync_status
 CREATE TRIGGER accounts_sync_status
   AFTER INSERT OR UPDATE OF created_at, facility_id ON accounts
   FOR EACH ROW WHEN (NEW.facility_id IS NOT NULL) EXECUTE FUNCTION safemap_sync_facility_issued();
+CREATE TRIGGER operating_status_changes_sync_status
+  AFTER INSERT ON operating_status_changes
+  FOR EACH ROW EXECUTE FUNCTION safemap_sync_facility_status_changed();
 
 -- Existing facilities, read past row-level security by the owner for this one statement.
 ALTER TABLE facilities NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE accounts NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE zones NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE facility_status NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE operating_status_changes NO FORCE ROW LEVEL SECURITY;
 INSERT INTO facility_status (province_code, facility_id, district_code, zone_id, inside_zone,
-  has_dormitory, latitude, longitude, issued_at)
+  has_dormitory, latitude, longitude, issued_at, status_changed)
 SELECT f.province_code, f.facility_id, f.district_code, f.zone_id,
   coalesce(z.zone_type IN ('INDUSTRIAL_ZONE', 'ECONOMIC_ZONE'), false), f.has_dormitory,
-  f.latitude, f.longitude, a.created_at
+  f.latitude, f.longitude, a.created_at,
+  EXISTS (SELECT 1 FROM operating_status_changes c
+    WHERE c.province_code = f.province_code AND c.facility_id = f.facility_id)
 FROM facilities f
 LEFT JOIN zones z ON z.province_code = f.province_code AND z.zone_id = f.zone_id
 LEFT JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
 ON CONFLICT (province_code, facility_id) DO UPDATE SET
   district_code = excluded.district_code, zone_id = excluded.zone_id,
   inside_zone = excluded.inside_zone, has_dormitory = excluded.has_dormitory,
-  latitude = excluded.latitude, longitude = excluded.longitude, issued_at = excluded.issued_at;
+  latitude = excluded.latitude, longitude = excluded.longitude, issued_at = excluded.issued_at,
+  status_changed = excluded.status_changed;
+ALTER TABLE operating_status_changes FORCE ROW LEVEL SECURITY;
 ALTER TABLE facilities FORCE ROW LEVEL SECURITY;
 ALTER TABLE accounts FORCE ROW LEVEL SECURITY;
 ALTER TABLE zones FORCE ROW LEVEL SECURITY;

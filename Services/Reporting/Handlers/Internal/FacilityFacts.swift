@@ -18,55 +18,24 @@ import SafeMapCore
 /// active, level, inspected, mismatch, last_at, decider`.
 enum FacilityFacts {
   /// A parenthesised subquery for a FROM clause (alias it). `extraColumns` (of
-  /// `facility_status s`) are passed through, for reports that need more (the map's location).
+  /// `facility_status s`) are passed through, for reports that need more (the map's location);
+  /// `filter` (over `s`) narrows the facilities before anything is looked up.
   static func subquery(
     _ scope: ReportScope,
     at instant: ReportInstant,
     extraColumns: [String] = [],
+    filter: String? = nil,
     sql: inout ReportSQL
   ) -> String {
     let time = sql.bind(instant.date) + "::timestamptz"
-    let statuses = scopePredicate(scope, alias: "s", sql: &sql)
-    let province = provinceReference(scope, alias: "s", sql: &sql)
-    let extra = extraColumns.map { "s.\($0), " }.joined()
-    let base: String
-    switch instant {
-    case .now:
-      base = """
-        SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
-          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
-          s.workplace_assessment_id AS w_id, s.workplace_map_level AS w_level,
-          s.workplace_submitted_at AS w_at, s.workplace_valid_until AS w_until,
-          s.workplace_index_percent AS w_index,
-          s.dormitory_assessment_id AS d_id, s.dormitory_map_level AS d_level,
-          s.dormitory_submitted_at AS d_at, s.dormitory_valid_until AS d_until,
-          s.dormitory_index_percent AS d_index,
-          s.inspection_level AS i_level, s.inspected_at AS i_at
-        FROM facility_status s
-        WHERE \(statuses) AND s.issued_at <= \(time)
-        """
-    case .past:
-      base = """
-        SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
-          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
-          w.assessment_id AS w_id, w.map_level AS w_level, w.submitted_at AS w_at,
-          w.valid_until AS w_until, w.index_percent AS w_index,
-          d.assessment_id AS d_id, d.map_level AS d_level, d.submitted_at AS d_at,
-          d.valid_until AS d_until, d.index_percent AS d_index,
-          i.level_found AS i_level, i.created_at AS i_at
-        FROM facility_status s
-        LEFT JOIN LATERAL (\(latestAssessment("WORKPLACE", time: time, province: province))) w
-          ON true
-        LEFT JOIN LATERAL (\(latestAssessment("DORMITORY", time: time, province: province))) d
-          ON true
-        LEFT JOIN LATERAL (
-          SELECT x.level_found, x.created_at FROM inspections x
-          WHERE x.province_code = \(province) AND x.facility_id = s.facility_id
-            AND x.created_at <= \(time)
-          ORDER BY x.created_at DESC LIMIT 1) i ON true
-        WHERE \(statuses) AND s.issued_at <= \(time)
-        """
-    }
+    let base = base(
+      scope,
+      at: instant,
+      time: time,
+      extraColumns: extraColumns,
+      filter: filter,
+      sql: &sql
+    )
     // Results valid until before this are overdue.
     let due: String
     let settings: String
@@ -103,6 +72,63 @@ enum FacilityFacts {
       \(settings)
       OFFSET 0)
       """
+  }
+
+  /// The facilities of the scope issued by `time` (a placeholder), with the latest result of
+  /// each kind and the latest inspection as of the instant, before any rule is applied.
+  /// `onlyStatusChanged` keeps the few whose operating status ever changed.
+  static func base(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    time: String,
+    extraColumns: [String] = [],
+    filter: String? = nil,
+    onlyStatusChanged: Bool = false,
+    sql: inout ReportSQL
+  ) -> String {
+    let statuses = scopePredicate(scope, alias: "s", sql: &sql)
+    let province = provinceReference(scope, alias: "s", sql: &sql)
+    let extra = extraColumns.map { "s.\($0), " }.joined()
+    var conditions = "\(statuses) AND s.issued_at <= \(time)"
+    if let filter { conditions += " AND \(filter)" }
+    if onlyStatusChanged { conditions += " AND s.status_changed" }
+    switch instant {
+    case .now:
+      return """
+        SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
+          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
+          s.workplace_assessment_id AS w_id, s.workplace_map_level AS w_level,
+          s.workplace_submitted_at AS w_at, s.workplace_valid_until AS w_until,
+          s.workplace_index_percent AS w_index,
+          s.dormitory_assessment_id AS d_id, s.dormitory_map_level AS d_level,
+          s.dormitory_submitted_at AS d_at, s.dormitory_valid_until AS d_until,
+          s.dormitory_index_percent AS d_index,
+          s.inspection_level AS i_level, s.inspected_at AS i_at
+        FROM facility_status s
+        WHERE \(conditions)
+        """
+    case .past:
+      return """
+        SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
+          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
+          w.assessment_id AS w_id, w.map_level AS w_level, w.submitted_at AS w_at,
+          w.valid_until AS w_until, w.index_percent AS w_index,
+          d.assessment_id AS d_id, d.map_level AS d_level, d.submitted_at AS d_at,
+          d.valid_until AS d_until, d.index_percent AS d_index,
+          i.level_found AS i_level, i.created_at AS i_at
+        FROM facility_status s
+        LEFT JOIN LATERAL (\(latestAssessment("WORKPLACE", time: time, province: province))) w
+          ON true
+        LEFT JOIN LATERAL (\(latestAssessment("DORMITORY", time: time, province: province))) d
+          ON true
+        LEFT JOIN LATERAL (
+          SELECT x.level_found, x.created_at FROM inspections x
+          WHERE x.province_code = \(province) AND x.facility_id = s.facility_id
+            AND x.created_at <= \(time)
+          ORDER BY x.created_at DESC LIMIT 1) i ON true
+        WHERE \(conditions)
+        """
+    }
   }
 
   /// The province's overdue grace days, as an expression.

@@ -53,10 +53,6 @@ struct SummaryCounts: Sendable, Hashable {
     }
   }
 
-  /// What a summary groups `facts` by besides its group key: one count per combination is all
-  /// a summary needs (cheaper than a filtered aggregate per column), folded by ``add``.
-  static let classes = "facts.active, facts.level, facts.inspected, facts.mismatch"
-
   /// Adds `count` facilities of one class.
   mutating func add(active: Bool, level: String, inspected: Bool, mismatch: Bool, count: Int) {
     issued += count

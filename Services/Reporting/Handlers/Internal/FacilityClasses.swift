@@ -1,0 +1,185 @@
+import Foundation
+import PostgresNIO
+import SafeMapCore
+
+/// What a count needs to know of a facility, as the database groups it: the latest result of
+/// each kind and whether it is past its validity and grace, and the inspection. The level
+/// comes from ``FacilityStanding``, the one rule, applied here to a few hundred classes
+/// instead of once per facility in SQL.
+struct FacilityClass: Hashable, Sendable {
+  var hasDormitory: Bool
+  var workplace: MapLevel?
+  var workplaceOverdue: Bool
+  var dormitory: MapLevel?
+  var dormitoryOverdue: Bool
+  var inspected: Bool
+  /// The latest inspection found it unsafe after its latest submission.
+  var inspectedUnsafeSince: Bool
+
+  var level: FacilityStanding.Level {
+    FacilityStanding.level(
+      workplace: workplace,
+      workplaceOverdue: workplaceOverdue,
+      dormitory: dormitory,
+      dormitoryOverdue: dormitoryOverdue,
+      hasDormitory: hasDormitory
+    )
+  }
+
+  /// "Self-assessed safe, inspected unsafe".
+  var mismatch: Bool {
+    inspectedUnsafeSince
+      && FacilityStanding.worst(
+        workplace: workplace,
+        dormitory: dormitory,
+        hasDormitory: hasDormitory
+      ) == .safe
+  }
+}
+
+/// Facilities counted by group and class at an instant, in two statements: every issued
+/// facility as if active, then the few whose status at the instant is suspended or closed
+/// (only facilities whose status ever changed can be, `facility_status_changed_idx`), which
+/// the caller moves to "stopped". Joining every facility to the status history cost more
+/// than the rest of a national summary together.
+enum FacilityClasses {
+  struct Count: Sendable {
+    var key: String
+    var facilityClass: FacilityClass
+    var count: Int
+  }
+
+  /// `key` is an SQL expression over the base relation `b` (``FacilityFacts/base``);
+  /// `predicate` builds an extra condition over `b` into each statement.
+  static func count(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    key: String,
+    predicate: ((inout ReportSQL) -> String)? = nil,
+    on connection: PostgresConnection
+  ) async throws -> (all: [Count], stopped: [Count]) {
+    let graces = try await graceDays(scope, on: connection)
+    var results: [[Count]] = []
+    for stopped in [false, true] {
+      var sql = ReportSQL()
+      let time = sql.bind(instant.date) + "::timestamptz"
+      let base = FacilityFacts.base(
+        scope,
+        at: instant,
+        time: time,
+        onlyStatusChanged: stopped,
+        sql: &sql
+      )
+      let due = dueExpression(graces, time: time, sql: &sql)
+      var conditions = predicate.map { $0(&sql) } ?? "true"
+      var join = ""
+      if stopped {
+        join = """
+          JOIN \(FacilityFacts.operatingStatus(scope, time: time, sql: &sql)) op
+            ON op.province_code = b.province_code AND op.facility_id = b.facility_id
+          """
+        conditions += " AND op.status <> 'ACTIVE'"
+      }
+      sql.append(
+        """
+        SELECT \(key), b.has_dormitory, b.w_level, b.d_level,
+          coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
+          b.i_at IS NOT NULL,
+          coalesce(b.i_level = 'UNSAFE'
+            AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
+          count(*)::int8
+        FROM (\(base)) b
+        \(join)
+        WHERE \(conditions)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        """
+      )
+      var counts: [Count] = []
+      let rows = try await connection.query(sql.query, logger: connection.logger)
+      for try await row in rows {
+        let c = row.makeRandomAccess()
+        counts.append(
+          Count(
+            key: try c[0].decode(String?.self) ?? "",
+            facilityClass: FacilityClass(
+              hasDormitory: try c[1].decode(Bool.self),
+              workplace: try c[2].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
+              workplaceOverdue: try c[4].decode(Bool.self),
+              dormitory: try c[3].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
+              dormitoryOverdue: try c[5].decode(Bool.self),
+              inspected: try c[6].decode(Bool.self),
+              inspectedUnsafeSince: try c[7].decode(Bool.self)
+            ),
+            count: Int(try c[8].decode(Int64.self))
+          )
+        )
+      }
+      results.append(counts)
+    }
+    return (results[0], results[1])
+  }
+
+  /// Summary counts per key: every facility of `all`, those of `stopped` moved to "stopped".
+  static func summaries(_ all: [Count], stopped: [Count]) -> [String: SummaryCounts] {
+    var result: [String: SummaryCounts] = [:]
+    for (counts, sign) in [(all, 1), (stopped, -1)] {
+      for entry in counts {
+        let c = entry.facilityClass
+        result[entry.key, default: SummaryCounts()].add(
+          active: true,
+          level: c.level.rawValue,
+          inspected: c.inspected,
+          mismatch: c.mismatch,
+          count: sign * entry.count
+        )
+        if sign < 0 {
+          result[entry.key, default: SummaryCounts()].add(
+            active: false,
+            level: "",
+            inspected: false,
+            mismatch: false,
+            count: entry.count
+          )
+        }
+      }
+    }
+    return result
+  }
+
+  /// Grace days of the provinces that set any (most keep the default of none).
+  static func graceDays(_ scope: ReportScope, on connection: PostgresConnection) async throws
+    -> [String: Int]
+  {
+    var sql = ReportSQL()
+    let provinces = FacilityFacts.scopePredicate(
+      ReportScope(province: scope.province),
+      alias: "p",
+      sql: &sql
+    )
+    sql.append(
+      """
+      SELECT p.province_code, p.overdue_grace_days::int8 FROM province_settings p
+      WHERE \(provinces) AND p.overdue_grace_days > 0
+      """
+    )
+    var graces: [String: Int] = [:]
+    for try await (province, days) in try await connection.query(
+      sql.query,
+      logger: connection.logger
+    ).decode((String, Int64).self) {
+      graces[province] = Int(days)
+    }
+    return graces
+  }
+
+  /// The instant before which a result is overdue, per province: `time` less its grace.
+  static func dueExpression(_ graces: [String: Int], time: String, sql: inout ReportSQL)
+    -> String
+  {
+    guard !graces.isEmpty else { return time }
+    let cases = graces.sorted { $0.key < $1.key }.map { province, days in
+      "WHEN \(sql.bind(province)) THEN \(time) - make_interval(days => \(sql.bind(days))::int)"
+    }
+    return "(CASE b.province_code \(cases.joined(separator: " ")) ELSE \(time) END)"
+  }
+}
