@@ -83,3 +83,79 @@ struct ListPagingTests {
     try await bed.stop()
   }
 }
+
+@Suite("Registry changes reach the reports")
+struct RegistryChangeTests {
+  @Test("a facility moved to another district and zone, or suspended, is counted there at once")
+  func movedFacility() async throws {
+    let bed = try await ReportingTestBed.start()
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
+    let zone = try await bed.facilities {
+      try await $0.createZone(
+        .with {
+          $0.zone = .with {
+            $0.name = "KCN Trung Hà"
+            $0.zoneType = .industrialZone
+            $0.districtCode = "230"
+          }
+        },
+        metadata: officer
+      )
+    }.zone
+    let issued = try await bed.issue(
+      [
+        .with {
+          $0.name = "Xưởng chuyển"
+          $0.taxCode = "2500700001"
+          $0.districtCode = "227"
+          $0.workerCount = 420
+          $0.workshopAreaM2 = 2_500
+        }
+      ],
+      province: "25",
+      as: officer
+    )
+    let id = issued[0].facilityID
+    @Sendable func districts() async throws -> [String: Int32] {
+      let summary = try await bed.reports {
+        try await $0.getProvinceSummary(.with { $0.grouping = .district }, metadata: officer)
+      }
+      return Dictionary(uniqueKeysWithValues: summary.rows.map { ($0.groupKey, $0.issued) })
+    }
+    #expect(try await districts()["227"] == 1)
+    _ = try await bed.facilities {
+      try await $0.updateFacility(
+        .with {
+          $0.facility = .with {
+            $0.facilityID = id
+            $0.districtCode = "230"
+            $0.zoneID = zone.zoneID
+          }
+          $0.updateMask = .with { $0.paths = ["district_code", "zone_id"] }
+        },
+        metadata: officer
+      )
+    }
+    let moved = try await districts()
+    #expect(moved["227"] == 0 && moved["230"] == 1)
+    let inside = try await bed.reports {
+      try await $0.getProvinceSummary(.with { $0.grouping = .zoneLocation }, metadata: officer)
+    }
+    #expect(inside.rows.first { $0.groupKey == "INSIDE" }?.issued == 1)
+    _ = try await bed.facilities {
+      try await $0.setOperatingStatus(
+        .with {
+          $0.facilityID = id
+          $0.status = .suspended
+          $0.reason = "Tạm dừng"
+        },
+        metadata: officer
+      )
+    }
+    let total = try await bed.reports {
+      try await $0.getProvinceSummary(.init(), metadata: officer)
+    }.total
+    #expect(total.issued == 1 && total.stopped == 1 && total.active == 0)
+    try await bed.stop()
+  }
+}

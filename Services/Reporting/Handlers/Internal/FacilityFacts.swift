@@ -50,11 +50,19 @@ enum FacilityFacts {
     let d = "CASE WHEN b.has_dormitory THEN \(rank("b.d_level")) END"
     let worst = "GREATEST(\(w), \(d))"
     let lastAt = "GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END)"
-    // OFFSET 0 keeps the planner from copying these expressions into every aggregate that
-    // reads them: each is computed once per facility.
+    let province = provinceReference(scope, alias: "b", sql: &sql)
+    // Only facilities whose status ever changed look the history up, one index probe each.
+    let active = """
+      (NOT b.status_changed OR coalesce((SELECT c.status FROM operating_status_changes c
+        WHERE c.province_code = \(province) AND c.facility_id = b.facility_id
+          AND c.changed_at <= \(time)
+          AND c.effective_date <= (\(time) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+        ORDER BY c.effective_date DESC, c.changed_at DESC LIMIT 1), 'ACTIVE') = 'ACTIVE')
+      """
+    // Not fenced: the planner can walk `facility_status` in key order and stop at a page.
     return """
       (SELECT b.*,
-        coalesce(op.status, 'ACTIVE') = 'ACTIVE' AS active,
+        \(active) AS active,
         CASE WHEN \(worst) IS NULL THEN 'NOT_ASSESSED'
           WHEN b.w_until < \(due) OR (b.has_dormitory AND b.d_until < \(due)) THEN 'OVERDUE'
           WHEN \(worst) = 3 THEN 'UNSAFE' WHEN \(worst) = 2 THEN 'AT_RISK' ELSE 'SAFE' END
@@ -67,10 +75,7 @@ enum FacilityFacts {
             OR (\(d) = \(w) AND b.d_index > b.w_index)) THEN 'DORMITORY'
           WHEN \(w) IS NOT NULL THEN 'WORKPLACE' END AS decider
       FROM (\(base)) b
-      LEFT JOIN \(operatingStatus(scope, time: time, sql: &sql))
-        op ON op.province_code = b.province_code AND op.facility_id = b.facility_id
-      \(settings)
-      OFFSET 0)
+      \(settings))
       """
   }
 
@@ -96,7 +101,7 @@ enum FacilityFacts {
     case .now:
       return """
         SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
-          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
+          s.inside_zone AS inside, s.has_dormitory, s.issued_at, s.status_changed, \(extra)
           s.workplace_assessment_id AS w_id, s.workplace_map_level AS w_level,
           s.workplace_submitted_at AS w_at, s.workplace_valid_until AS w_until,
           s.workplace_index_percent AS w_index,
@@ -110,7 +115,7 @@ enum FacilityFacts {
     case .past:
       return """
         SELECT s.province_code, s.facility_id, s.district_code, s.zone_id,
-          s.inside_zone AS inside, s.has_dormitory, s.issued_at, \(extra)
+          s.inside_zone AS inside, s.has_dormitory, s.issued_at, s.status_changed, \(extra)
           w.assessment_id AS w_id, w.map_level AS w_level, w.submitted_at AS w_at,
           w.valid_until AS w_until, w.index_percent AS w_index,
           d.assessment_id AS d_id, d.map_level AS d_level, d.submitted_at AS d_at,
