@@ -215,6 +215,12 @@ enum ReportingBenchmark {
           Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>
         ) async throws -> Int
     ) async throws {
+      // BENCH_ONLY=map,list measures only those (the last line then shows the others as 0).
+      if let only = environment["BENCH_ONLY"], !only.split(separator: ",").contains(Substring(name))
+      {
+        results[name] = 0
+        return
+      }
       let figures = try await Self.calls(name, reporting: reporting, call)
       let sql = try await baseline()
       results[name] = figures.p99

@@ -268,19 +268,19 @@ extension ReportingService {
       var sql = ReportSQL()
       let until = sql.bind(min(campaign.deadline, Date()))
       let facilities = FacilityFacts.scopePredicate(narrowed, alias: "f", sql: &sql)
-      let status = FacilityFacts.operatingStatus(narrowed, time: until, sql: &sql)
-      let done = campaign.donePredicate("f", until: until, sql: &sql)
+      let active = FacilityFacts.activeExpression(narrowed, alias: "f", time: until, sql: &sql)
+      let done = campaign.doneSets(until: until, sql: &sql)
       sql.append(
         """
+        WITH \(done.ctes)
         SELECT GROUPING(x.district_code) = 0, coalesce(x.district_code, x.zone_id::text),
           count(*)::int8, count(*) FILTER (WHERE x.done)::int8
         FROM (
-          SELECT f.district_code, f.zone_id, \(done) AS done
+          SELECT f.district_code, f.zone_id, \(done.predicate) AS done
           FROM facility_status f
-          LEFT JOIN \(status) op
-            ON op.province_code = f.province_code AND op.facility_id = f.facility_id
-          WHERE \(facilities) AND f.issued_at <= \(until)::timestamptz
-            AND coalesce(op.status, 'ACTIVE') = 'ACTIVE') x
+          LEFT JOIN done_w ON done_w.facility_id = f.facility_id
+          LEFT JOIN done_d ON done_d.facility_id = f.facility_id
+          WHERE \(facilities) AND f.issued_at <= \(until)::timestamptz AND \(active)) x
         GROUP BY GROUPING SETS ((x.district_code), (x.zone_id))
         """
       )

@@ -97,11 +97,46 @@ struct CampaignRecord: Sendable {
           AND x.submitted_at <= least(\(end)::timestamptz, \(until)::timestamptz))
       """
     }
-    let workplace = kinds.isEmpty || kinds.contains("WORKPLACE")
-    let dormitory = kinds.isEmpty || kinds.contains("DORMITORY")
+    return combine(
+      alias,
+      workplace: submitted("WORKPLACE"),
+      dormitory: submitted("DORMITORY")
+    )
+  }
+
+  /// The same rule over whole sets, for counting a province at once: `done_w` and `done_d`
+  /// (to be joined on `facility_id`, one scan of `assessments_time_idx` each) hold the
+  /// facilities that submitted each kind inside the window; the predicate reads
+  /// `done_w.facility_id` and `done_d.facility_id`.
+  func doneSets(until: String, sql: inout ReportSQL) -> (ctes: String, predicate: String) {
+    let province = sql.bind(self.province)
+    let start = sql.bind(self.start)
+    let end = sql.bind(deadline)
+    func set(_ kind: String) -> String {
+      """
+      SELECT DISTINCT x.facility_id FROM assessments x
+      WHERE x.province_code = \(province) AND x.kind = '\(kind)' AND x.submitted_at >= \(start)
+        AND x.submitted_at <= least(\(end)::timestamptz, \(until)::timestamptz)
+      """
+    }
+    return (
+      "done_w AS (\(set("WORKPLACE"))), done_d AS (\(set("DORMITORY")))",
+      combine(
+        "f",
+        workplace: "done_w.facility_id IS NOT NULL",
+        dormitory: "done_d.facility_id IS NOT NULL"
+      )
+    )
+  }
+
+  /// The kinds a facility of `alias` must have submitted: those the campaign names (all when
+  /// none), a dormitory only where there is one.
+  private func combine(_ alias: String, workplace: String, dormitory: String) -> String {
     var parts: [String] = []
-    if workplace { parts.append(submitted("WORKPLACE")) }
-    if dormitory { parts.append("(NOT \(alias).has_dormitory OR \(submitted("DORMITORY")))") }
+    if kinds.isEmpty || kinds.contains("WORKPLACE") { parts.append(workplace) }
+    if kinds.isEmpty || kinds.contains("DORMITORY") {
+      parts.append("(NOT \(alias).has_dormitory OR \(dormitory))")
+    }
     return parts.isEmpty ? "true" : "(" + parts.joined(separator: " AND ") + ")"
   }
 }

@@ -50,15 +50,7 @@ enum FacilityFacts {
     let d = "CASE WHEN b.has_dormitory THEN \(rank("b.d_level")) END"
     let worst = "GREATEST(\(w), \(d))"
     let lastAt = "GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END)"
-    let province = provinceReference(scope, alias: "b", sql: &sql)
-    // Only facilities whose status ever changed look the history up, one index probe each.
-    let active = """
-      (NOT b.status_changed OR coalesce((SELECT c.status FROM operating_status_changes c
-        WHERE c.province_code = \(province) AND c.facility_id = b.facility_id
-          AND c.changed_at <= \(time)
-          AND c.effective_date <= (\(time) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-        ORDER BY c.effective_date DESC, c.changed_at DESC LIMIT 1), 'ACTIVE') = 'ACTIVE')
-      """
+    let active = activeExpression(scope, alias: "b", time: time, sql: &sql)
     // Not fenced: the planner can walk `facility_status` in key order and stop at a page.
     return """
       (SELECT b.*,
@@ -76,6 +68,25 @@ enum FacilityFacts {
           WHEN \(w) IS NOT NULL THEN 'WORKPLACE' END AS decider
       FROM (\(base)) b
       \(settings))
+      """
+  }
+
+  /// Whether the facility of `alias` (columns `facility_id`, `status_changed`) is active at
+  /// `time` (a placeholder): only facilities whose status ever changed look the history up,
+  /// one index probe each (``operatingStatus(_:time:sql:)`` states the rule).
+  static func activeExpression(
+    _ scope: ReportScope,
+    alias: String,
+    time: String,
+    sql: inout ReportSQL
+  ) -> String {
+    let province = provinceReference(scope, alias: alias, sql: &sql)
+    return """
+      (NOT \(alias).status_changed OR coalesce((SELECT c.status FROM operating_status_changes c
+        WHERE c.province_code = \(province) AND c.facility_id = \(alias).facility_id
+          AND c.changed_at <= \(time)
+          AND c.effective_date <= (\(time) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+        ORDER BY c.effective_date DESC, c.changed_at DESC LIMIT 1), 'ACTIVE') = 'ACTIVE')
       """
   }
 
