@@ -280,7 +280,8 @@ extension ReportingService {
           FROM facility_status f
           LEFT JOIN done_w ON done_w.facility_id = f.facility_id
           LEFT JOIN done_d ON done_d.facility_id = f.facility_id
-          WHERE \(facilities) AND f.issued_at <= \(until)::timestamptz AND \(active)) x
+          WHERE f.province_code = \(sql.bind(province)) AND \(facilities)
+            AND f.issued_at <= \(until)::timestamptz AND \(active)) x
         GROUP BY GROUPING SETS ((x.district_code), (x.zone_id))
         """
       )
