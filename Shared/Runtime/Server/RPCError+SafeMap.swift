@@ -6,13 +6,6 @@ extension RPCError {
   public static func invalidArgument(_ violations: FieldViolations) -> RPCError {
     RPCError(code: .invalidArgument, message: violations.message)
   }
-
-  /// The answer of an RPC whose behaviour belongs to a later issue: the contract exists and
-  /// clients can be written against it, the behaviour does not yet.
-  public static func pendingIssue(_ method: String, issue: Int? = nil) -> RPCError {
-    let owner = issue.map { "issue #\($0)" } ?? "a later issue"
-    return RPCError(code: .unimplemented, message: "\(method) is not available yet (\(owner))")
-  }
 }
 
 extension Principal {
