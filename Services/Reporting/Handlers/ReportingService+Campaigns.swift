@@ -267,36 +267,30 @@ extension ReportingService {
       if let district = campaign.district { narrowed.district = district }
       var sql = ReportSQL()
       let until = sql.bind(min(campaign.deadline, Date()))
-      let facilities = FacilityFacts.scopePredicate(narrowed, alias: "f", sql: &sql)
-      let active = FacilityFacts.activeExpression(narrowed, alias: "f", time: until, sql: &sql)
-      let done = campaign.doneSets(until: until, sql: &sql)
+      let base = FacilityFacts.base(narrowed, at: .now(Date()), time: until, sql: &sql)
+      let active = FacilityFacts.activeExpression(narrowed, alias: "b", time: until, sql: &sql)
+      let done = campaign.donePredicate("b", until: until, sql: &sql)
+      // Grouped by district, zone and done in one hash aggregate over a scan of the province;
+      // the per-district and per-zone sums are added up here.
       sql.append(
         """
-        WITH \(done.ctes)
-        SELECT GROUPING(x.district_code) = 0, coalesce(x.district_code, x.zone_id::text),
-          count(*)::int8, count(*) FILTER (WHERE x.done)::int8
-        FROM (
-          SELECT f.district_code, f.zone_id, \(done.predicate) AS done
-          FROM facility_status f
-          LEFT JOIN done_w ON done_w.facility_id = f.facility_id
-          LEFT JOIN done_d ON done_d.facility_id = f.facility_id
-          WHERE f.province_code = \(sql.bind(province)) AND \(facilities)
-            AND f.issued_at <= \(until)::timestamptz AND \(active)) x
-        GROUP BY GROUPING SETS ((x.district_code), (x.zone_id))
+        SELECT b.district_code, b.zone_id::text, \(done), count(*)::int8 FROM (\(base)) b
+        WHERE \(active)
+        GROUP BY 1, 2, 3
         """
       )
       var byDistrict: [String: (Int, Int)] = [:]
       var byZone: [String: (Int, Int)] = [:]
-      for try await (isDistrict, key, active, done) in try await connection.query(
+      for try await (district, zone, isDone, count) in try await connection.query(
         sql.query,
         logger: connection.logger
-      ).decode((Bool, String?, Int64, Int64).self) {
-        guard let key else { continue }  // facilities outside any zone
-        if isDistrict {
-          byDistrict[key] = (Int(active), Int(done))
-        } else {
-          byZone[key] = (Int(active), Int(done))
-        }
+      ).decode((String, String?, Bool, Int64).self) {
+        let (facilities, done) = (Int(count), isDone ? Int(count) : 0)
+        byDistrict[district, default: (0, 0)].0 += facilities
+        byDistrict[district, default: (0, 0)].1 += done
+        guard let zone else { continue }  // facilities outside any zone
+        byZone[zone, default: (0, 0)].0 += facilities
+        byZone[zone, default: (0, 0)].1 += done
       }
       let districts = try await Self.groups(
         narrowed,

@@ -81,51 +81,33 @@ struct CampaignRecord: Sendable {
     }
   }
 
-  /// Whether the facility of `alias` (columns `province_code`, `facility_id`,
-  /// `has_dormitory`) submitted every required kind from the start until `until` (a
+  /// Whether the facility of `alias` (``FacilityFacts/base`` columns: `facility_id`,
+  /// `has_dormitory`, and `w_at` / `d_at`, its latest submission of each kind at an instant no
+  /// earlier than `until`) submitted every required kind from the start until `until` (a
   /// placeholder; the deadline or an earlier instant). A dormitory is required only of
   /// facilities that have one.
+  ///
+  /// The latest submission decides almost every facility without reading the history: before
+  /// the start, not done; inside the window, done. Only one submitted again after the window
+  /// closed is looked up (`assessments_history_idx`), so an open campaign reads no history.
   func donePredicate(_ alias: String, until: String, sql: inout ReportSQL) -> String {
     let province = sql.bind(self.province)
     let start = sql.bind(self.start)
-    let end = sql.bind(deadline)
-    func submitted(_ kind: String) -> String {
-      """
-      EXISTS (SELECT 1 FROM assessments x
-        WHERE x.province_code = \(province) AND x.facility_id = \(alias).facility_id
-          AND x.kind = '\(kind)' AND x.submitted_at >= \(start)
-          AND x.submitted_at <= least(\(end)::timestamptz, \(until)::timestamptz))
-      """
+    let end = "least(\(sql.bind(deadline))::timestamptz, \(until)::timestamptz)"
+    func submitted(_ kind: String, latest: String) -> String {
+      let at = "\(alias).\(latest)"
+      return """
+        CASE WHEN \(at) IS NULL OR \(at) < \(start) THEN false WHEN \(at) <= \(end) THEN true
+          ELSE EXISTS (SELECT 1 FROM assessments x
+            WHERE x.province_code = \(province) AND x.facility_id = \(alias).facility_id
+              AND x.kind = '\(kind)' AND x.submitted_at >= \(start) AND x.submitted_at <= \(end))
+        END
+        """
     }
     return combine(
       alias,
-      workplace: submitted("WORKPLACE"),
-      dormitory: submitted("DORMITORY")
-    )
-  }
-
-  /// The same rule over whole sets, for counting a province at once: `done_w` and `done_d`
-  /// (to be joined on `facility_id`, one scan of `assessments_time_idx` each) hold the
-  /// facilities that submitted each kind inside the window; the predicate reads
-  /// `done_w.facility_id` and `done_d.facility_id`.
-  func doneSets(until: String, sql: inout ReportSQL) -> (ctes: String, predicate: String) {
-    let province = sql.bind(self.province)
-    let start = sql.bind(self.start)
-    let end = sql.bind(deadline)
-    func set(_ kind: String) -> String {
-      """
-      SELECT DISTINCT x.facility_id FROM assessments x
-      WHERE x.province_code = \(province) AND x.kind = '\(kind)' AND x.submitted_at >= \(start)
-        AND x.submitted_at <= least(\(end)::timestamptz, \(until)::timestamptz)
-      """
-    }
-    return (
-      "done_w AS (\(set("WORKPLACE"))), done_d AS (\(set("DORMITORY")))",
-      combine(
-        "f",
-        workplace: "done_w.facility_id IS NOT NULL",
-        dormitory: "done_d.facility_id IS NOT NULL"
-      )
+      workplace: submitted("WORKPLACE", latest: "w_at"),
+      dormitory: submitted("DORMITORY", latest: "d_at")
     )
   }
 
