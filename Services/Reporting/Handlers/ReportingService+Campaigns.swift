@@ -265,9 +265,11 @@ extension ReportingService {
       }
       var narrowed = scope
       if let district = campaign.district { narrowed.district = district }
+      // One instant for the whole answer: the counts and the district and zone rows.
+      let now = ReportInstant.now(Date())
       var sql = ReportSQL()
-      let until = sql.bind(min(campaign.deadline, Date()))
-      let base = FacilityFacts.base(narrowed, at: .now(Date()), time: until, sql: &sql)
+      let until = sql.bind(min(campaign.deadline, now.date))
+      let base = FacilityFacts.base(narrowed, at: now, time: until, sql: &sql)
       let active = FacilityFacts.activeExpression(narrowed, alias: "b", time: until, sql: &sql)
       let done = campaign.donePredicate("b", until: until, sql: &sql)
       // Grouped by district, zone and done in one hash aggregate over a scan of the province;
@@ -294,11 +296,11 @@ extension ReportingService {
       }
       let districts = try await Self.groups(
         narrowed,
-        at: .now(Date()),
+        at: now,
         by: .district,
         on: connection
       )
-      let zones = try await Self.groups(narrowed, at: .now(Date()), by: .zone, on: connection)
+      let zones = try await Self.groups(narrowed, at: now, by: .zone, on: connection)
       func row(_ group: (key: String, name: String), _ counts: [String: (Int, Int)])
         -> Safemap_Reporting_V1_CampaignProgressRow
       {
