@@ -158,4 +158,47 @@ struct RegistryChangeTests {
     #expect(total.issued == 1 && total.stopped == 1 && total.active == 0)
     try await bed.stop()
   }
+
+  @Test("a renamed facility shows its new name on the map at once")
+  func renamedFacility() async throws {
+    let bed = try await ReportingTestBed.start()
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
+    let issued = try await bed.issue(
+      [
+        .with {
+          $0.name = "Xưởng cũ"
+          $0.taxCode = "2500700002"
+          $0.districtCode = "227"
+          $0.workerCount = 120
+          $0.workshopAreaM2 = 900
+          $0.location = .with {
+            $0.latitude = 21.30
+            $0.longitude = 105.40
+          }
+        }
+      ],
+      province: "25",
+      as: officer
+    )
+    @Sendable func names() async throws -> [String] {
+      try await bed.reports {
+        try await $0.getMapLayer(.init(), metadata: officer)
+      }.points.map(\.name)
+    }
+    #expect(try await names() == ["Xưởng cũ"])
+    _ = try await bed.facilities {
+      try await $0.updateFacility(
+        .with {
+          $0.facility = .with {
+            $0.facilityID = issued[0].facilityID
+            $0.name = "Xưởng May Việt Trì"
+          }
+          $0.updateMask = .with { $0.paths = ["name"] }
+        },
+        metadata: officer
+      )
+    }
+    #expect(try await names() == ["Xưởng May Việt Trì"])
+    try await bed.stop()
+  }
 }

@@ -271,6 +271,9 @@ struct ReportTests {
       try await $0.getMapLayer(.with { $0.boundingBox = box }, metadata: officer)
     }
     #expect(keys(world, ids: layer.points.map(\.facilityID)) == ["A1", "A2", "A3", "A4"])
+    #expect(
+      layer.points.map(\.name).sorted() == ["Công ty A1", "Công ty A2", "Công ty A3", "Công ty A4"]
+    )
     #expect(!layer.truncated)
     let colours = Dictionary(uniqueKeysWithValues: layer.points.map { ($0.facilityID, $0.color) })
     #expect(colours[world.ids["A1"]!] == "green")

@@ -20,28 +20,31 @@ extension ReportingService {
     let principal = try RequestPrincipal.require()
     let list = try StatusList(principal, request.provinceCode, request.filter)
     let pageSize = try Paging.pageSize(request.pageSize)
-    var instant = try ReportInstant.requested(
+    let requested = try ReportInstant.requested(
       request.hasAsOfTime ? request.asOfTime.date : nil
     )
-    var cursor = ListCursor(instant: instant.date, fingerprint: list.fingerprint)
-    if !request.pageToken.isEmpty {
-      cursor = try ListCursor(token: request.pageToken, fingerprint: list.fingerprint)
-      instant = .past(cursor.instant)
-    }
-    let (rows, total) = try await database.withTenantTransaction(
-      try Self.tenant(list.scope),
+    let cursor =
+      request.pageToken.isEmpty
+      ? ListCursor(instant: requested.date, fingerprint: list.fingerprint)
+      : try ListCursor(token: request.pageToken, fingerprint: list.fingerprint)
+    let instant = request.pageToken.isEmpty ? requested : .past(cursor.instant)
+    let tenant = try Self.tenant(list.scope)
+    // The first page also counts the list: on a second connection at once, as the count
+    // reads the whole scope and takes longer than the page. Neither holds its connection
+    // while waiting for the other.
+    async let counted: Int? =
+      cursor.total == nil
+      ? database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
+        try await list.count(at: instant, on: connection)
+      } : nil
+    let rows = try await database.withTenantTransaction(
+      tenant,
       cancellation: context.cancellation
-    ) { [cursor, instant] connection in
-      let rows = try await list.page(
-        at: instant,
-        after: cursor.lastFacility,
-        limit: pageSize,
-        on: connection
-      )
-      if let total = cursor.total { return (rows, total) }
-      let total = try await list.count(at: instant, on: connection)
-      return (rows, total)
+    ) { connection in
+      try await list.page(at: instant, after: cursor.lastFacility, limit: pageSize, on: connection)
     }
+    let total = try await counted ?? cursor.total ?? 0
     var next = cursor
     next.total = total
     next.lastFacility = rows.last?.facilityID
