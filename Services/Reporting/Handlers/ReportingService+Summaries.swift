@@ -24,15 +24,13 @@ extension ReportingService {
     guard let grouping else {
       throw RPCError(code: .invalidArgument, message: "grouping: unknown value")
     }
-    let tenant = try Self.tenant(scope)
-    let rows = try await database.withTenantTransaction(
-      tenant,
+    let rows = try await summaryRows(
+      scope,
+      at: instant,
+      by: grouping,
+      tenant: try Self.tenant(scope),
       cancellation: context.cancellation
-    ) { connection in
-      let counts = try await Self.counts(scope, at: instant, by: grouping, on: connection)
-      let groups = try await Self.groups(scope, at: instant, by: grouping, on: connection)
-      return Self.rows(groups: groups, counts: counts)
-    }
+    )
     return .with {
       $0.provinceCode = scope.province ?? ""
       $0.asOfTime = Google_Protobuf_Timestamp(date: instant.date)
@@ -53,15 +51,13 @@ extension ReportingService {
     let instant = try ReportInstant.requested(
       request.hasAsOfTime ? request.asOfTime.date : nil
     )
-    let scope = ReportScope(province: nil)
-    let rows = try await database.withTenantTransaction(
-      .allProvinces,
+    let rows = try await summaryRows(
+      ReportScope(province: nil),
+      at: instant,
+      by: .province,
+      tenant: .allProvinces,
       cancellation: context.cancellation
-    ) { connection in
-      let counts = try await Self.counts(scope, at: instant, by: .province, on: connection)
-      let groups = try await Self.groups(scope, at: instant, by: .province, on: connection)
-      return Self.rows(groups: groups, counts: counts)
-    }
+    )
     return .with {
       $0.asOfTime = Google_Protobuf_Timestamp(date: instant.date)
       $0.rows = rows
@@ -87,21 +83,49 @@ extension ReportingService {
     return rows
   }
 
-  /// The counts per group key (``FacilityClasses``).
-  static func counts(
+  /// One row per group: every facility counted (``FacilityClasses``) on one connection while
+  /// the stopped ones are counted and the groups listed on a second, at once. Neither holds
+  /// its connection while waiting for the other.
+  func summaryRows(
     _ scope: ReportScope,
     at instant: ReportInstant,
     by group: SummaryGroup,
-    on connection: PostgresConnection
-  ) async throws -> [String: SummaryCounts] {
-    let (all, stopped) = try await FacilityClasses.count(
-      scope,
-      at: instant,
-      key: group.keyExpression,
-      predicate: group == .zone ? { _ in "b.zone_id IS NOT NULL" } : nil,
-      on: connection
-    )
-    return FacilityClasses.summaries(all, stopped: stopped)
+    tenant: Tenant,
+    cancellation: ServerContext.RPCCancellationHandle
+  ) async throws -> [Safemap_Reporting_V1_SummaryRow] {
+    let zonesOnly = group == .zone
+    let predicate: @Sendable (inout ReportSQL) -> String = { _ in
+      zonesOnly ? "b.zone_id IS NOT NULL" : "true"
+    }
+    async let stoppedAndGroups = database.withTenantTransaction(
+      tenant,
+      cancellation: cancellation
+    ) { connection in
+      let stopped = try await FacilityClasses.count(
+        scope,
+        at: instant,
+        key: group.keyExpression,
+        predicate: predicate,
+        stopped: true,
+        on: connection
+      )
+      return (stopped, try await Self.groups(scope, at: instant, by: group, on: connection))
+    }
+    let all = try await database.withTenantTransaction(
+      tenant,
+      cancellation: cancellation
+    ) { connection in
+      try await FacilityClasses.count(
+        scope,
+        at: instant,
+        key: group.keyExpression,
+        predicate: predicate,
+        stopped: false,
+        on: connection
+      )
+    }
+    let (stopped, groups) = try await stoppedAndGroups
+    return Self.rows(groups: groups, counts: FacilityClasses.summaries(all, stopped: stopped))
   }
 
   /// Every group of the grouping inside the scope, in display order, with its name.

@@ -58,65 +58,90 @@ enum FacilityClasses {
     predicate: ((inout ReportSQL) -> String)? = nil,
     on connection: PostgresConnection
   ) async throws -> (all: [Count], stopped: [Count]) {
+    let all = try await count(
+      scope,
+      at: instant,
+      key: key,
+      predicate: predicate,
+      stopped: false,
+      on: connection
+    )
+    let stopped = try await count(
+      scope,
+      at: instant,
+      key: key,
+      predicate: predicate,
+      stopped: true,
+      on: connection
+    )
+    return (all, stopped)
+  }
+
+  /// One of the two statements: every issued facility (`stopped` false) or those stopped at
+  /// the instant. The two may run on separate connections at once.
+  static func count(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    key: String,
+    predicate: ((inout ReportSQL) -> String)? = nil,
+    stopped: Bool,
+    on connection: PostgresConnection
+  ) async throws -> [Count] {
     let graces = try await graceDays(scope, on: connection)
-    var results: [[Count]] = []
-    for stopped in [false, true] {
-      var sql = ReportSQL()
-      let time = sql.bind(instant.date) + "::timestamptz"
-      let base = FacilityFacts.base(
-        scope,
-        at: instant,
-        time: time,
-        onlyStatusChanged: stopped,
-        sql: &sql
-      )
-      let due = dueExpression(graces, time: time, sql: &sql)
-      var conditions = predicate.map { $0(&sql) } ?? "true"
-      var join = ""
-      if stopped {
-        join = """
-          JOIN \(FacilityFacts.operatingStatus(scope, time: time, sql: &sql)) op
-            ON op.province_code = b.province_code AND op.facility_id = b.facility_id
-          """
-        conditions += " AND op.status <> 'ACTIVE'"
-      }
-      sql.append(
+    var sql = ReportSQL()
+    let time = sql.bind(instant.date) + "::timestamptz"
+    let base = FacilityFacts.base(
+      scope,
+      at: instant,
+      time: time,
+      onlyStatusChanged: stopped,
+      sql: &sql
+    )
+    let due = dueExpression(graces, time: time, sql: &sql)
+    var conditions = predicate.map { $0(&sql) } ?? "true"
+    var join = ""
+    if stopped {
+      join = """
+        JOIN \(FacilityFacts.operatingStatus(scope, time: time, sql: &sql)) op
+          ON op.province_code = b.province_code AND op.facility_id = b.facility_id
         """
-        SELECT \(key), b.has_dormitory, b.w_level, b.d_level,
-          coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
-          b.i_at IS NOT NULL,
-          coalesce(b.i_level = 'UNSAFE'
-            AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
-          count(*)::int8
-        FROM (\(base)) b
-        \(join)
-        WHERE \(conditions)
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        """
-      )
-      var counts: [Count] = []
-      let rows = try await connection.query(sql.query, logger: connection.logger)
-      for try await row in rows {
-        let c = row.makeRandomAccess()
-        counts.append(
-          Count(
-            key: try c[0].decode(String?.self) ?? "",
-            facilityClass: FacilityClass(
-              hasDormitory: try c[1].decode(Bool.self),
-              workplace: try c[2].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
-              workplaceOverdue: try c[4].decode(Bool.self),
-              dormitory: try c[3].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
-              dormitoryOverdue: try c[5].decode(Bool.self),
-              inspected: try c[6].decode(Bool.self),
-              inspectedUnsafeSince: try c[7].decode(Bool.self)
-            ),
-            count: Int(try c[8].decode(Int64.self))
-          )
-        )
-      }
-      results.append(counts)
+      conditions += " AND op.status <> 'ACTIVE'"
     }
-    return (results[0], results[1])
+    sql.append(
+      """
+      SELECT \(key), b.has_dormitory, b.w_level, b.d_level,
+        coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
+        b.i_at IS NOT NULL,
+        coalesce(b.i_level = 'UNSAFE'
+          AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
+        count(*)::int8
+      FROM (\(base)) b
+      \(join)
+      WHERE \(conditions)
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      """
+    )
+    var counts: [Count] = []
+    let rows = try await connection.query(sql.query, logger: connection.logger)
+    for try await row in rows {
+      let c = row.makeRandomAccess()
+      counts.append(
+        Count(
+          key: try c[0].decode(String?.self) ?? "",
+          facilityClass: FacilityClass(
+            hasDormitory: try c[1].decode(Bool.self),
+            workplace: try c[2].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
+            workplaceOverdue: try c[4].decode(Bool.self),
+            dormitory: try c[3].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
+            dormitoryOverdue: try c[5].decode(Bool.self),
+            inspected: try c[6].decode(Bool.self),
+            inspectedUnsafeSince: try c[7].decode(Bool.self)
+          ),
+          count: Int(try c[8].decode(Int64.self))
+        )
+      )
+    }
+    return counts
   }
 
   /// Summary counts per key: every facility of `all`, those of `stopped` moved to "stopped".
