@@ -128,30 +128,31 @@ public struct TrendCounts: Sendable {
   }
 
   public mutating func add(_ facility: FacilityTimeline) {
-    let grace = TimeInterval(facility.graceDays) * 86_400
+    // Microseconds throughout: this runs once per facility and period (60,000 × 60 for a
+    // province's daily trend), so no `Date` is made per step.
+    let grace = Int64(facility.graceDays) * 86_400_000_000
     var next = 0
-    var workplace: FacilityStanding.Latest?
-    var dormitory: FacilityStanding.Latest?
+    var workplace: (level: MapLevel, due: Int64)?
+    var dormitory: (level: MapLevel, due: Int64)?
     let history = facility.assessments
     for (index, instant) in instants.enumerated() {
       let start = periodStarts[index]
       while next < history.count && history[next].submitted <= instant {
         let assessment = history[next]
-        let latest = FacilityStanding.Latest(
-          mapLevel: assessment.level,
-          validUntil: Date(timeIntervalSince1970: Double(assessment.validUntil) / 1_000_000)
-        )
+        let latest = (level: assessment.level, due: assessment.validUntil + grace)
         if assessment.isDormitory { dormitory = latest } else { workplace = latest }
         if assessment.submitted >= start { points[index].submissions += 1 }
         next += 1
       }
-      guard facility.issued <= instant, facility.isActive(at: instant) else { continue }
+      guard facility.issued <= instant,
+        facility.statusChanges.isEmpty || facility.isActive(at: instant)
+      else { continue }
       let level = FacilityStanding.level(
-        workplace: workplace,
-        dormitory: dormitory,
-        hasDormitory: facility.hasDormitory,
-        grace: grace,
-        now: Date(timeIntervalSince1970: Double(instant) / 1_000_000)
+        workplace: workplace?.level,
+        workplaceOverdue: workplace.map { $0.due < instant } ?? false,
+        dormitory: dormitory?.level,
+        dormitoryOverdue: dormitory.map { $0.due < instant } ?? false,
+        hasDormitory: facility.hasDormitory
       )
       switch level {
       case .safe: points[index].safe += 1

@@ -84,29 +84,35 @@ extension ReportingService {
         """
       }
       let effective = "(c.effective_date::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')"
+      // Each facility's events come packed as big-endian int8 triples in one bytea per kind of
+      // event (`int8send`): decoding six int8[] per facility through postgres-nio's generic
+      // array decoder was two thirds of this report's CPU, and one aggregate sorts once.
+      let triple = { (a: String, b: String, c: String) in
+        "int8send(\(a)) || int8send(\(b)) || int8send(\(c))"
+      }
       sql.append(
         """
         SELECT f.has_dormitory, \(microsOf("f.issued_at")),
-          coalesce(ps.overdue_grace_days, 0)::int8,
-          coalesce(e.times, '{}'), coalesce(e.codes, '{}'), coalesce(e.dues, '{}'),
-          coalesce(s.recorded, '{}'), coalesce(s.effective, '{}'), coalesce(s.active, '{}')
+          coalesce(ps.overdue_grace_days, 0)::int8, e.events, s.changes
         FROM facility_status f
         LEFT JOIN province_settings ps ON ps.province_code = f.province_code
         LEFT JOIN LATERAL (
-          SELECT array_agg(\(microsOf("h.submitted_at")) ORDER BY h.submitted_at) AS times,
-            array_agg((CASE h.kind WHEN 'DORMITORY' THEN 4 ELSE 0 END
-              + \(FacilityFacts.rank("h.map_level")))::int8 ORDER BY h.submitted_at) AS codes,
-            array_agg(\(microsOf("h.valid_until")) ORDER BY h.submitted_at) AS dues
+          SELECT string_agg(\(triple(
+            microsOf("h.submitted_at"),
+            "(CASE h.kind WHEN 'DORMITORY' THEN 4 ELSE 0 END + \(FacilityFacts.rank("h.map_level")))::int8",
+            microsOf("h.valid_until")
+          )), ''::bytea ORDER BY h.submitted_at) AS events
           FROM (\(before("WORKPLACE")) UNION ALL \(before("DORMITORY")) UNION ALL
             SELECT x.submitted_at, x.kind, x.map_level, x.valid_until FROM assessments x
             WHERE x.province_code = \(province) AND x.facility_id = f.facility_id
               AND x.submitted_at >= \(first) AND x.submitted_at <= \(last)) h
         ) e ON true
         LEFT JOIN LATERAL (
-          SELECT array_agg(\(microsOf("c.changed_at")) ORDER BY c.effective_date, c.changed_at)
-              AS recorded,
-            array_agg(\(microsOf(effective)) ORDER BY c.effective_date, c.changed_at) AS effective,
-            array_agg(c.status = 'ACTIVE' ORDER BY c.effective_date, c.changed_at) AS active
+          SELECT string_agg(\(triple(
+            microsOf("c.changed_at"),
+            microsOf(effective),
+            "(c.status = 'ACTIVE')::int::int8"
+          )), ''::bytea ORDER BY c.effective_date, c.changed_at) AS changes
           FROM operating_status_changes c
           WHERE c.province_code = \(province) AND c.facility_id = f.facility_id
             AND c.changed_at <= \(last)
@@ -114,32 +120,45 @@ extension ReportingService {
         WHERE \(facilities) AND f.issued_at <= \(last)
         """
       )
+      let levels: [MapLevel] = [.safe, .atRisk, .unsafe]
       let rows = try await connection.query(sql.query, logger: connection.logger)
       for try await row in rows {
         let c = row.makeRandomAccess()
-        let times = try c[3].decode([Int64].self)
-        let codes = try c[4].decode([Int64].self)
-        let dues = try c[5].decode([Int64].self)
-        let recorded = try c[6].decode([Int64].self)
-        let effective = try c[7].decode([Int64].self)
-        let active = try c[8].decode([Bool].self)
-        let levels: [MapLevel] = [.safe, .atRisk, .unsafe]
+        var assessments: [FacilityTimeline.Assessment] = []
+        if var events = try c[3].decode(ByteBuffer?.self) {
+          while let (submitted, code, due) = events.readMultipleIntegers(
+            endianness: .big,
+            as: (Int64, Int64, Int64).self
+          ) {
+            guard (1...3).contains(code % 4) else { throw TrendRowError.level(code) }
+            assessments.append(
+              .init(
+                submitted: submitted,
+                isDormitory: code >= 4,
+                level: levels[Int(code % 4) - 1],
+                validUntil: due
+              )
+            )
+          }
+        }
+        var statusChanges: [FacilityTimeline.StatusChange] = []
+        if var changes = try c[4].decode(ByteBuffer?.self) {
+          while let (recorded, effective, active) = changes.readMultipleIntegers(
+            endianness: .big,
+            as: (Int64, Int64, Int64).self
+          ) {
+            statusChanges.append(
+              .init(recorded: recorded, effective: effective, active: active == 1)
+            )
+          }
+        }
         counts.add(
           FacilityTimeline(
             issued: try c[1].decode(Int64.self),
             hasDormitory: try c[0].decode(Bool.self),
             graceDays: Int(try c[2].decode(Int64.self)),
-            assessments: times.indices.map { i in
-              .init(
-                submitted: times[i],
-                isDormitory: codes[i] >= 4,
-                level: levels[Int(codes[i] % 4) - 1],
-                validUntil: dues[i]
-              )
-            },
-            statusChanges: recorded.indices.map { i in
-              .init(recorded: recorded[i], effective: effective[i], active: active[i])
-            }
+            assessments: assessments,
+            statusChanges: statusChanges
           )
         )
       }
@@ -157,6 +176,17 @@ extension ReportingService {
           $0.submissions = Int32(point.submissions)
         }
       }
+    }
+  }
+}
+
+/// A trend row the statement cannot have produced.
+enum TrendRowError: Error, CustomStringConvertible {
+  case level(Int64)
+
+  var description: String {
+    switch self {
+    case .level(let code): "trend: unknown level code \(code)"
     }
   }
 }
