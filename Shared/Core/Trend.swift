@@ -127,6 +127,19 @@ public struct TrendCounts: Sendable {
     points = Array(repeating: Point(), count: instants.count)
   }
 
+  /// Adds the counts of another set of facilities over the same periods.
+  public mutating func add(_ other: TrendCounts) {
+    precondition(other.instants == instants && other.periodStarts == periodStarts)
+    for index in points.indices {
+      points[index].safe += other.points[index].safe
+      points[index].atRisk += other.points[index].atRisk
+      points[index].unsafe += other.points[index].unsafe
+      points[index].overdue += other.points[index].overdue
+      points[index].notAssessed += other.points[index].notAssessed
+      points[index].submissions += other.points[index].submissions
+    }
+  }
+
   public mutating func add(_ facility: FacilityTimeline) {
     // Microseconds throughout: this runs once per facility and period (60,000 × 60 for a
     // province's daily trend), so no `Date` is made per step.

@@ -77,4 +77,36 @@ struct TrendTests {
     #expect([p[8], p[9]].allSatisfy { $0 == .init() })
     #expect(p[10].overdue == 1)
   }
+
+  @Test("counts of two halves of the facilities added equal the counts of all of them")
+  func halves() {
+    let instants = (0..<6).map { Self.micros(Double($0) + 1) - 1 }
+    let starts = (0..<6).map { Self.micros(Double($0)) }
+    let facilities = (0..<4).map { n in
+      FacilityTimeline(
+        issued: Self.micros(0.5),
+        hasDormitory: false,
+        graceDays: 0,
+        assessments: [
+          .init(
+            submitted: Self.micros(Double(n) + 1.5),
+            isDormitory: false,
+            level: n % 2 == 0 ? .safe : .unsafe,
+            validUntil: Self.micros(Double(n) + 3.5)
+          )
+        ],
+        statusChanges: []
+      )
+    }
+    var all = TrendCounts(instants: instants, periodStarts: starts)
+    var lower = all
+    var upper = all
+    for facility in facilities { all.add(facility) }
+    for facility in facilities.prefix(2) { lower.add(facility) }
+    for facility in facilities.dropFirst(2) { upper.add(facility) }
+    lower.add(upper)
+    #expect(lower.points == all.points)
+    #expect(all.points[2].safe == 1 && all.points[2].unsafe == 1 && all.points[2].notAssessed == 2)
+    #expect(all.points.map(\.submissions) == [0, 1, 1, 1, 1, 0])
+  }
 }

@@ -83,9 +83,11 @@ extension ReportingService {
     return rows
   }
 
-  /// One row per group: every facility counted (``FacilityClasses``) on one connection while
-  /// the stopped ones are counted and the groups listed on a second, at once. Neither holds
-  /// its connection while waiting for the other.
+  /// One row per group, from ``FacilityClasses`` on two connections at once (neither holds
+  /// its connection while waiting for the other): every facility counted on one while the
+  /// stopped ones are counted and the groups listed on the other. As of a past instant, where
+  /// each facility's history is looked up, the count of every facility is split in two
+  /// halves (``FacilityHalf``), one per connection.
   func summaryRows(
     _ scope: ReportScope,
     at instant: ReportInstant,
@@ -94,38 +96,39 @@ extension ReportingService {
     cancellation: ServerContext.RPCCancellationHandle
   ) async throws -> [Safemap_Reporting_V1_SummaryRow] {
     let zonesOnly = group == .zone
-    let predicate: @Sendable (inout ReportSQL) -> String = { _ in
-      zonesOnly ? "b.zone_id IS NOT NULL" : "true"
-    }
-    async let stoppedAndGroups = database.withTenantTransaction(
-      tenant,
-      cancellation: cancellation
-    ) { connection in
-      let stopped = try await FacilityClasses.count(
-        scope,
-        at: instant,
-        key: group.keyExpression,
-        predicate: predicate,
-        stopped: true,
-        on: connection
-      )
-      return (stopped, try await Self.groups(scope, at: instant, by: group, on: connection))
-    }
-    let all = try await database.withTenantTransaction(
-      tenant,
-      cancellation: cancellation
-    ) { connection in
+    let split = if case .past = instant { true } else { false }
+    @Sendable func count(stopped: Bool, _ half: FacilityHalf?, on connection: PostgresConnection)
+      async throws -> [FacilityClasses.Count]
+    {
       try await FacilityClasses.count(
         scope,
         at: instant,
         key: group.keyExpression,
-        predicate: predicate,
-        stopped: false,
+        predicate: { _ in
+          [zonesOnly ? "b.zone_id IS NOT NULL" : "true", half?.predicate("b") ?? "true"]
+            .joined(separator: " AND ")
+        },
+        stopped: stopped,
         on: connection
       )
     }
-    let (stopped, groups) = try await stoppedAndGroups
-    return Self.rows(groups: groups, counts: FacilityClasses.summaries(all, stopped: stopped))
+    async let second = database.withTenantTransaction(
+      tenant,
+      cancellation: cancellation
+    ) { connection in
+      let upper = split ? try await count(stopped: false, .upper, on: connection) : []
+      let stopped = try await count(stopped: true, nil, on: connection)
+      return (upper, stopped, try await Self.groups(scope, at: instant, by: group, on: connection))
+    }
+    let first = try await database.withTenantTransaction(
+      tenant,
+      cancellation: cancellation
+    ) { connection in
+      try await count(stopped: false, split ? .lower : nil, on: connection)
+    }
+    let (upper, stopped, groups) = try await second
+    let counts = FacilityClasses.summaries(first + upper, stopped: stopped)
+    return Self.rows(groups: groups, counts: counts)
   }
 
   /// Every group of the grouping inside the scope, in display order, with its name.
