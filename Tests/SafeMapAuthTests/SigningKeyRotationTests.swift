@@ -86,16 +86,18 @@ struct SigningKeyRotationTests {
     // The old replica and reporting-service, which had verified it, refuse it after their next
     // refresh (one interval, 1 s here): both read the published keys, which no longer hold it.
     #expect(
-      await eventually(timeout: .seconds(5)) {
+      await eventually(timeout: .seconds(6)) {
         (try? await Self.authenticated(token, port: accountPort, reporting: false)) == false
       }
     )
     #expect(
-      await eventually(timeout: .seconds(5)) {
+      await eventually(timeout: .seconds(6)) {
         (try? await Self.authenticated(token, port: reporting.port, reporting: true)) == false
       }
     )
-    #expect(ContinuousClock.now - retired < .seconds(5))
+    // Both within a few refreshes of one second; the margin is for a loaded two-core machine
+    // running every suite at once (7.7 s was seen there with a 5-second bound).
+    #expect(ContinuousClock.now - retired < .seconds(12))
     let (fresh, _) = try await TestKeys.signer(key: new).sign(TestPrincipals.ministry)
     #expect(try await Self.authenticated(fresh, port: reporting.port, reporting: true))
     try await reporting.stop()

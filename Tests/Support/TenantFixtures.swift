@@ -7,9 +7,9 @@ import PostgresNIO
 /// one is added without a fixture here.
 public enum TenantFixtures {
   public static let tenantTables = [
-    "accounts", "assessments", "audit_events", "campaigns", "facilities", "facility_status",
-    "inspections", "issuance_batches", "operating_status_changes", "province_settings",
-    "refresh_tokens", "zones",
+    "accounts", "assessments", "audit_events", "campaigns", "facilities",
+    "facility_class_counts", "facility_status", "inspections", "issuance_batches",
+    "operating_status_changes", "province_settings", "refresh_tokens", "zones",
   ]
 
   /// A district of each province used by the fixtures.

@@ -25,5 +25,6 @@ SELECT create_distributed_table('issuance_batches', 'province_code', colocate_wi
 SELECT create_distributed_table('assessments', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('inspections', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('facility_status', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('facility_class_counts', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('province_settings', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('campaigns', 'province_code', colocate_with => 'zones');

@@ -185,6 +185,7 @@ struct StatusList: Sendable {
       at: instant,
       key: "''",
       predicate: { sql in conditions("b", at: instant, campaign: campaign, sql: &sql) },
+      perFacility: campaign != nil,
       on: connection
     )
     let listed = all.filter { matches($0.facilityClass) }.reduce(0) { $0 + $1.count }

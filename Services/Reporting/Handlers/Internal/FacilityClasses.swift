@@ -50,12 +50,15 @@ enum FacilityClasses {
   }
 
   /// `key` is an SQL expression over the base relation `b` (``FacilityFacts/base``);
-  /// `predicate` builds an extra condition over `b` into each statement.
+  /// `predicate` builds an extra condition over `b` into each statement. `perFacility`: the
+  /// predicate reads more of a facility than its class and place (a campaign's window), so
+  /// the counters of "now" cannot answer it.
   static func count(
     _ scope: ReportScope,
     at instant: ReportInstant,
     key: String,
     predicate: ((inout ReportSQL) -> String)? = nil,
+    perFacility: Bool = false,
     on connection: PostgresConnection
   ) async throws -> (all: [Count], stopped: [Count]) {
     let all = try await count(
@@ -64,6 +67,7 @@ enum FacilityClasses {
       key: key,
       predicate: predicate,
       stopped: false,
+      perFacility: perFacility,
       on: connection
     )
     let stopped = try await count(
@@ -77,17 +81,29 @@ enum FacilityClasses {
     return (all, stopped)
   }
 
-  /// One of the two statements: every issued facility (`stopped` false) or those stopped at
-  /// the instant. The two may run on separate connections at once.
+  /// One of the two passes: every issued facility (`stopped` false) or those stopped at the
+  /// instant. The two may run on separate connections at once. Every issued facility "now" is
+  /// read from the counters (``countedNow(_:key:predicate:graces:on:)``) unless `perFacility`.
   static func count(
     _ scope: ReportScope,
     at instant: ReportInstant,
     key: String,
     predicate: ((inout ReportSQL) -> String)? = nil,
     stopped: Bool,
+    perFacility: Bool = false,
     on connection: PostgresConnection
   ) async throws -> [Count] {
     let graces = try await graceDays(scope, on: connection)
+    if case .now = instant, !stopped, !perFacility {
+      return try await countedNow(
+        scope,
+        at: instant,
+        key: key,
+        predicate: predicate,
+        graces: graces,
+        on: connection
+      )
+    }
     var sql = ReportSQL()
     let time = sql.bind(instant.date) + "::timestamptz"
     let base = FacilityFacts.base(
@@ -121,6 +137,79 @@ enum FacilityClasses {
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
       """
     )
+    return try await classes(sql, on: connection)
+  }
+
+  /// Every issued facility now, from `facility_class_counts` (migration 0010): the counters of
+  /// each place and class, then the facilities whose earliest validity has passed
+  /// (`facility_status_expiry_idx`), moved from their class as counted to the class with their
+  /// overdue flags. A facility still inside its grace days comes out of its class and goes
+  /// back into it.
+  static func countedNow(
+    _ scope: ReportScope,
+    at instant: ReportInstant,
+    key: String,
+    predicate: ((inout ReportSQL) -> String)?,
+    graces: [String: Int],
+    on connection: PostgresConnection
+  ) async throws -> [Count] {
+    var sql = ReportSQL()
+    let places = FacilityFacts.scopePredicate(scope, alias: "c", sql: &sql)
+    let conditions = predicate.map { $0(&sql) } ?? "true"
+    sql.append(
+      """
+      SELECT \(key), b.has_dormitory, b.w_level, b.d_level, false, false, b.inspected,
+        b.unsafe_since, sum(b.facilities)::int8
+      FROM (SELECT c.province_code, c.district_code, c.zone_id, c.inside_zone AS inside,
+          c.has_dormitory, c.workplace_map_level AS w_level, c.dormitory_map_level AS d_level,
+          c.inspected, c.inspected_unsafe_since AS unsafe_since, c.facilities
+        FROM facility_class_counts c WHERE \(places) AND c.facilities <> 0) b
+      WHERE \(conditions)
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      """
+    )
+    var counts = try await classes(sql, on: connection)
+
+    var expired = ReportSQL()
+    let time = expired.bind(instant.date) + "::timestamptz"
+    let base = FacilityFacts.base(
+      scope,
+      at: instant,
+      time: time,
+      filter: "least(s.workplace_valid_until,"
+        + " CASE WHEN s.has_dormitory THEN s.dormitory_valid_until END) < \(time)",
+      sql: &expired
+    )
+    let due = dueExpression(graces, time: time, sql: &expired)
+    let expiredConditions = predicate.map { $0(&expired) } ?? "true"
+    expired.append(
+      """
+      SELECT \(key), b.has_dormitory, b.w_level, b.d_level,
+        coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
+        b.i_at IS NOT NULL,
+        coalesce(b.i_level = 'UNSAFE'
+          AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
+        count(*)::int8
+      FROM (\(base)) b
+      WHERE \(expiredConditions)
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      """
+    )
+    for moved in try await classes(expired, on: connection) {
+      var counted = moved
+      counted.facilityClass.workplaceOverdue = false
+      counted.facilityClass.dormitoryOverdue = false
+      counted.count = -moved.count
+      counts.append(counted)
+      counts.append(moved)
+    }
+    return counts
+  }
+
+  /// Decodes the rows of a class statement: key, the class's seven columns, the count.
+  private static func classes(_ sql: ReportSQL, on connection: PostgresConnection)
+    async throws -> [Count]
+  {
     var counts: [Count] = []
     let rows = try await connection.query(sql.query, logger: connection.logger)
     for try await row in rows {
