@@ -29,22 +29,31 @@ extension ReportingService {
       : try ListCursor(token: request.pageToken, fingerprint: list.fingerprint)
     let instant = request.pageToken.isEmpty ? requested : .past(cursor.instant)
     let tenant = try Self.tenant(list.scope)
-    // The first page also counts the list: on a second connection at once, as the count
-    // reads the whole scope and takes longer than the page. Neither holds its connection
-    // while waiting for the other.
-    async let counted: Int? =
-      cursor.total == nil
+    // The first page also counts the list, in its two passes (``FacilityClasses``): every
+    // facility on a second connection at once, the stopped ones after the page on the first,
+    // so both connections take about as long. Neither holds its connection while waiting for
+    // the other.
+    let counting = cursor.total == nil
+    async let listed: Int? =
+      counting
       ? database.withTenantTransaction(tenant, cancellation: context.cancellation) {
         connection in
-        try await list.count(at: instant, on: connection)
+        try await list.count(at: instant, stopped: false, on: connection)
       } : nil
-    let rows = try await database.withTenantTransaction(
+    let (rows, leaving) = try await database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation
     ) { connection in
-      try await list.page(at: instant, after: cursor.lastFacility, limit: pageSize, on: connection)
+      let rows = try await list.page(
+        at: instant,
+        after: cursor.lastFacility,
+        limit: pageSize,
+        on: connection
+      )
+      let leaving = counting ? try await list.count(at: instant, stopped: true, on: connection) : 0
+      return (rows, leaving)
     }
-    let total = try await counted ?? cursor.total ?? 0
+    let total = try await listed.map { $0 - leaving } ?? cursor.total ?? 0
     var next = cursor
     next.total = total
     next.lastFacility = rows.last?.facilityID
@@ -177,20 +186,23 @@ struct StatusList: Sendable {
       && (!onlyMismatch || facility.mismatch)
   }
 
-  /// How many facilities the list holds, from ``FacilityClasses`` (no row is built).
-  func count(at instant: ReportInstant, on connection: PostgresConnection) async throws -> Int {
+  /// How many facilities of the list's filter one pass of ``FacilityClasses`` counts: every
+  /// issued facility as if active, or (`stopped`) those stopped at the instant, which leave
+  /// the list. No row is built.
+  func count(at instant: ReportInstant, stopped: Bool, on connection: PostgresConnection)
+    async throws -> Int
+  {
     let campaign = try await campaign(on: connection)
-    let (all, stopped) = try await FacilityClasses.count(
+    let counts = try await FacilityClasses.count(
       scope,
       at: instant,
       key: "''",
       predicate: { sql in conditions("b", at: instant, campaign: campaign, sql: &sql) },
+      stopped: stopped,
       perFacility: campaign != nil,
       on: connection
     )
-    let listed = all.filter { matches($0.facilityClass) }.reduce(0) { $0 + $1.count }
-    let leaving = stopped.filter { matches($0.facilityClass) }.reduce(0) { $0 + $1.count }
-    return listed - leaving
+    return counts.filter { matches($0.facilityClass) }.reduce(0) { $0 + $1.count }
   }
 
   func page(
