@@ -255,6 +255,38 @@ struct ReportTests {
     #expect(exported.count == Int(summary.total.active))
   }
 
+  @Test("the counters of now agree with a recount of every issued facility's class")
+  func countersAgreeWithARecount() async throws {
+    let world = try await ReportScenario.shared.value
+    let classes = """
+      province_code, district_code, zone_id, inside_zone, has_dormitory, workplace_map_level,
+      dormitory_map_level
+      """
+    let recount = """
+      SELECT \(classes), inspected_at IS NOT NULL,
+        coalesce(inspection_level = 'UNSAFE' AND inspected_at > GREATEST(workplace_submitted_at,
+          CASE WHEN has_dormitory THEN dormitory_submitted_at END), false), count(*)::int8
+      FROM facility_status WHERE issued_at IS NOT NULL
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+      """
+    let counters = """
+      SELECT \(classes), inspected, inspected_unsafe_since, facilities
+      FROM facility_class_counts WHERE facilities <> 0
+      """
+    let differing = try await world.bed.superuserInteger(
+      """
+      SELECT count(*)::int FROM ((\(recount) EXCEPT \(counters))
+        UNION ALL (\(counters) EXCEPT \(recount))) d
+      """
+    )
+    #expect(differing == 0)
+    let counted = try await world.bed.superuserInteger(
+      "SELECT coalesce(sum(facilities), 0)::int FROM facility_class_counts"
+    )
+    // Every facility the scenario issued (other suites may add their own to this database).
+    #expect(counted >= world.ids.count)
+  }
+
   @Test("the map layer: points in the box with level and colour, the cut, the district counts")
   func mapLayer() async throws {
     let world = try await ReportScenario.shared.value

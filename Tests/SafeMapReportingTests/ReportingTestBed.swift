@@ -47,6 +47,20 @@ struct ReportingTestBed: Sendable {
     }
   }
 
+  /// The integer `sql` answers, run as the cluster's superuser: for checks of what no RPC
+  /// shows directly (the counters behind the reports).
+  func superuserInteger(_ sql: String) async throws -> Int {
+    let configuration = try await PostgresCluster.shared().configuration(database: database)
+    return try await PostgresTesting.withClient(configuration) { client, logger in
+      for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        .decode(Int.self)
+      {
+        return value
+      }
+      return 0
+    }
+  }
+
   func facilities<R: Sendable>(
     _ body:
       @escaping @Sendable (

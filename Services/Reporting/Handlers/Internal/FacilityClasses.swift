@@ -37,11 +37,11 @@ struct FacilityClass: Hashable, Sendable {
   }
 }
 
-/// Facilities counted by group and class at an instant, in two statements: every issued
-/// facility as if active, then the few whose status at the instant is suspended or closed
-/// (only facilities whose status ever changed can be, `facility_status_changed_idx`), which
-/// the caller moves to "stopped". Joining every facility to the status history cost more
-/// than the rest of a national summary together.
+/// Facilities counted by group and class at an instant, in two passes: every issued facility
+/// as if active (from the counters of migration 0010 "now"), then the few whose status at the
+/// instant is suspended or closed (only facilities whose status ever changed can be,
+/// `facility_status_changed_idx`), which the caller moves to "stopped". Joining every facility
+/// to the status history cost more than the rest of a national summary together.
 enum FacilityClasses {
   struct Count: Sendable {
     var key: String
@@ -83,7 +83,7 @@ enum FacilityClasses {
 
   /// One of the two passes: every issued facility (`stopped` false) or those stopped at the
   /// instant. The two may run on separate connections at once. Every issued facility "now" is
-  /// read from the counters (``countedNow(_:key:predicate:graces:on:)``) unless `perFacility`.
+  /// read from the counters (``countedNow(_:at:key:predicate:graces:on:)``) unless `perFacility`.
   static func count(
     _ scope: ReportScope,
     at instant: ReportInstant,
