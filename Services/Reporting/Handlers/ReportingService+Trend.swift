@@ -71,34 +71,24 @@ extension ReportingService {
     let instant = periods.countingInstant(periods.count - 1, now: now)
     // Two halves of the facilities at once: the statement's per-facility lookups run on one
     // core each, and PostgreSQL does not parallelise them itself.
-    async let upper = database.withTenantTransaction(
-      tenant,
-      cancellation: context.cancellation
-    ) { connection in
-      try await Self.trendCounts(
-        scope,
-        periods,
-        instants: instants,
-        starts: starts,
-        until: instant,
-        half: .upper,
-        on: connection
-      )
+    @Sendable func half(_ half: FacilityHalf) async throws -> TrendCounts {
+      try await database.withTenantTransaction(
+        tenant,
+        cancellation: context.cancellation
+      ) { connection in
+        try await Self.trendCounts(
+          scope,
+          periods,
+          instants: instants,
+          starts: starts,
+          until: instant,
+          half: half,
+          on: connection
+        )
+      }
     }
-    var counts = try await database.withTenantTransaction(
-      tenant,
-      cancellation: context.cancellation
-    ) { connection in
-      try await Self.trendCounts(
-        scope,
-        periods,
-        instants: instants,
-        starts: starts,
-        until: instant,
-        half: .lower,
-        on: connection
-      )
-    }
+    async let upper = half(.upper)
+    var counts = try await half(.lower)
     counts.add(try await upper)
     return .with {
       $0.points = counts.points.enumerated().map { index, point in

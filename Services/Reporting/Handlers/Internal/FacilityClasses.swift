@@ -125,12 +125,7 @@ enum FacilityClasses {
     }
     sql.append(
       """
-      SELECT \(key), b.has_dormitory, b.w_level, b.d_level,
-        coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
-        b.i_at IS NOT NULL,
-        coalesce(b.i_level = 'UNSAFE'
-          AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
-        count(*)::int8
+      SELECT \(classColumns(key: key, due: due))
       FROM (\(base)) b
       \(join)
       WHERE \(conditions)
@@ -184,12 +179,7 @@ enum FacilityClasses {
     let expiredConditions = predicate.map { $0(&expired) } ?? "true"
     expired.append(
       """
-      SELECT \(key), b.has_dormitory, b.w_level, b.d_level,
-        coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
-        b.i_at IS NOT NULL,
-        coalesce(b.i_level = 'UNSAFE'
-          AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
-        count(*)::int8
+      SELECT \(classColumns(key: key, due: due))
       FROM (\(base)) b
       WHERE \(expiredConditions)
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
@@ -204,6 +194,19 @@ enum FacilityClasses {
       counts.append(moved)
     }
     return counts
+  }
+
+  /// The select list of a class statement over ``FacilityFacts/base`` `b`: the key, the
+  /// class's seven columns (overdue judged against `due`) and the count.
+  private static func classColumns(key: String, due: String) -> String {
+    """
+    \(key), b.has_dormitory, b.w_level, b.d_level,
+      coalesce(b.w_until < \(due), false), coalesce(b.d_until < \(due), false),
+      b.i_at IS NOT NULL,
+      coalesce(b.i_level = 'UNSAFE'
+        AND b.i_at > GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END), false),
+      count(*)::int8
+    """
   }
 
   /// Decodes the rows of a class statement: key, the class's seven columns, the count.
