@@ -201,4 +201,57 @@ struct RegistryChangeTests {
     #expect(try await names() == ["Xưởng May Việt Trì"])
     try await bed.stop()
   }
+
+  @Test("a suspension effective tomorrow leaves today's trend point counting the facility")
+  func suspensionAheadInTheTrend() async throws {
+    let bed = try await ReportingTestBed.start()
+    let officer = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
+    let issued = try await bed.issue(
+      [
+        .with {
+          $0.name = "Xưởng tạm dừng"
+          $0.taxCode = "2500700003"
+          $0.districtCode = "227"
+          $0.workerCount = 120
+          $0.workshopAreaM2 = 900
+        }
+      ],
+      province: "25",
+      as: officer
+    )
+    // Tomorrow in Vietnam (UTC+7).
+    let tomorrow = Date().addingTimeInterval(7 * 3_600 + 86_400)
+    let day = Calendar(identifier: .gregorian).dateComponents(
+      in: TimeZone(identifier: "UTC")!,
+      from: tomorrow
+    )
+    _ = try await bed.facilities {
+      try await $0.setOperatingStatus(
+        .with {
+          $0.facilityID = issued[0].facilityID
+          $0.status = .suspended
+          $0.reason = "Tạm dừng từ ngày mai"
+          $0.effectiveDate = .with {
+            $0.year = Int32(day.year!)
+            $0.month = Int32(day.month!)
+            $0.day = Int32(day.day!)
+          }
+        },
+        metadata: officer
+      )
+    }
+    let now = Date()
+    let points = try await bed.reports {
+      try await $0.getTrend(
+        .with {
+          $0.startTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-86_400))
+          $0.endTime = Google_Protobuf_Timestamp(date: now)
+          $0.interval = .day
+        },
+        metadata: officer
+      )
+    }.points
+    #expect(points.last?.notAssessed == 1)
+    try await bed.stop()
+  }
 }

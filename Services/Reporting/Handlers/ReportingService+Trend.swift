@@ -201,7 +201,11 @@ extension ReportingService {
           as: (Int64, Int64, Int64).self
         ) {
           statusChanges.append(
-            .init(recorded: recorded, effective: effective, active: active == 1)
+            .init(
+              recorded: recorded + Self.postgresEpoch,
+              effective: effective + Self.postgresEpoch,
+              active: active == 1
+            )
           )
         }
       }
