@@ -326,6 +326,10 @@ struct ReportTests {
     }
     // Every active facility; B1 is suspended.
     #expect(whole.points.count == 7 && !whole.truncated)
+    // A cut layer shows the first points by facility id (an even sample, the same on every call).
+    #expect(
+      cut.points.map(\.facilityID) == Array(whole.points.map(\.facilityID).sorted().prefix(2))
+    )
     #expect(whole.districtCounts.map(\.districtCode) == ["227", "228", "230"])
     let red = try await world.bed.reports {
       try await $0.getMapLayer(.with { $0.mapLevels = [.unsafe] }, metadata: officer)

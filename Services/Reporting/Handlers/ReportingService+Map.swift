@@ -85,13 +85,48 @@ extension ReportingService {
     return response
   }
 
-  /// Active facilities in the area at the chosen levels, ordered by facility id, cut past
-  /// `limit` (`truncated`).
+  /// Active facilities in the area at the chosen levels; past `limit` (`truncated`), the first
+  /// `limit` by facility id, an even sample of the area rather than its southern edge.
+  ///
+  /// Most layers are not cut, and their points need no order: they are read unsorted, so rows
+  /// stream from PostgreSQL while they are decoded here. Only a layer found to be longer than
+  /// `limit` is read again in facility order.
   static func mapPoints(
     _ scope: ReportScope,
     _ area: MapArea,
     levels: [String],
     limit: Int,
+    at instant: ReportInstant,
+    on connection: PostgresConnection
+  ) async throws -> Safemap_Reporting_V1_GetMapLayerResponse {
+    let unordered = try await mapPoints(
+      scope,
+      area,
+      levels: levels,
+      limit: limit,
+      ordered: false,
+      at: instant,
+      on: connection
+    )
+    guard unordered.truncated else { return unordered }
+    return try await mapPoints(
+      scope,
+      area,
+      levels: levels,
+      limit: limit,
+      ordered: true,
+      at: instant,
+      on: connection
+    )
+  }
+
+  /// One read of the points: at most `limit`, `truncated` when there were more.
+  private static func mapPoints(
+    _ scope: ReportScope,
+    _ area: MapArea,
+    levels: [String],
+    limit: Int,
+    ordered: Bool,
     at instant: ReportInstant,
     on connection: PostgresConnection
   ) async throws -> Safemap_Reporting_V1_GetMapLayerResponse {
@@ -109,7 +144,7 @@ extension ReportingService {
       SELECT facts.facility_id::text, coalesce(facts.name, ''), facts.latitude,
         facts.longitude, facts.level
       FROM \(facts) facts WHERE facts.active AND \(levelFilter)
-      ORDER BY facts.facility_id LIMIT \(sql.bind(limit + 1))
+      \(ordered ? "ORDER BY facts.facility_id" : "") LIMIT \(sql.bind(limit + 1))
       """
     )
     var response = Safemap_Reporting_V1_GetMapLayerResponse()
