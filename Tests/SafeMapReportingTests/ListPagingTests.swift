@@ -191,14 +191,20 @@ struct RegistryChangeTests {
         .with {
           $0.facility = .with {
             $0.facilityID = issued[0].facilityID
-            $0.name = "Xưởng May Việt Trì"
+            // Separators of the points' text (``MapPointText``) inside a name.
+            $0.name = "Xưởng May 2: Việt Trì, Phú Thọ"
           }
           $0.updateMask = .with { $0.paths = ["name"] }
         },
         metadata: officer
       )
     }
-    #expect(try await names() == ["Xưởng May Việt Trì"])
+    #expect(try await names() == ["Xưởng May 2: Việt Trì, Phú Thọ"])
+    let point = try await bed.reports {
+      try await $0.getMapLayer(.init(), metadata: officer)
+    }.points.first
+    #expect(point?.location.latitude == 21.30 && point?.location.longitude == 105.40)
+    #expect(point?.facilityID == issued[0].facilityID && point?.color == "grey")
     try await bed.stop()
   }
 

@@ -1,0 +1,75 @@
+import NIOCore
+import SafeMapAPI
+import Testing
+
+@testable import SafeMapReporting
+
+@Suite("The map's points as one text")
+struct MapPointTextTests {
+  /// Points as PostgreSQL's `concat` writes them (floats in their shortest exact form).
+  func text(_ points: [(id: String, level: String, lat: Double, lon: Double, name: String)])
+    -> ByteBuffer
+  {
+    ByteBuffer(
+      string: points.map { p in
+        "\(p.id)\(p.level),\(p.lat),\(p.lon),\(p.name.utf8.count):\(p.name)"
+      }.joined()
+    )
+  }
+
+  let a = "0a7c3f52-1f7e-4c8e-9d0b-6f0f5b7f2a11"
+  let b = "f3b1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+
+  @Test("points read back exactly, whatever their names hold")
+  func roundTrip() throws {
+    let points = try MapPointText.points(
+      text([
+        (a, "SAFE", 21.300000000000001, 105.4, "Xưởng May 2: Việt Trì, Phú Thọ"),
+        (b, "OVERDUE", 10.762622, 106.660172, ""),
+      ]),
+      count: 2,
+      limit: 10
+    )
+    #expect(points.map(\.facilityID) == [a, b])
+    #expect(points.map(\.name) == ["Xưởng May 2: Việt Trì, Phú Thọ", ""])
+    #expect(points.map(\.location.latitude) == [21.3, 10.762622])
+    #expect(points.map(\.location.longitude) == [105.4, 106.660172])
+    #expect(points.map(\.mapLevel) == [.safe, .overdue])
+    #expect(points.map(\.color) == ["green", "grey"])
+  }
+
+  @Test("a layer longer than the limit gives the limit's points")
+  func limit() throws {
+    let points = try MapPointText.points(
+      text([(a, "UNSAFE", 21, 105, "A"), (b, "AT_RISK", 21, 105, "B")]),
+      count: 2,
+      limit: 1
+    )
+    #expect(points.map(\.name) == ["A"])
+  }
+
+  @Test("a text cut short, or holding fewer points than counted, is an error")
+  func malformed() {
+    let whole = text([(a, "SAFE", 21, 105, "Công ty A")])
+    var cut = whole
+    cut.moveWriterIndex(to: whole.writerIndex - 3)
+    #expect(throws: MapPointText.Malformed.self) {
+      try MapPointText.points(cut, count: 1, limit: 10)
+    }
+    #expect(throws: MapPointText.Malformed.self) {
+      try MapPointText.points(whole, count: 2, limit: 10)
+    }
+    #expect(throws: MapPointText.Malformed.self) {
+      try MapPointText.points(ByteBuffer(string: "\(a)SAFE,north,105,1:A"), count: 1, limit: 10)
+    }
+  }
+
+  @Test("a box's latitude bands are those the database computes; tall boxes have none")
+  func bands() {
+    #expect(MapArea.bands(11.07, 11.17) == 1107...1117)
+    #expect(MapArea.bands(21.3, 21.3) == 2130...2130)
+    #expect(MapArea.bands(-0.005, 0.005) == -1...0)
+    #expect(MapArea.bands(8, 23.5) == nil)
+    #expect(MapArea.bands(11.2, 11.1) == nil)
+  }
+}
