@@ -1,10 +1,11 @@
 import NIOCore
 import SafeMapAPI
+import SwiftProtobuf
 import Testing
 
 @testable import SafeMapReporting
 
-@Suite("The map's points as one text")
+@Suite("Reading a map layer: the points' text, latitude bands, halves")
 struct MapPointTextTests {
   /// Points as PostgreSQL's `concat` writes them (floats in their shortest exact form).
   func text(_ points: [(id: String, level: String, lat: Double, lon: Double, name: String)])
@@ -71,5 +72,25 @@ struct MapPointTextTests {
     #expect(MapArea.bands(-0.005, 0.005) == -1...0)
     #expect(MapArea.bands(8, 23.5) == nil)
     #expect(MapArea.bands(11.2, 11.1) == nil)
+  }
+
+  @Test("a box splits into two disjoint halves of its bands; one band or no box does not")
+  func halves() {
+    func box(_ low: Double, _ high: Double) -> MapArea {
+      MapArea(
+        box: .with {
+          $0.low = .with {
+            $0.latitude = low; $0.longitude = 105
+          }
+          $0.high = .with {
+            $0.latitude = high; $0.longitude = 106
+          }
+        }
+      )
+    }
+    #expect(box(11.07, 11.17).halves().map(\.bands) == [1107...1111, 1112...1117])
+    #expect(box(11.07, 11.08).halves().map(\.bands) == [1107...1107, 1108...1108])
+    #expect(box(11.071, 11.079).halves().map(\.bands) == [1107...1107])
+    #expect(MapArea(box: nil).halves().count == 1)
   }
 }

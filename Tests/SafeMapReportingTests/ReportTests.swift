@@ -307,6 +307,20 @@ struct ReportTests {
       layer.points.map(\.name).sorted() == ["Công ty A1", "Công ty A2", "Công ty A3", "Công ty A4"]
     )
     #expect(!layer.truncated)
+    // The box is read in two halves of latitude bands; cut, it is read whole by facility id.
+    let boxCut = try await world.bed.reports {
+      try await $0.getMapLayer(
+        .with {
+          $0.boundingBox = box; $0.maxPoints = 3
+        },
+        metadata: officer
+      )
+    }
+    #expect(boxCut.truncated)
+    #expect(
+      boxCut.points.map(\.facilityID).sorted()
+        == Array(layer.points.map(\.facilityID).sorted().prefix(3))
+    )
     let colours = Dictionary(uniqueKeysWithValues: layer.points.map { ($0.facilityID, $0.color) })
     #expect(colours[world.ids["A1"]!] == "green")
     #expect(colours[world.ids["A2"]!] == "yellow")

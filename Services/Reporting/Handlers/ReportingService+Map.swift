@@ -60,27 +60,23 @@ extension ReportingService {
     let instant = ReportInstant.now(Date())
     let tenant = try Self.tenant(scope)
     let area = MapArea(box: box)
-    // The legend and the points are independent reads of "now": on two connections at once, the
-    // legend's counts take no time of their own (the points are most of a map's time).
+    // The legend and the points are independent reads of "now": on connections of their own
+    // at once (the points are most of a map's time).
     async let legend = database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation
     ) { connection in
       try await Self.districtCounts(scope, area, at: instant, on: connection)
     }
-    var response = try await database.withTenantTransaction(
-      tenant,
+    var response = try await mapPoints(
+      scope,
+      area,
+      levels: levels,
+      limit: limit,
+      at: instant,
+      tenant: tenant,
       cancellation: context.cancellation
-    ) { [levels] connection in
-      try await Self.mapPoints(
-        scope,
-        area,
-        levels: levels,
-        limit: limit,
-        at: instant,
-        on: connection
-      )
-    }
+    )
     response.districtCounts = try await legend
     return response
   }
@@ -88,36 +84,55 @@ extension ReportingService {
   /// Active facilities in the area at the chosen levels; past `limit` (`truncated`), the first
   /// `limit` by facility id, an even sample of the area rather than its southern edge.
   ///
-  /// Most layers are not cut, and their points need no order: they are read unsorted (a sort
-  /// was a fifth of the statement). Only a layer found to be longer than `limit` is read
-  /// again in facility order. The points come as one text (``MapPointText``).
-  static func mapPoints(
+  /// A box's two halves (``MapArea/halves()``, disjoint latitude bands) are read at once on two
+  /// connections: PostgreSQL gives one statement one core. Most layers are not cut, and their
+  /// points need no order: they are read unsorted (a sort was a fifth of the statement). Only a
+  /// layer found to be longer than `limit` is read again, whole and in facility order. The
+  /// points come as one text (``MapPointText``).
+  private func mapPoints(
     _ scope: ReportScope,
     _ area: MapArea,
     levels: [String],
     limit: Int,
     at instant: ReportInstant,
-    on connection: PostgresConnection
+    tenant: Tenant,
+    cancellation: ServerContext.RPCCancellationHandle
   ) async throws -> Safemap_Reporting_V1_GetMapLayerResponse {
-    let unordered = try await mapPoints(
-      scope,
-      area,
-      levels: levels,
-      limit: limit,
-      ordered: false,
-      at: instant,
-      on: connection
-    )
-    guard unordered.truncated else { return unordered }
-    return try await mapPoints(
-      scope,
-      area,
-      levels: levels,
-      limit: limit,
-      ordered: true,
-      at: instant,
-      on: connection
-    )
+    let database = database
+    var response = Safemap_Reporting_V1_GetMapLayerResponse()
+    try await withThrowingTaskGroup(of: Safemap_Reporting_V1_GetMapLayerResponse.self) { group in
+      for part in area.halves() {
+        group.addTask {
+          try await database.withTenantTransaction(tenant, cancellation: cancellation) {
+            try await Self.mapPoints(
+              scope,
+              part,
+              levels: levels,
+              limit: limit,
+              ordered: false,
+              at: instant,
+              on: $0
+            )
+          }
+        }
+      }
+      for try await part in group {
+        response.points += part.points
+        response.truncated = response.truncated || part.truncated
+      }
+    }
+    guard response.truncated || response.points.count > limit else { return response }
+    return try await database.withTenantTransaction(tenant, cancellation: cancellation) {
+      try await Self.mapPoints(
+        scope,
+        area,
+        levels: levels,
+        limit: limit,
+        ordered: true,
+        at: instant,
+        on: $0
+      )
+    }
   }
 
   /// One read of the points: at most `limit`, `truncated` when there were more.
@@ -214,22 +229,41 @@ extension ReportingService {
 /// The part of the province a map layer shows: a box, or every located facility.
 struct MapArea: Sendable {
   var box: Safemap_Reporting_V1_BoundingBox?
+  /// The box's latitude bands (migration 0011) read; nil: the box is read by latitude alone.
+  var bands: ClosedRange<Int>?
+
+  init(box: Safemap_Reporting_V1_BoundingBox?) {
+    self.box = box
+    bands = box.flatMap { Self.bands($0.low.latitude, $0.high.latitude) }
+  }
 
   /// Boxes taller than this many bands (10°) are read by latitude alone.
   static let maximumBands = 1_000
 
-  /// The condition over `facility_status s`. A box names its latitude bands (migration 0011)
-  /// so that the index reads one short range per band, not the province's whole width.
+  /// The condition over `facility_status s`. A box names its latitude bands so that the index
+  /// reads one short range per band, not the province's whole width.
   func predicate(_ sql: inout ReportSQL) -> String {
     guard let box else { return "s.latitude IS NOT NULL" }
-    var bands = ""
-    if let range = Self.bands(box.low.latitude, box.high.latitude) {
-      bands = "s.latitude_band = ANY(\(sql.bind(range.map { Int32($0) }))::int4[]) AND "
+    var inBands = ""
+    if let bands {
+      inBands = "s.latitude_band = ANY(\(sql.bind(bands.map { Int32($0) }))::int4[]) AND "
     }
+    let (low, high) = (box.low, box.high)
     return """
-      \(bands)s.latitude BETWEEN \(sql.bind(box.low.latitude)) AND \(sql.bind(box.high.latitude))
-      AND s.longitude BETWEEN \(sql.bind(box.low.longitude)) AND \(sql.bind(box.high.longitude))
+      \(inBands)s.latitude BETWEEN \(sql.bind(low.latitude)) AND \(sql.bind(high.latitude))
+      AND s.longitude BETWEEN \(sql.bind(low.longitude)) AND \(sql.bind(high.longitude))
       """
+  }
+
+  /// The box as two boxes of disjoint bands, south and north, that PostgreSQL can read at
+  /// once; the area itself when it is not a box of two bands or more.
+  func halves() -> [MapArea] {
+    guard let bands, bands.count >= 2 else { return [self] }
+    let middle = bands.lowerBound + bands.count / 2
+    var (south, north) = (self, self)
+    south.bands = bands.lowerBound...(middle - 1)
+    north.bands = middle...bands.upperBound
+    return [south, north]
   }
 
   /// The bands (`floor(latitude * 100)`, as the generated column computes them) of the
