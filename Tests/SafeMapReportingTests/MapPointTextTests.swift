@@ -7,15 +7,20 @@ import Testing
 
 @Suite("Reading a map layer: the points' text, latitude bands, halves")
 struct MapPointTextTests {
-  /// Points as PostgreSQL's `concat` writes them (floats in their shortest exact form).
+  /// Points as the statement writes them (coordinates as the hexadecimal of their bits).
   func text(_ points: [(id: String, level: String, lat: Double, lon: Double, name: String)])
     -> ByteBuffer
   {
     ByteBuffer(
       string: points.map { p in
-        "\(p.id)\(p.level),\(p.lat),\(p.lon),\(p.name.utf8.count):\(p.name)"
+        "\(p.id)\(hex(p.lat))\(hex(p.lon))\(p.level),\(p.name.utf8.count):\(p.name)"
       }.joined()
     )
+  }
+
+  func hex(_ value: Double) -> String {
+    let digits = String(value.bitPattern, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
   }
 
   let a = "0a7c3f52-1f7e-4c8e-9d0b-6f0f5b7f2a11"
@@ -61,7 +66,18 @@ struct MapPointTextTests {
       try MapPointText.points(whole, count: 2, limit: 10)
     }
     #expect(throws: MapPointText.Malformed.self) {
-      try MapPointText.points(ByteBuffer(string: "\(a)SAFE,north,105,1:A"), count: 1, limit: 10)
+      try MapPointText.points(
+        ByteBuffer(string: "\(a)north of 21.3°N\(hex(105))SAFE,1:A"),
+        count: 1,
+        limit: 10
+      )
+    }
+    #expect(throws: MapPointText.Malformed.self) {
+      try MapPointText.points(
+        ByteBuffer(string: "\(a)\(hex(21))\(hex(105))CLOSED,1:A"),
+        count: 1,
+        limit: 10
+      )
     }
   }
 
