@@ -185,12 +185,15 @@ extension ReportingService {
     let narrowed = ReportScope(province: nil, district: scope.district, zone: scope.zone)
     let inScope = FacilityFacts.scopePredicate(narrowed, alias: "s", sql: &sql)
     let time = sql.bind(instant.date)
-    // Read from `facility_status_map_idx` alone (it carries district and issue time).
+    // Each district asks `facility_status_map_district_idx` for one facility in the area.
+    let districtCode = scope.district.isEmpty ? "" : "AND d.code = \(sql.bind(scope.district))"
     sql.append(
       """
-      SELECT DISTINCT s.district_code FROM facility_status s
-      WHERE s.province_code = \(provinceCode) AND \(inScope) AND s.issued_at <= \(time)
-        AND \(area.predicate(&sql))
+      SELECT d.code FROM districts d
+      WHERE d.province_code = \(provinceCode) \(districtCode)
+        AND EXISTS (SELECT 1 FROM facility_status s
+          WHERE s.province_code = \(provinceCode) AND s.district_code = d.code AND \(inScope)
+            AND s.issued_at <= \(time) AND \(area.predicate(&sql)))
       """
     )
     var touched: [String] = []
