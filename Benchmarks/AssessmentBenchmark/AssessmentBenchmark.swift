@@ -92,7 +92,7 @@ enum AssessmentBenchmark {
     }
   }
 
-  /// One facility per caller, issued in Phú Thọ through account-service.
+  /// One located facility per caller, issued in Phú Thọ through account-service.
   static func issueFacilities(
     count: Int,
     accountPort: Int
@@ -114,6 +114,11 @@ enum AssessmentBenchmark {
                     $0.districtCode = "227"
                     $0.workerCount = 420
                     $0.workshopAreaM2 = 2500
+                    // Located, as facilities on the map are: every map index takes each write.
+                    $0.location = .with {
+                      $0.latitude = 21.3 + Double(n) * 0.001
+                      $0.longitude = 105.4
+                    }
                   }
                 }
               }
