@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import SafeMapAPI
 import SwiftProtobuf
@@ -7,16 +8,19 @@ import Testing
 
 @Suite("Reading a map layer: the points' text, latitude bands, halves")
 struct MapPointTextTests {
-  /// Points as the statement writes them (coordinates as the hexadecimal of their bits).
+  /// Points as the statement writes them (id and coordinates in hexadecimal).
   func text(_ points: [(id: String, level: String, lat: Double, lon: Double, name: String)])
     -> ByteBuffer
   {
     ByteBuffer(
       string: points.map { p in
-        "\(p.id)\(hex(p.lat))\(hex(p.lon))\(p.level),\(p.name.utf8.count):\(p.name)"
+        hexID(p.id) + hex(p.lat) + hex(p.lon)
+          + "\(p.level),\(p.name.utf8.count):\(p.name)"
       }.joined()
     )
   }
+
+  func hexID(_ id: String) -> String { id.replacingOccurrences(of: "-", with: "") }
 
   func hex(_ value: Double) -> String {
     let digits = String(value.bitPattern, radix: 16)
@@ -54,7 +58,7 @@ struct MapPointTextTests {
     #expect(points.map(\.name) == ["A"])
   }
 
-  @Test("a text cut short, or holding fewer points than counted, is an error")
+  @Test("a text cut short, holding fewer points than counted, or not hexadecimal is an error")
   func malformed() {
     let whole = text([(a, "SAFE", 21, 105, "Công ty A")])
     var cut = whole
@@ -67,14 +71,21 @@ struct MapPointTextTests {
     }
     #expect(throws: MapPointText.Malformed.self) {
       try MapPointText.points(
-        ByteBuffer(string: "\(a)north of 21.3°N\(hex(105))SAFE,1:A"),
+        ByteBuffer(string: "\(hexID(a))north of 21.3°N\(hex(105))SAFE,1:A"),
         count: 1,
         limit: 10
       )
     }
     #expect(throws: MapPointText.Malformed.self) {
       try MapPointText.points(
-        ByteBuffer(string: "\(a)\(hex(21))\(hex(105))CLOSED,1:A"),
+        ByteBuffer(string: "\(hexID(a))\(hex(21))\(hex(105))CLOSED,1:A"),
+        count: 1,
+        limit: 10
+      )
+    }
+    #expect(throws: MapPointText.Malformed.self) {
+      try MapPointText.points(
+        ByteBuffer(string: "\(hexID(a).uppercased())\(hex(21))\(hex(105))SAFE,1:A"),
         count: 1,
         limit: 10
       )

@@ -8,16 +8,17 @@ import SwiftProtobuf
 /// A district is thousands of points, and a row costs more to pass through the database driver
 /// than its five values cost to read: per-row decoding was most of the map's CPU in this
 /// service (perf, 6,500 points). Each point is written as
-/// `<facility id: 36><latitude: 16><longitude: 16><level>,<name length in bytes>:<name>`, the
-/// points one after the other. A coordinate is the hexadecimal of its IEEE 754 bits
-/// (`float8send`), exact and cheap both ways: parsing 17 decimal digits back into a `Double`
-/// took a quarter of this decoding.
+/// `<facility id: 32><latitude: 16><longitude: 16><level>,<name length in bytes>:<name>`, the
+/// points one after the other. The first three are the hexadecimal of their binary forms
+/// (`uuid_send`, `float8send`), encoded in one call: exact, and cheaper both ways than text
+/// (parsing 17 decimal digits back into a `Double` took a quarter of this decoding, and
+/// PostgreSQL's `uuid_out` an eighth of the statement).
 enum MapPointText {
   /// One point of the subquery `p` (columns `facility_id`, `level`, `latitude`, `longitude`,
   /// `name`, none NULL), as SQL.
   static let record = """
-    concat(p.facility_id, encode(float8send(p.latitude), 'hex'),
-      encode(float8send(p.longitude), 'hex'), p.level, ',', octet_length(p.name), ':', p.name)
+    encode(uuid_send(p.facility_id) || float8send(p.latitude) || float8send(p.longitude), 'hex')
+      || p.level || ',' || octet_length(p.name)::text || ':' || p.name
     """
 
   /// The first `limit` points of `text`, which holds `count` of them.
@@ -30,7 +31,7 @@ enum MapPointText {
       points.reserveCapacity(min(count, limit))
       while !reader.isAtEnd, points.count < limit {
         var point = Safemap_Reporting_V1_MapPoint()
-        point.facilityID = String(decoding: try reader.bytes(36), as: UTF8.self)
+        point.facilityID = try reader.facilityID()
         let latitude = try reader.coordinate()
         let longitude = try reader.coordinate()
         let level = try reader.field(endingAt: comma)
@@ -67,6 +68,28 @@ enum MapPointText {
       guard length <= bytes.count - offset else { throw Malformed(readerIndex: offset) }
       defer { offset += length }
       return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+    }
+
+    /// A facility id from its 32 hexadecimal digits, written as `uuid::text` writes it.
+    mutating func facilityID() throws(Malformed) -> String {
+      let start = offset
+      let digits = try bytes(32)
+      var valid = true
+      let id = String(unsafeUninitializedCapacity: 36) { id in
+        var written = 0
+        for (index, digit) in digits.enumerated() {
+          if index == 8 || index == 12 || index == 16 || index == 20 {
+            id[written] = UInt8(ascii: "-")
+            written += 1
+          }
+          valid = valid && (digit >= 0x30 && digit <= 0x39 || digit >= 0x61 && digit <= 0x66)
+          id[written] = digit
+          written += 1
+        }
+        return written
+      }
+      guard valid else { throw Malformed(readerIndex: start) }
+      return id
     }
 
     /// A coordinate: the 16 hexadecimal digits of its bits.
