@@ -4,7 +4,13 @@
 --
 -- Every tenant table already leads its primary, unique and foreign keys with province_code,
 -- which is what Citus requires of a distribution column; co-locating them keeps every
--- per-request transaction (one province) on one worker. Reference tables are replicated.
+-- per-request transaction (one province) on one worker. Reference tables are replicated, so a
+-- tenant table may refer to them (assessments -> catalogues) without province_code.
+-- schema_migrations stays a local table of the coordinator: only the migrator reads it.
+--
+-- Tests/SafeMapDatabaseTests/CitusDistributionTests checks this file against the migrated
+-- schema: every table with row-level security is distributed here, every other one is a
+-- reference table, and every key of a tenant table includes province_code.
 CREATE EXTENSION IF NOT EXISTS citus;
 
 SELECT create_reference_table('provinces');
