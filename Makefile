@@ -13,7 +13,8 @@ run: build
 
 # Every test: unit tests and integration tests against a throwaway PostgreSQL and real gRPC.
 # Executables are built too, because the lifecycle tests start the real account-service.
-test: setup
+test:
+	@scripts/setup.sh --tests
 	swift build --build-tests
 	swift test --skip-build
 

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Installs what SafeMap needs from Debian's packages when it is missing: PostgreSQL (server
 # binaries for the private cluster of `make run` and the tests), libargon2-dev (password
-# hashing), pkg-config, openssl (test and deployment certificates), and protobuf-compiler with libprotobuf-dev when --protoc is given (only
-# for regenerating Shared/API). Safe to run again: it installs nothing that is already there.
+# hashing), pkg-config, openssl (test and deployment certificates); with --protoc,
+# protobuf-compiler and libprotobuf-dev (only for regenerating Shared/API); with --tests, the
+# test tools from PyPI (Tests/Reflection/requirements.txt) into a virtual environment in
+# .build-python. Safe to run again: it installs nothing that is already there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 want_protoc=false
-[ "${1:-}" = "--protoc" ] && want_protoc=true
+want_tests=false
+for flag in "$@"; do
+  case "$flag" in
+    --protoc) want_protoc=true ;;
+    --tests) want_tests=true ;;
+    *) echo "setup: unknown option $flag (--protoc, --tests)" >&2; exit 2 ;;
+  esac
+done
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.3 toolchain needed)" >&2; exit 1; }
 
@@ -30,5 +40,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if $want_tests; then
+  requirements=Tests/Reflection/requirements.txt
+  stamp=.build-python/installed.txt
+  if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
+    command -v python3 >/dev/null || { echo "setup: python3 is needed for the tests" >&2; exit 1; }
+    echo "setup: installing the test tools from PyPI into .build-python"
+    python3 -m venv .build-python
+    .build-python/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+  fi
 fi
 echo "setup: ready"

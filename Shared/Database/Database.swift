@@ -13,13 +13,21 @@ public struct Database: Sendable {
   public let client: PostgresClient
   public let logger: Logger
   public let statementTimeoutMilliseconds: Int
+  /// Told about every lease, for the pool's metrics.
+  public let poolObserver: (any DatabasePoolObserver)?
   /// The provinces that exist, so a request naming any other is INVALID_ARGUMENT.
   let provinces = KnownProvinces()
 
-  public init(client: PostgresClient, logger: Logger, statementTimeoutMilliseconds: Int = 10_000) {
+  public init(
+    client: PostgresClient,
+    logger: Logger,
+    statementTimeoutMilliseconds: Int = 10_000,
+    poolObserver: (any DatabasePoolObserver)? = nil
+  ) {
     self.client = client
     self.logger = logger
     self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+    self.poolObserver = poolObserver
   }
 
   /// Runs an RPC's work in a transaction scoped to `tenant`.
@@ -82,11 +90,39 @@ public struct Database: Sendable {
   ) async throws -> Result {
     let backend = BackendInFlight()
     return try await bounded(cancellation, backend: backend) {
-      try await client.withConnection { connection in
+      try await leased { connection in
         backend.attach(connection)
         return try await body(connection)
       }
     }
+  }
+
+  /// A pooled connection for `body`, its wait and lease reported to ``poolObserver``.
+  private func leased<Result: Sendable>(
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+  ) async throws -> Result {
+    guard let observer = poolObserver else { return try await client.withConnection(body) }
+    let start = ContinuousClock.now
+    let lease = Lease()
+    observer.waitStarted()
+    do {
+      return try await client.withConnection { connection in
+        lease.acquired.store(true, ordering: .relaxed)
+        observer.waitEnded(after: .now - start, leased: true)
+        defer { observer.leaseEnded() }
+        return try await body(connection)
+      }
+    } catch {
+      if !lease.acquired.load(ordering: .relaxed) {
+        observer.waitEnded(after: .now - start, leased: false)
+      }
+      throw error
+    }
+  }
+
+  /// Whether a lease's wait already ended with a connection.
+  private final class Lease: Sendable {
+    let acquired = Atomic<Bool>(false)
   }
 
   /// The longest a caller waits for database work: the statement timeout plus the time a
@@ -102,7 +138,7 @@ public struct Database: Sendable {
   ) async throws -> Result {
     let logger = self.logger
     let timeout = String(statementTimeoutMilliseconds)
-    return try await client.withConnection { connection in
+    return try await leased { connection in
       backend.attach(connection)
       return try await connection.withTransaction(logger: logger) { connection in
         let rows = try await connection.execute(

@@ -41,6 +41,9 @@ public struct ServiceConfiguration: Sendable {
   /// A plaintext port serving only `grpc.health.v1.Health` (for probes when the main port
   /// serves TLS); `nil` for none.
   public var healthPort: Int?
+  /// Whether `grpc.reflection.v1` and `v1alpha` are served (without a token: they describe
+  /// the public contract, not data).
+  public var reflection: Bool
 
   /// The address to listen on at `port`: `grpcHost`, IPv6 when it contains a colon.
   public func bindAddress(port: Int) -> GRPCNIOTransportCore.SocketAddress {
@@ -75,6 +78,7 @@ public struct ServiceConfiguration: Sendable {
     self.requestLimits = RequestLimits()
     self.maximumConcurrentStreams = 256
     self.tls = TLSSettings()
+    self.reflection = true
   }
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
@@ -161,6 +165,14 @@ public struct ServiceConfiguration: Sendable {
     if let problem = config.tls.problem { throw Invalid(description: problem) }
     if let port = try integer("SAFEMAP_HEALTH_PORT", 0...65535), port != 0 {
       config.healthPort = port
+    }
+    if let reflection = value("SAFEMAP_GRPC_REFLECTION") {
+      guard let on = ["true": true, "false": false][reflection.lowercased()] else {
+        throw Invalid(
+          description: "SAFEMAP_GRPC_REFLECTION must be true or false, got \(reflection)"
+        )
+      }
+      config.reflection = on
     }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {

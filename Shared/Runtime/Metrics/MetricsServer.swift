@@ -10,24 +10,24 @@ public import ServiceLifecycle
 public struct MetricsServer: Service {
   public let host: String
   public let port: Int
-  public let registry: PrometheusCollectorRegistry
+  public let metrics: ServerMetrics
   public let logger: Logger
 
-  public init(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger) {
+  public init(host: String, port: Int, metrics: ServerMetrics, logger: Logger) {
     self.host = host
     self.port = port
-    self.registry = registry
+    self.metrics = metrics
     self.logger = logger
   }
 
   public func run() async throws {
-    let registry = self.registry
+    let metrics = self.metrics
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.backlog, value: 64)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
         channel.pipeline.configureHTTPServerPipeline().flatMap {
-          channel.pipeline.addHandler(MetricsHandler(registry: registry))
+          channel.pipeline.addHandler(MetricsHandler(metrics: metrics))
         }
       }
       .bind(host: host, port: port).get()
@@ -44,16 +44,17 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
   typealias InboundIn = HTTPServerRequestPart
   typealias OutboundOut = HTTPServerResponsePart
 
-  let registry: PrometheusCollectorRegistry
+  let metrics: ServerMetrics
 
-  init(registry: PrometheusCollectorRegistry) {
-    self.registry = registry
+  init(metrics: ServerMetrics) {
+    self.metrics = metrics
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     guard case .head(let request) = unwrapInboundIn(data) else { return }
     let found = request.method == .GET && request.uri.split(separator: "?").first == "/metrics"
-    let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
+    if found { metrics.process.update() }
+    let body = found ? metrics.registry.emitToBuffer() : Array("not found\n".utf8)
     var headers = HTTPHeaders()
     headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
     headers.add(name: "Content-Length", value: String(body.count))

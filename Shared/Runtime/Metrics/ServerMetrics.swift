@@ -1,10 +1,13 @@
 public import GRPCCore
 public import Prometheus
 
-/// The Prometheus figures every service exports (DESIGN.md §4): calls by method and status
-/// code, their latency, and the database transactions in flight.
+/// The Prometheus figures every service exports (DESIGN.md §4): calls started and handled by
+/// method and status code and their latency (the names of go-grpc-prometheus), the database
+/// pool, and the process.
 public struct ServerMetrics: Sendable {
   public let registry: PrometheusCollectorRegistry
+  public let pool: PoolMetrics
+  public let process: ProcessMetrics
 
   static let latencyBuckets: [Duration] = [
     .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -14,6 +17,22 @@ public struct ServerMetrics: Sendable {
 
   public init(registry: PrometheusCollectorRegistry) {
     self.registry = registry
+    self.pool = PoolMetrics(registry: registry)
+    self.process = ProcessMetrics(registry: registry)
+  }
+
+  func started(_ descriptor: MethodDescriptor) -> Counter {
+    registry.makeCounter(
+      descriptor: .init(
+        metricName: "grpc_server_started",
+        unitName: "total",
+        helpText: "RPCs started on the server, by method"
+      ),
+      labels: [
+        ("grpc_service", descriptor.service.fullyQualifiedService),
+        ("grpc_method", descriptor.method),
+      ]
+    )
   }
 
   func handled(_ descriptor: MethodDescriptor, code: String) -> Counter {
@@ -76,6 +95,7 @@ public struct MetricsInterceptor: ServerInterceptor {
     let start = ContinuousClock.now
     let metrics = self.metrics
     let descriptor = context.descriptor
+    metrics.started(descriptor).increment()
     @Sendable func finish(_ code: String) {
       metrics.handled(descriptor, code: code).increment()
       metrics.handlingSeconds(descriptor).record(ContinuousClock.now - start)

@@ -6,6 +6,7 @@ import Prometheus
 import SafeMapAPI
 public import SafeMapAuth
 public import SafeMapDatabase
+import SafeMapReflection
 public import ServiceLifecycle
 import Synchronization
 public import UnixSignals
@@ -40,23 +41,25 @@ public final class ServiceHost: Sendable {
   public init(configuration: ServiceConfiguration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
+    let metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
+    self.metrics = metrics
     self.postgres = PostgresClient(
       configuration: try configuration.database.clientConfiguration(
         applicationName: configuration.service.processName
       ),
-      backgroundLogger: logger
+      backgroundLogger: metrics.pool.logger(wrapping: logger)
     )
     self.database = Database(
       client: postgres,
       logger: logger,
-      statementTimeoutMilliseconds: configuration.database.statementTimeoutMilliseconds
+      statementTimeoutMilliseconds: configuration.database.statementTimeoutMilliseconds,
+      poolObserver: metrics.pool
     )
     self.verifier = TokenVerifier(
       audience: configuration.tokenAudience,
       issuer: configuration.tokenIssuer
     )
     self.health = HealthService(names: configuration.service.grpcServiceNames)
-    self.metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
     metrics.recordPool(maximumConnections: configuration.database.maximumConnections)
   }
 
@@ -108,12 +111,27 @@ public final class ServiceHost: Sendable {
       publicMethods: publicMethods,
       allowedDuringPasswordChange: allowedDuringPasswordChange
     )
+    var served: [any RegistrableRPCService] = services + [health]
+    var tokenless: Set<ServiceDescriptor> = [Grpc_Health_V1_Health.descriptor]
+    if configuration.reflection {
+      served.append(
+        try ReflectionService(
+          serving: configuration.service.grpcServiceNames + [
+            Grpc_Health_V1_Health.descriptor.fullyQualifiedService
+          ]
+        )
+      )
+      tokenless.formUnion([
+        Grpc_Reflection_V1_ServerReflection.descriptor,
+        Grpc_Reflection_V1alpha_ServerReflection.descriptor,
+      ])
+    }
     let server = GRPCServer(
       transport: transport,
-      services: services + [health],
+      services: served,
       interceptorPipeline: [
         .apply(MetricsInterceptor(metrics: metrics), to: .all),
-        .apply(auth, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: [])),
+        .apply(auth, to: .allExcluding(services: tokenless, methods: [])),
         .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
       ]
     )
@@ -125,7 +143,7 @@ public final class ServiceHost: Sendable {
           service: MetricsServer(
             host: configuration.grpcHost,
             port: port,
-            registry: metrics.registry,
+            metrics: metrics,
             logger: logger
           )
         )
