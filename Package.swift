@@ -17,6 +17,7 @@ let package = Package(
     .executable(name: "assessment-service", targets: ["AssessmentServiceMain"]),
     .executable(name: "reporting-service", targets: ["ReportingServiceMain"]),
     .executable(name: "safemap-admin", targets: ["SafeMapAdmin"]),
+    .executable(name: "safemap", targets: ["SafeMapCLIMain"]),
     .executable(name: "account-benchmark", targets: ["AccountBenchmark"]),
     .executable(name: "assessment-benchmark", targets: ["AssessmentBenchmark"]),
     .executable(name: "reporting-benchmark", targets: ["ReportingBenchmark"]),
@@ -35,6 +36,8 @@ let package = Package(
     .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    .package(url: "https://github.com/ordo-one/TextTable.git", from: "0.0.2"),
+    .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
   ],
   targets: [
     // MARK: Shared layers
@@ -87,10 +90,21 @@ let package = Package(
       path: "Shared/Auth",
       swiftSettings: swiftSettings
     ),
+    /// gRPC server reflection (v1 and v1alpha) from the descriptors generated from Proto/.
+    .target(
+      name: "SafeMapReflection",
+      dependencies: [
+        "SafeMapAPI",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Shared/Reflection",
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "SafeMapRuntime",
       dependencies: [
-        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth",
+        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapReflection",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -165,6 +179,32 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/Admin",
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: The command-line tool (a gRPC client of the three services)
+
+    .target(
+      name: "SafeMapCLI",
+      dependencies: [
+        "SafeMapAPI", "SafeMapRuntime",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "TextTable", package: "TextTable"),
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      path: "Services/CLI/Commands",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "SafeMapCLIMain",
+      dependencies: [
+        "SafeMapCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/CLI/Main",
       swiftSettings: swiftSettings
     ),
 
@@ -245,6 +285,14 @@ let package = Package(
     .testTarget(
       name: "SafeMapReportingTests",
       dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapCLITests",
+      dependencies: [
+        "SafeMapTestSupport", "SafeMapCLI",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(

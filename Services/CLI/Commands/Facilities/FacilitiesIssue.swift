@@ -1,0 +1,144 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import GRPCCore
+import SafeMapAPI
+import SwiftProtobuf
+
+struct FacilitiesIssue: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "issue",
+    abstract: "Issue accounts to the facilities of a CSV file, in one batch.",
+    discussion: """
+      The first line names the columns: name, tax_code, district_code (required), address,
+      zone_id, sector, worker_count, workshop_area_m2, has_dormitory (yes/no),
+      dormitory_residents, contact_phone, contact_email, latitude, longitude.
+
+      Each new account's one-time password is written to the credential sheet (--credentials),
+      a CSV only you can read: hand it out, then delete it. Rejected rows are listed with their
+      line numbers; the rest of the batch goes on. Running the same file again issues nothing
+      twice.
+
+      Example:
+        safemap facilities issue binh-duong.csv --credentials credentials.csv
+      """
+  )
+
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The CSV file of facilities.") var file: String
+  @Option(
+    help: "Where to write the usernames and one-time passwords (created readable only by you)."
+  )
+  var credentials: String
+  @Option(help: "Province code (the ministry must name one).") var province: String?
+  @Option(help: "A note kept with the batch.") var note = ""
+  @Option(help: "Rows one batch may hold (the service's SAFEMAP_ISSUANCE_MAX_ROWS).")
+  var maxRows = 50_000
+
+  func run() async throws {
+    let context = try global.context()
+    guard let data = FileManager.default.contents(atPath: file) else {
+      throw CLIFailure("cannot read \(file)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw CLIFailure("\(file) is not UTF-8 text: save it as \"CSV UTF-8\"")
+    }
+    let parsed = try FacilityCSV.parse(text, limit: maxRows)
+    guard !parsed.rows.isEmpty else {
+      Self.report(rejected: parsed.rejected)
+      throw CLIFailure("\(file) holds no facility to issue")
+    }
+    // The same file for the same province is the same batch: sending it again (after a
+    // failure half-way) returns what was issued instead of issuing twice.
+    let requestID = SHA256.hash(data: data + Data((province ?? "").utf8))
+      .map { String(format: "%02x", $0) }.joined().prefix(32)
+    let sheet = try CSVFile(path: credentials, private: true)
+    try sheet.write(["line", "facility", "tax code", "username", "one-time password", "expires"])
+    let options = Safemap_Account_V1_IssuanceBatchOptions.with {
+      $0.provinceCode = province ?? ""
+      $0.requestID = String(requestID)
+      $0.note = note
+    }
+    let rows = parsed.rows
+    let names = Dictionary(uniqueKeysWithValues: rows.map { ($0.line, $0.facility) })
+    let progress = Progress(total: rows.count, label: "facilities")
+    let authorization = try await context.authorization()
+    let outcome = try await context.account.call { client in
+      try await Safemap_Account_V1_FacilityService.Client(wrapping: client).issueFacilityAccounts(
+        metadata: authorization
+      ) { writer in
+        try await writer.write(.with { $0.options = options })
+        for row in rows {
+          try await writer.write(
+            .with {
+              $0.row = .with {
+                $0.rowNumber = Int32(row.line)
+                $0.facility = row.facility
+              }
+            }
+          )
+        }
+      } onResponse: { response in
+        var outcome = Outcome()
+        for try await message in response.messages {
+          switch message.item {
+          case .result(let result):
+            outcome.answered += 1
+            progress.update(outcome.answered)
+            let line = Int(result.rowNumber)
+            switch result.outcome {
+            case .alreadyIssued:
+              outcome.alreadyIssued += 1
+            case .issued:
+              outcome.issued += 1
+              let facility = names[line]
+              try sheet.write([
+                String(line), facility?.name ?? "", facility?.taxCode ?? "", result.username,
+                result.initialPassword, Describe.instant(result.initialPasswordExpireTime),
+              ])
+            case .rejected:
+              let reasons = result.violations.map { "\($0.field): \($0.description_p)" }
+              outcome.rejected.append(
+                .init(line: line, reason: reasons.joined(separator: "; "))
+              )
+            default: break
+            }
+          case .summary(let summary):
+            outcome.summary = summary
+          case nil: break
+          }
+        }
+        return outcome
+      }
+    }
+    try sheet.close()
+    progress.finish(outcome.answered)
+    // This run's outcomes: the batch's own counts add up every run of the same file.
+    print(
+      "Batch \(outcome.summary.batchID): \(outcome.issued) issued, "
+        + "\(outcome.alreadyIssued) already had an account, "
+        + "\(outcome.rejected.count + parsed.rejected.count) rejected."
+    )
+    if outcome.issued > 0 {
+      print("One-time passwords: \(credentials) (readable only by you; delete it once handed out).")
+    } else {
+      try? FileManager.default.removeItem(atPath: credentials)
+    }
+    Self.report(rejected: (parsed.rejected + outcome.rejected).sorted { $0.line < $1.line })
+  }
+
+  /// What came back for the rows.
+  struct Outcome: Sendable {
+    var answered = 0
+    var issued = 0
+    var alreadyIssued = 0
+    var rejected: [FacilityCSV.Rejected] = []
+    var summary = Safemap_Account_V1_IssuanceBatch()
+  }
+
+  static func report(rejected: [FacilityCSV.Rejected]) {
+    guard !rejected.isEmpty else { return }
+    print("Rejected rows (fix them and run the same command again):")
+    for row in rejected { print("  line \(row.line): \(row.reason)") }
+  }
+}

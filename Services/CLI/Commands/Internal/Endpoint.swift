@@ -1,0 +1,74 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SafeMapRuntime
+
+/// One of the three services, where the tool finds it.
+struct Endpoint: Sendable {
+  /// `account-service`, for messages.
+  let service: String
+  /// The command-line option and environment variable that set it, for messages.
+  let option: String
+  let variable: String
+  let host: String
+  let port: Int
+  let tls: TLSSettings
+
+  var address: String { "\(host):\(port)" }
+
+  /// Every call fails at once when the service cannot be reached (rather than waiting for it
+  /// to come up), and none runs longer than ten minutes (an export of a whole province).
+  static let serviceConfig = ServiceConfig(
+    methodConfig: [
+      MethodConfig(names: [.init(service: "")], waitForReady: false, timeout: .seconds(600))
+    ]
+  )
+
+  /// `host:port` from the option, else the variable, else the local default.
+  init(
+    service: String,
+    option: String,
+    variable: String,
+    value: String?,
+    defaultPort: Int,
+    tls: TLSSettings
+  ) throws {
+    self.service = service
+    self.option = option
+    self.variable = variable
+    self.tls = tls
+    let text = value ?? "127.0.0.1:\(defaultPort)"
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (1...65535).contains(port), colon != text.startIndex
+    else {
+      throw CLIFailure("--\(option) must be host:port, got \(text)")
+    }
+    self.host = String(text[..<colon]).trimmingCharacters(in: ["[", "]"])
+    self.port = port
+  }
+
+  /// Runs `body` with a client connected to this service, and turns its refusals into
+  /// ``CLIFailure``s.
+  func call<Result: Sendable>(
+    login: Bool = false,
+    _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+  ) async throws -> Result {
+    do {
+      let transport = try HTTP2ClientTransport.Posix(
+        target: .dns(host: host, port: port),
+        transportSecurity: tls.clientSecurity,
+        config: .defaults { config in
+          if let name = tls.serverName { config.http2.authority = name }
+        },
+        serviceConfig: Self.serviceConfig
+      )
+      return try await withGRPCClient(transport: transport) { client in try await body(client) }
+    } catch let error as RPCError {
+      throw CLIFailure(error, calling: self, login: login)
+    } catch let error as CLIFailure {
+      throw error
+    } catch {
+      throw CLIFailure("\(service) at \(address): \(error)")
+    }
+  }
+}
