@@ -171,12 +171,15 @@ let package = Package(
       path: "Services/Reporting/Main",
       swiftSettings: swiftSettings
     ),
-    /// Operator command: migrate, import districts, bootstrap the first admin, demo data.
+    /// Operator command: migrate, import districts, demo data, health checks.
     .executableTarget(
       name: "SafeMapAdmin",
       dependencies: [
-        "SafeMapCore", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        "SafeMapCore", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime", "SafeMapAPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Admin",
       swiftSettings: swiftSettings

@@ -3,7 +3,7 @@
 # binaries for the private cluster of `make run` and the tests), libargon2-dev (password
 # hashing), pkg-config, openssl (test and deployment certificates); with --protoc,
 # protobuf-compiler and libprotobuf-dev (only for regenerating Shared/API); with --tests, the
-# test tools from PyPI (Tests/Reflection/requirements.txt) into a virtual environment in
+# test tools from PyPI (Tests/requirements.txt) into a virtual environment in
 # .build-python. Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if $want_tests; then
-  requirements=Tests/Reflection/requirements.txt
+  requirements=Tests/requirements.txt
   stamp=.build-python/installed.txt
   if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
     command -v python3 >/dev/null || { echo "setup: python3 is needed for the tests" >&2; exit 1; }
@@ -51,5 +51,9 @@ if $want_tests; then
     .build-python/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$stamp"
   fi
+  # DeploymentTests renders deploy/kubernetes with kubectl's built-in kustomize (1.27 or later),
+  # which Debian does not package at that version: it is on the development machines.
+  kubectl kustomize --help >/dev/null 2>&1 \
+    || echo "setup: kubectl 1.27+ is missing: DeploymentTests will fail until it is installed" >&2
 fi
 echo "setup: ready"

@@ -11,7 +11,7 @@ struct SafeMapAdmin: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "safemap-admin",
     abstract: "Schema migrations, reference data and demo data for SafeMap.",
-    subcommands: [Migrate.self, ImportDistricts.self, SeedDemo.self]
+    subcommands: [Migrate.self, ImportDistricts.self, SeedDemo.self, HealthCheck.self]
   )
 }
 

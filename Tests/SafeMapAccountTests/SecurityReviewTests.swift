@@ -108,7 +108,7 @@ struct SecurityReviewTests {
     #expect(owner.account.username == "victim.phutho")
   }
 
-  @Test("20 concurrent wrong logins count 20, and each is audited without the password")
+  @Test("concurrent wrong logins are each counted once, and each is audited without the password")
   func concurrentFailuresCount() async throws {
     // A bed of its own: these failures fill 127.0.0.1's per-address allowance.
     let bed = try await AccountTestBed.start(
@@ -124,7 +124,6 @@ struct SecurityReviewTests {
       bed,
       "SELECT failures FROM login_throttle WHERE throttle_key = 'user:127.0.0.1|nobody.concurrent'"
     )
-    #expect(failures == 20)
     let audited = try await bed.superuser { client, logger in
       try await client.query(
         """
@@ -137,7 +136,14 @@ struct SecurityReviewTests {
       }
     }
     #expect(audited.count == 20)
-    #expect(audited.allSatisfy { $0.0 == "DENIED" && $0.2 == "127.0.0.1" })
+    // Logins that arrive after the allowance is spent are refused before their password is
+    // checked (FAILED, RESOURCE_EXHAUSTED) and count nothing; how many do depends on how the
+    // machine schedules the 20. Every password checked and refused counts once: none is lost
+    // to a concurrent update.
+    let denied = audited.filter { $0.0 == "DENIED" }.count
+    #expect(denied >= 4, "three free failures and the one that starts the back-off, at least")
+    #expect(failures == denied)
+    #expect(audited.allSatisfy { ($0.0 == "DENIED" || $0.0 == "FAILED") && $0.2 == "127.0.0.1" })
     #expect(!audited.contains { $0.1.contains("wrong password") })
   }
 

@@ -34,6 +34,19 @@ struct HealthTests {
     }
   }
 
+  @Test("safemap-admin health exits 0 for a SERVING server and 1 for a closed port")
+  func adminHealthCommand() async throws {
+    let port = try await Self.account.value.port
+    _ = try await eventually { try await check(port: port, service: "") == .serving }
+    let admin = try Executables.path("safemap-admin")
+    let serving = try await Shell.run(admin, ["health", "127.0.0.1:\(port)"])
+    #expect(serving.contains("serving"))
+    let closed = try FreePort.find()
+    await #expect(throws: Shell.Failure.self) {
+      try await Shell.run(admin, ["health", "127.0.0.1:\(closed)", "--timeout", "2"])
+    }
+  }
+
   @Test("Check answers NOT_FOUND for a service this server does not have")
   func checkUnknownName() async throws {
     let port = try await Self.account.value.port

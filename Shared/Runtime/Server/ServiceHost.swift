@@ -276,7 +276,10 @@ extension ServiceHost {
           multiplier: 1.6,
           jitter: 0.2
         )
-      }
+      },
+      // Behind a headless Service the name resolves to every account-service pod: spread the
+      // calls over all of them rather than pinning one.
+      serviceConfig: ServiceConfig(loadBalancingConfig: [.roundRobin])
     )
     return GRPCClient(transport: transport)
   }
