@@ -171,17 +171,32 @@ let package = Package(
       path: "Services/Reporting/Main",
       swiftSettings: swiftSettings
     ),
-    /// Operator command: migrate, import districts, demo data, health checks.
+    /// The national demo of `make run`, loaded through the services' RPCs.
+    .target(
+      name: "SafeMapDemo",
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI", "SafeMapAuth",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Services/Admin/Demo",
+      swiftSettings: swiftSettings
+    ),
+    /// Operator command: migrate, import districts, the national demo, health checks.
     .executableTarget(
       name: "SafeMapAdmin",
       dependencies: [
         "SafeMapCore", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime", "SafeMapAPI",
+        "SafeMapDemo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
-      path: "Services/Admin",
+      path: "Services/Admin/Main",
       swiftSettings: swiftSettings
     ),
 
@@ -287,7 +302,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SafeMapReportingTests",
-      dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations"],
+      dependencies: ["SafeMapTestSupport", "SafeMapTestExpectations", "SafeMapDemo"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -3,8 +3,11 @@
 #
 # Without SAFEMAP_DATABASE_URL: a private PostgreSQL cluster under .data/postgres of the
 # checkout (initdb + pg_ctl from the system's PostgreSQL), password authentication, a generated
-# password per role kept in .data/secrets, migrations, demo data, and a first ministry admin
-# whose generated password is printed once. With SAFEMAP_DATABASE_URL: that server instead
+# password per role kept in .data/secrets, migrations, a first ministry admin, the three
+# services, then (once, through the services) the national demo: SAFEMAP_DEMO_FACILITIES
+# facilities (default 20000) over the 63 provinces with weeks of history. It prints the
+# admin's and Bình Dương's officer's credentials and commands to try. A second run reuses the
+# data and starts in seconds. With SAFEMAP_DATABASE_URL: that server instead, no demo
 # (migrations run with SAFEMAP_ADMIN_DATABASE_URL, the schema owner; default: the same URL).
 # Ctrl-C (or SIGTERM) stops the services gracefully, then the private cluster.
 set -euo pipefail
@@ -69,12 +72,11 @@ if [ -z "${SAFEMAP_DATABASE_URL:-}" ]; then
     psql -h 127.0.0.1 -p "$PORT" -U postgres -d safemap -qc \
       "ALTER ROLE safemap_$role PASSWORD '$(secret "db-$role")'"
   done
-  "$BIN/safemap-admin" seed-demo --database-url "$ADMIN_URL"
   unset PGPASSWORD
   if [ -z "${SAFEMAP_BOOTSTRAP_ADMIN:-}" ]; then
     export SAFEMAP_BOOTSTRAP_ADMIN=admin
     export SAFEMAP_BOOTSTRAP_PASSWORD=$(secret admin-password)
-    echo "run: ministry admin 'admin', password: $SAFEMAP_BOOTSTRAP_PASSWORD (kept in $SECRETS/admin-password)"
+    DEMO=yes
   fi
 else
   DB_URL=$SAFEMAP_DATABASE_URL
@@ -93,6 +95,34 @@ for service in account assessment reporting; do
   PIDS+=($!)
   [ "$service" = account ] && sleep 1  # the others fetch its signing keys
 done
-echo "run: account-service :50051, assessment-service :50052, reporting-service :50053" \
-  "(metrics :9451-9453); Ctrl-C stops"
+for port in 50051 50052 50053; do
+  for _ in $(seq 1 100); do
+    "$BIN/safemap-admin" health "127.0.0.1:$port" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+done
+if [ "${DEMO:-}" = yes ]; then
+  OFFICER_PASSWORD=$(secret officer-password)
+  "$BIN/safemap-admin" seed-demo --database-url "$ADMIN_URL" \
+    --facilities "${SAFEMAP_DEMO_FACILITIES:-20000}" --admin "$SAFEMAP_BOOTSTRAP_ADMIN" \
+    --admin-password-file "$SECRETS/admin-password" \
+    --officer-password-file "$SECRETS/officer-password" \
+    --signing-key-file "$DATA/signing-keys"
+  cat <<EOF
+run: ready. account-service :50051, assessment-service :50052, reporting-service :50053
+     (metrics :9451-9453). Ctrl-C stops everything.
+
+  ministry admin:                 admin / $SAFEMAP_BOOTSTRAP_PASSWORD
+  Bình Dương's province officer:  officer.74 / $OFFICER_PASSWORD
+  (kept in $SECRETS)
+
+Try, in another terminal:
+  $BIN/safemap login officer.74
+  $BIN/safemap report summary --by district
+  $BIN/safemap report list --r5 --page-size 10
+EOF
+else
+  echo "run: account-service :50051, assessment-service :50052, reporting-service :50053" \
+    "(metrics :9451-9453); Ctrl-C stops"
+fi
 wait -n "${PIDS[@]}" || true

@@ -193,7 +193,7 @@ enum ReportingBenchmark {
     let baselines = try await Baselines(cluster: cluster, province: largest)
     let campaign = try await baselines.campaignID()
     let district = try await baselines.largestDistrict()
-    let (lat, lon) = NationalDataSet.districtCentre(province: largest, index: district.index)
+    let (lat, lon) = ProvinceGeography.districtCentre(province: largest, index: district.index)
     let box = Safemap_Reporting_V1_BoundingBox.with {
       $0.low = .with {
         $0.latitude = lat - 0.05; $0.longitude = lon - 0.05
