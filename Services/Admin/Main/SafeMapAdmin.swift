@@ -140,7 +140,10 @@ struct SeedDemo: AsyncParsableCommand {
       let started = ContinuousClock.now
       let outcome = try await NationalDemo(configuration: demo, logger: logger).load(owner: client)
       {
-        line in print("demo: \(line)")
+        line in
+        print("demo: \(line)")
+        // A line per province as it is done, also when make run's output goes to a file.
+        fflush(nil)
       }
       print("demo: done in \(ContinuousClock.now - started)")
       return outcome

@@ -106,7 +106,8 @@ struct FacilityRecord: Sendable {
       """
       INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
         effective_date, changed_by)
-      VALUES (\(province), \(id), 'ACTIVE', \(reason), current_date, \(registeredBy))
+      VALUES (\(province), \(id), 'ACTIVE', \(reason),
+        (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, \(registeredBy))
       """,
       logger: connection.logger
     )

@@ -130,7 +130,8 @@ struct IssuanceChunk {
         """
         INSERT INTO operating_status_changes (province_code, facility_id, status, reason,
           effective_date, changed_by)
-        SELECT \(province), id, 'ACTIVE', 'registered by bulk issuance', current_date, \(actor)
+        SELECT \(province), id, 'ACTIVE', 'registered by bulk issuance',
+          (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, \(actor)
         FROM unnest(\(ids)) AS r(id)
         """,
         logger: logger
