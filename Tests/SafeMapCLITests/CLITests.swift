@@ -231,6 +231,29 @@ struct CLITests {
     return String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
   }
 
+  @Test("an expired access token is refreshed before the call, and the new pair kept")
+  func refreshesExpiredTokens() async throws {
+    let cli = try await Self.bed.value.runner()
+    _ = try cli.ok(["login", "admin", "--password-stdin"], input: Self.adminPassword + "\n")
+    let url = URL(fileURLWithPath: cli.sessionFile)
+    var session = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+    )
+    let (access, refresh) = (session["accessToken"] as? String, session["refreshToken"] as? String)
+    session["accessTokenExpiry"] = "2000-01-01T00:00:00Z"
+    try JSONSerialization.data(withJSONObject: session).write(to: url)
+
+    #expect(try cli.ok(["whoami"]).hasPrefix("admin: ministry admin"))
+    let renewed = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+    )
+    #expect(renewed["accessToken"] as? String != access)
+    #expect(renewed["refreshToken"] as? String != refresh, "refresh tokens are single use")
+    #expect((renewed["accessTokenExpiry"] as? String ?? "") > "2026")
+    let attributes = try FileManager.default.attributesOfItem(atPath: cli.sessionFile)
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+  }
+
   @Test("an unreachable service is one line saying where it was looked for")
   func unreachable() async throws {
     let cli = try await Self.bed.value.runner()
