@@ -10,26 +10,8 @@ import Testing
 struct DeploymentTests {
   @Test("the kustomize overlays validate against Kubernetes 1.30 and compose gates on health")
   func overlaysAndCompose() async throws {
-    let root = URL(fileURLWithPath: #filePath)
-      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let python = root.appendingPathComponent(".build-python/bin/python").path
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-      throw Shell.Failure(description: "\(python) is missing: run scripts/setup.sh --tests")
-    }
-    let output: String
-    do {
-      output = try await Shell.run(
-        python,
-        [root.appendingPathComponent("Tests/Deploy/validate_deploy.py").path]
-      )
-    } catch let failure as Shell.Failure {
-      Issue.record("deployment files: \(failure.description)")
-      return
-    }
-    let json = output.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
-    let summary = try #require(
-      try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-    )
+    // The script exits 1 listing every problem; that failure carries its output.
+    let summary = try await PythonCheck.run("Deploy/validate_deploy.py")
     #expect(summary["problems"] as? [String] == [])
     for overlay in ["small", "national"] {
       let rendered = try #require(summary[overlay] as? [String: Any])

@@ -8,25 +8,12 @@ import Testing
 /// running service over TCP, without the `.proto` files.
 @Suite("Server reflection")
 struct ReflectionTests {
-  static let root = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
   /// What `Tests/Reflection/reflection_client.py` printed about the service on `port`.
   static func ask(port: Int, service: String, message: String) async throws -> [String: Any] {
-    let python = root.appendingPathComponent(".build-python/bin/python").path
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-      throw Shell.Failure(description: "\(python) is missing: run scripts/setup.sh --python")
-    }
-    let output = try await Shell.run(
-      python,
-      [
-        root.appendingPathComponent("Tests/Reflection/reflection_client.py").path,
-        "--port", String(port), "--service", service, "--message", message,
-      ]
+    try await PythonCheck.run(
+      "Reflection/reflection_client.py",
+      ["--port", String(port), "--service", service, "--message", message]
     )
-    let json = output.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
-    let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8))
-    return try #require(parsed as? [String: Any], "no JSON in: \(output)")
   }
 
   @Test("v1alpha: list the services, describe a service's methods and a message's fields")

@@ -26,9 +26,15 @@ struct PageOptions: ParsableArguments {
   }
 
   /// The page's footer on a table: what is left and how to get it.
-  func footer(shown: Int, total: Int32? = nil, next: String, format: OutputFormat) {
+  func footer(
+    shown: Int,
+    total: Int32? = nil,
+    noun: String = "",
+    next: String,
+    format: OutputFormat
+  ) {
     guard format == .table else { return }
-    if let total { print("\(shown) of \(total)") }
+    if let total { print("\(shown) of \(total)" + (noun.isEmpty ? "" : " \(noun)")) }
     if !next.isEmpty { print("next page: --page-token \(next)") }
   }
 }

@@ -25,11 +25,6 @@ struct CampaignCreate: AsyncParsableCommand {
       """
   )
 
-  enum Kind: String, ExpressibleByArgument, CaseIterable {
-    case workplace, dormitory
-    var proto: Safemap_Common_V1_AssessmentKind { self == .workplace ? .workplace : .dormitory }
-  }
-
   @OptionGroup var global: GlobalOptions
   @Option(help: "What officials and facilities see.") var title: String
   @Option(help: "Longer explanation.") var description = ""
@@ -42,7 +37,7 @@ struct CampaignCreate: AsyncParsableCommand {
     help:
       "Kinds every facility must submit (repeat); default: workplace, and dormitory where there is one."
   )
-  var kinds: [Kind] = []
+  var kinds: [Assess.Kind] = []
   @Option(help: "Province code (the ministry must name one).") var province: String?
   @Option(help: "Idempotency key: the same key again returns the first campaign.")
   var requestID = UUID().uuidString.lowercased()

@@ -14,11 +14,8 @@ struct Report: AsyncParsableCommand {
   )
 }
 
-/// Options every report takes: where it prints and as of when.
-struct ReportOptions: ParsableArguments {
-  @Option(help: "table (aligned), csv, or json (every field of the answer).")
-  var format: OutputFormat = .table
-
+/// `--as-of`: the instant a report describes.
+struct AsOfOptions: ParsableArguments {
   @Option(
     name: .customLong("as-of"),
     help:
@@ -26,8 +23,20 @@ struct ReportOptions: ParsableArguments {
   )
   var asOf: String?
 
-  func asOfTimestamp() throws -> Google_Protobuf_Timestamp? {
+  func timestamp() throws -> Google_Protobuf_Timestamp? {
     try asOf.map { Instant.timestamp(try Instant.parse($0, option: "as-of")) }
+  }
+}
+
+/// Options every report takes: where it prints and as of when.
+struct ReportOptions: ParsableArguments {
+  @Option(help: "table (aligned), csv, or json (every field of the answer).")
+  var format: OutputFormat = .table
+
+  @OptionGroup var asOf: AsOfOptions
+
+  func asOfTimestamp() throws -> Google_Protobuf_Timestamp? {
+    try asOf.timestamp()
   }
 
   func print(_ table: Table, message: some SwiftProtobuf.Message) throws {

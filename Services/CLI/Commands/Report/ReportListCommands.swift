@@ -99,14 +99,7 @@ struct ReportList: AsyncParsableCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var report: ReportOptions
   @OptionGroup var filters: FilterOptions
-  @Option(help: "Rows per page (1–1000).") var pageSize = 50
-  @Option(help: "The page after the one that printed this token.") var pageToken: String?
-
-  func validate() throws {
-    guard (1...1000).contains(pageSize) else {
-      throw ValidationError("--page-size must be 1–1000, got \(pageSize)")
-    }
-  }
+  @OptionGroup var page: PageOptions
 
   func run() async throws {
     let context = try global.context()
@@ -114,8 +107,8 @@ struct ReportList: AsyncParsableCommand {
     let request = Safemap_Reporting_V1_ListFacilityStatusesRequest.with {
       $0.provinceCode = filters.province ?? ""
       $0.filter = filters.filter
-      $0.pageSize = Int32(pageSize)
-      $0.pageToken = pageToken ?? ""
+      $0.pageSize = Int32(page.pageSize)
+      $0.pageToken = page.pageToken ?? ""
       if let asOf { $0.asOfTime = asOf }
     }
     let authorization = try await context.authorization()
@@ -126,12 +119,13 @@ struct ReportList: AsyncParsableCommand {
     var table = Table.facilityStatuses()
     for row in response.rows { table.append(row) }
     try report.print(table, message: response)
-    if report.format == .table {
-      print("\(response.rows.count) of \(response.totalSize) facilities")
-      if !response.nextPageToken.isEmpty {
-        print("next page: --page-token \(response.nextPageToken)")
-      }
-    }
+    page.footer(
+      shown: response.rows.count,
+      total: response.totalSize,
+      noun: "facilities",
+      next: response.nextPageToken,
+      format: report.format
+    )
   }
 }
 
@@ -151,17 +145,13 @@ struct ReportExport: AsyncParsableCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var filters: FilterOptions
   @Option(help: "The CSV file to write (replaced if it exists).") var output: String
-  @Option(
-    name: .customLong("as-of"),
-    help: "The state at this instant (as for `report summary`). Default: now."
-  )
-  var asOf: String?
+  @OptionGroup var asOf: AsOfOptions
   @Flag(help: "Start the file with a byte-order mark, so Excel reads it as UTF-8.")
   var excel = false
 
   func run() async throws {
     let context = try global.context()
-    let asOf = try self.asOf.map { Instant.timestamp(try Instant.parse($0, option: "as-of")) }
+    let asOf = try self.asOf.timestamp()
     let filter = filters.filter
     let province = filters.province ?? ""
     let authorization = try await context.authorization()
