@@ -88,6 +88,19 @@ public enum Safemap_Reporting_V1_ReportingService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetPublicMap" metadata.
+        public enum GetPublicMap: Sendable {
+            /// Request type for "GetPublicMap".
+            public typealias Input = Safemap_Reporting_V1_GetPublicMapRequest
+            /// Response type for "GetPublicMap".
+            public typealias Output = Safemap_Reporting_V1_GetPublicMapResponse
+            /// Descriptor for "GetPublicMap".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "GetPublicMap",
+                type: .unary
+            )
+        }
         /// Namespace for "CreateCampaign" metadata.
         public enum CreateCampaign: Sendable {
             /// Request type for "CreateCampaign".
@@ -147,6 +160,7 @@ public enum Safemap_Reporting_V1_ReportingService: Sendable {
             ListFacilityStatuses.descriptor,
             ExportFacilityStatuses.descriptor,
             GetMapLayer.descriptor,
+            GetPublicMap.descriptor,
             CreateCampaign.descriptor,
             ListCampaigns.descriptor,
             GetCampaignProgress.descriptor,
@@ -271,6 +285,25 @@ extension Safemap_Reporting_V1_ReportingService {
             request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetMapLayerRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetMapLayerResponse>
+
+        /// Handle the "GetPublicMap" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public map, for anyone and without a token (the 2021 map was public): every active
+        /// > located facility of a province with its public fields only, and counts per district.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_GetPublicMapRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_GetPublicMapResponse` messages.
+        func getPublicMap(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetPublicMapResponse>
 
         /// Handle the "CreateCampaign" method.
         ///
@@ -444,6 +477,25 @@ extension Safemap_Reporting_V1_ReportingService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetMapLayerResponse>
 
+        /// Handle the "GetPublicMap" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public map, for anyone and without a token (the 2021 map was public): every active
+        /// > located facility of a province with its public fields only, and counts per district.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetPublicMapRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_GetPublicMapResponse` message.
+        func getPublicMap(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetPublicMapResponse>
+
         /// Handle the "CreateCampaign" method.
         ///
         /// > Source IDL Documentation:
@@ -615,6 +667,25 @@ extension Safemap_Reporting_V1_ReportingService {
             context: GRPCCore.ServerContext
         ) async throws -> Safemap_Reporting_V1_GetMapLayerResponse
 
+        /// Handle the "GetPublicMap" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public map, for anyone and without a token (the 2021 map was public): every active
+        /// > located facility of a province with its public fields only, and counts per district.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_GetPublicMapRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_GetPublicMapResponse` to respond with.
+        func getPublicMap(
+            request: Safemap_Reporting_V1_GetPublicMapRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_GetPublicMapResponse
+
         /// Handle the "CreateCampaign" method.
         ///
         /// > Source IDL Documentation:
@@ -745,6 +816,17 @@ extension Safemap_Reporting_V1_ReportingService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.GetPublicMap.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetPublicMapRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetPublicMapResponse>(),
+            handler: { request, context in
+                try await self.getPublicMap(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Safemap_Reporting_V1_ReportingService.Method.CreateCampaign.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_CreateCampaignRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_CreateCampaignResponse>(),
@@ -843,6 +925,17 @@ extension Safemap_Reporting_V1_ReportingService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetMapLayerResponse> {
         let response = try await self.getMapLayer(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getPublicMap(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetPublicMapResponse> {
+        let response = try await self.getPublicMap(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -959,6 +1052,19 @@ extension Safemap_Reporting_V1_ReportingService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetMapLayerResponse> {
         return GRPCCore.ServerResponse<Safemap_Reporting_V1_GetMapLayerResponse>(
             message: try await self.getMapLayer(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getPublicMap(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetPublicMapResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_GetPublicMapResponse>(
+            message: try await self.getPublicMap(
                 request: request.message,
                 context: context
             ),
@@ -1146,6 +1252,30 @@ extension Safemap_Reporting_V1_ReportingService {
             deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetMapLayerResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetMapLayerResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetPublicMap" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public map, for anyone and without a token (the 2021 map was public): every active
+        /// > located facility of a province with its public fields only, and counts per district.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetPublicMapRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetPublicMapRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetPublicMapResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getPublicMap<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetPublicMapRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetPublicMapResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetPublicMapResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "CreateCampaign" method.
@@ -1419,6 +1549,41 @@ extension Safemap_Reporting_V1_ReportingService {
             try await self.client.unary(
                 request: request,
                 descriptor: Safemap_Reporting_V1_ReportingService.Method.GetMapLayer.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetPublicMap" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The public map, for anyone and without a token (the 2021 map was public): every active
+        /// > located facility of a province with its public fields only, and counts per district.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetPublicMapRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetPublicMapRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetPublicMapResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getPublicMap<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetPublicMapRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetPublicMapResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetPublicMapResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.GetPublicMap.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1706,6 +1871,36 @@ extension Safemap_Reporting_V1_ReportingService.ClientProtocol {
         )
     }
 
+    /// Call the "GetPublicMap" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The public map, for anyone and without a token (the 2021 map was public): every active
+    /// > located facility of a province with its public fields only, and counts per district.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_GetPublicMapRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPublicMap<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetPublicMapRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetPublicMapResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getPublicMap(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetPublicMapRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetPublicMapResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "CreateCampaign" method.
     ///
     /// > Source IDL Documentation:
@@ -1979,6 +2174,40 @@ extension Safemap_Reporting_V1_ReportingService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getMapLayer(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPublicMap" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The public map, for anyone and without a token (the 2021 map was public): every active
+    /// > located facility of a province with its public fields only, and counts per district.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPublicMap<Result>(
+        _ message: Safemap_Reporting_V1_GetPublicMapRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetPublicMapResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_GetPublicMapRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getPublicMap(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -669,6 +669,83 @@ public nonisolated struct Safemap_Reporting_V1_GetMapLayerResponse: Sendable {
   public init() {}
 }
 
+/// What anyone may see of a facility: never a contact, a score or an inspection.
+public nonisolated struct Safemap_Reporting_V1_PublicMapPoint: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var districtCode: String = String()
+
+  public var location: Safemap_Common_V1_GeoPoint {
+    get {_location ?? Safemap_Common_V1_GeoPoint()}
+    set {_location = newValue}
+  }
+  /// Returns true if `location` has been explicitly set.
+  public var hasLocation: Bool {self._location != nil}
+  /// Clears the value of `location`. Subsequent reads from it will return its default value.
+  public mutating func clearLocation() {self._location = nil}
+
+  public var mapLevel: Safemap_Common_V1_MapLevel = .unspecified
+
+  /// Day (Vietnam's calendar, YYYY-MM-DD) of the latest self-assessment the level rests on;
+  /// empty when never assessed.
+  public var lastAssessmentDate: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _location: Safemap_Common_V1_GeoPoint? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetPublicMapRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required: the map is read one province at a time.
+  public var provinceCode: String = String()
+
+  /// Empty: every level. Counts are for every level whatever this says.
+  public var mapLevels: [Safemap_Common_V1_MapLevel] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetPublicMapResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// In no particular order; at most 100,000 (beyond it `truncated` is set).
+  public var points: [Safemap_Reporting_V1_PublicMapPoint] = []
+
+  public var truncated: Bool = false
+
+  /// Every district of the province with a located active facility, all levels.
+  public var districtCounts: [Safemap_Reporting_V1_LevelCounts] = []
+
+  public var asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOfTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOfTime = newValue}
+  }
+  /// Returns true if `asOfTime` has been explicitly set.
+  public var hasAsOfTime: Bool {self._asOfTime != nil}
+  /// Clears the value of `asOfTime`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOfTime() {self._asOfTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 /// A deadline for the active facilities of a province (or one district).
 public nonisolated struct Safemap_Reporting_V1_Campaign: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1983,6 +2060,144 @@ nonisolated extension Safemap_Reporting_V1_GetMapLayerResponse: SwiftProtobuf.Me
     if lhs.points != rhs.points {return false}
     if lhs.truncated != rhs.truncated {return false}
     if lhs.districtCounts != rhs.districtCounts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_PublicMapPoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PublicMapPoint"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}district_code\0\u{1}location\0\u{3}map_level\0\u{3}last_assessment_date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.districtCode) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._location) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.mapLevel) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.lastAssessmentDate) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.districtCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.districtCode, fieldNumber: 2)
+    }
+    try { if let v = self._location {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if self.mapLevel != .unspecified {
+      try visitor.visitSingularEnumField(value: self.mapLevel, fieldNumber: 4)
+    }
+    if !self.lastAssessmentDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastAssessmentDate, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_PublicMapPoint, rhs: Safemap_Reporting_V1_PublicMapPoint) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.districtCode != rhs.districtCode {return false}
+    if lhs._location != rhs._location {return false}
+    if lhs.mapLevel != rhs.mapLevel {return false}
+    if lhs.lastAssessmentDate != rhs.lastAssessmentDate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetPublicMapRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPublicMapRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}map_levels\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeRepeatedEnumField(value: &self.mapLevels) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.mapLevels.isEmpty {
+      try visitor.visitPackedEnumField(value: self.mapLevels, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetPublicMapRequest, rhs: Safemap_Reporting_V1_GetPublicMapRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.mapLevels != rhs.mapLevels {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetPublicMapResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPublicMapResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}points\0\u{1}truncated\0\u{3}district_counts\0\u{3}as_of_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.points) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.truncated) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.districtCounts) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._asOfTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.points.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.points, fieldNumber: 1)
+    }
+    if self.truncated != false {
+      try visitor.visitSingularBoolField(value: self.truncated, fieldNumber: 2)
+    }
+    if !self.districtCounts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.districtCounts, fieldNumber: 3)
+    }
+    try { if let v = self._asOfTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetPublicMapResponse, rhs: Safemap_Reporting_V1_GetPublicMapResponse) -> Bool {
+    if lhs.points != rhs.points {return false}
+    if lhs.truncated != rhs.truncated {return false}
+    if lhs.districtCounts != rhs.districtCounts {return false}
+    if lhs._asOfTime != rhs._asOfTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

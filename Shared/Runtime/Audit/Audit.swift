@@ -176,10 +176,15 @@ public enum Audit {
 }
 
 extension ServerContext {
-  /// The client's address without the port (`ipv4:10.0.0.5:51234` → `10.0.0.5`), for
-  /// throttling and the audit log. An IPv4 client of a dual-stack listener
-  /// (`[::ffff:10.0.0.5]`) is the IPv4 address it is.
+  /// The client's address, for throttling and the audit log: the browser's address a trusted
+  /// proxy forwarded (``ForwardedClientInterceptor``), else the peer's.
   public var clientAddress: String {
+    ForwardedClientInterceptor.client ?? peerAddress
+  }
+
+  /// The peer's address without the port (`ipv4:10.0.0.5:51234` → `10.0.0.5`). An IPv4
+  /// client of a dual-stack listener (`[::ffff:10.0.0.5]`) is the IPv4 address it is.
+  public var peerAddress: String {
     var peer = remotePeer
     for prefix in ["ipv4:", "ipv6:"] where peer.hasPrefix(prefix) {
       peer.removeFirst(prefix.count)

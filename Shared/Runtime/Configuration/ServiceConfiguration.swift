@@ -1,5 +1,6 @@
 public import GRPCNIOTransportHTTP2
 public import Logging
+public import SafeMapCore
 public import SafeMapDatabase
 
 /// Everything a service reads at start-up, from environment variables with local defaults.
@@ -44,6 +45,9 @@ public struct ServiceConfiguration: Sendable {
   /// Whether `grpc.reflection.v1` and `v1alpha` are served (without a token: they describe
   /// the public contract, not data).
   public var reflection: Bool
+  /// Peers (web-service) whose `x-forwarded-for` names the real client, for throttling and
+  /// the audit log; nobody by default.
+  public var trustedProxies: TrustedProxies
 
   /// The address to listen on at `port`: `grpcHost`, IPv6 when it contains a colon.
   public func bindAddress(port: Int) -> GRPCNIOTransportCore.SocketAddress {
@@ -79,6 +83,7 @@ public struct ServiceConfiguration: Sendable {
     self.maximumConcurrentStreams = 256
     self.tls = TLSSettings()
     self.reflection = true
+    self.trustedProxies = .none
   }
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
@@ -173,6 +178,13 @@ public struct ServiceConfiguration: Sendable {
         )
       }
       config.reflection = on
+    }
+    if let proxies = value("SAFEMAP_TRUSTED_PROXIES") {
+      do {
+        config.trustedProxies = try TrustedProxies(parsing: proxies)
+      } catch {
+        throw Invalid(description: "SAFEMAP_TRUSTED_PROXIES: \(error)")
+      }
     }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {

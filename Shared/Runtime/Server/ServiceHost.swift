@@ -131,6 +131,7 @@ public final class ServiceHost: Sendable {
       services: served,
       interceptorPipeline: [
         .apply(MetricsInterceptor(metrics: metrics), to: .all),
+        .apply(ForwardedClientInterceptor(proxies: configuration.trustedProxies), to: .all),
         .apply(auth, to: .allExcluding(services: tokenless, methods: [])),
         .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
       ]

@@ -21,6 +21,41 @@ enum MapPointText {
       || p.level || ',' || octet_length(p.name)::text || ':' || p.name
     """
 
+  /// One point of the public map (subquery `p`: `latitude`, `longitude`, `level`,
+  /// `district_code`, `last_at`, `name`; only `last_at` may be NULL):
+  /// `<latitude: 16><longitude: 16><level>,<district>,<YYYY-MM-DD or nothing>,<length>:<name>`.
+  static let publicRecord = """
+    encode(float8send(p.latitude) || float8send(p.longitude), 'hex') || p.level || ','
+      || p.district_code || ',' || coalesce(to_char(p.last_at AT TIME ZONE 'Asia/Ho_Chi_Minh',
+        'YYYY-MM-DD'), '') || ',' || octet_length(p.name)::text || ':' || p.name
+    """
+
+  /// The first `limit` public points of `text`, which holds `count` of them.
+  static func publicPoints(_ text: ByteBuffer, count: Int, limit: Int) throws
+    -> [Safemap_Reporting_V1_PublicMapPoint]
+  {
+    try text.withUnsafeReadableBytes { bytes in
+      var reader = Reader(bytes: bytes)
+      var points: [Safemap_Reporting_V1_PublicMapPoint] = []
+      points.reserveCapacity(min(count, limit))
+      while !reader.isAtEnd, points.count < limit {
+        var point = Safemap_Reporting_V1_PublicMapPoint()
+        point.location.latitude = try reader.coordinate()
+        point.location.longitude = try reader.coordinate()
+        point.mapLevel = try reader.level()
+        point.districtCode = String(decoding: try reader.field(endingAt: comma), as: UTF8.self)
+        point.lastAssessmentDate = String(
+          decoding: try reader.field(endingAt: comma),
+          as: UTF8.self
+        )
+        point.name = try reader.name()
+        points.append(point)
+      }
+      guard points.count == min(count, limit) else { throw Malformed(readerIndex: reader.offset) }
+      return points
+    }
+  }
+
   /// The first `limit` points of `text`, which holds `count` of them.
   static func points(_ text: ByteBuffer, count: Int, limit: Int) throws
     -> [Safemap_Reporting_V1_MapPoint]
@@ -34,16 +69,12 @@ enum MapPointText {
         point.facilityID = try reader.facilityID()
         let latitude = try reader.coordinate()
         let longitude = try reader.coordinate()
-        let level = try reader.field(endingAt: comma)
-        guard let name = levelNames.first(where: { $0.utf8.elementsEqual(level) }),
-          let length = Int(String(decoding: try reader.field(endingAt: colon), as: UTF8.self)),
-          length >= 0
-        else { throw Malformed(readerIndex: reader.offset) }
-        point.name = String(decoding: try reader.bytes(length), as: UTF8.self)
+        let level = try reader.level()
+        point.name = try reader.name()
         point.location.latitude = latitude
         point.location.longitude = longitude
-        point.mapLevel = MapLevelName.message(name)
-        point.color = MapLevelName.color(name)
+        point.mapLevel = level
+        point.color = MapLevelName.color(MapLevelName.sql(level) ?? "")
         points.append(point)
       }
       // Every point read (a NULL would have dropped one from the aggregate silently).
@@ -99,6 +130,25 @@ enum MapPointText {
         throw Malformed(readerIndex: start)
       }
       return Double(bitPattern: bits)
+    }
+
+    /// A level's name and its comma.
+    mutating func level() throws(Malformed) -> Safemap_Common_V1_MapLevel {
+      let start = offset
+      let level = try field(endingAt: comma)
+      guard let name = levelNames.first(where: { $0.utf8.elementsEqual(level) }) else {
+        throw Malformed(readerIndex: start)
+      }
+      return MapLevelName.message(name)
+    }
+
+    /// `<length in bytes>:<name>`.
+    mutating func name() throws(Malformed) -> String {
+      let start = offset
+      guard let length = Int(String(decoding: try field(endingAt: colon), as: UTF8.self)),
+        length >= 0
+      else { throw Malformed(readerIndex: start) }
+      return String(decoding: try bytes(length), as: UTF8.self)
     }
 
     /// The bytes up to `separator`, which is consumed too.
