@@ -18,6 +18,7 @@ let package = Package(
     .executable(name: "reporting-service", targets: ["ReportingServiceMain"]),
     .executable(name: "safemap-admin", targets: ["SafeMapAdmin"]),
     .executable(name: "safemap", targets: ["SafeMapCLIMain"]),
+    .executable(name: "web-service", targets: ["WebServiceMain"]),
     .executable(name: "account-benchmark", targets: ["AccountBenchmark"]),
     .executable(name: "assessment-benchmark", targets: ["AssessmentBenchmark"]),
     .executable(name: "reporting-benchmark", targets: ["ReportingBenchmark"]),
@@ -38,6 +39,15 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     .package(url: "https://github.com/ordo-one/TextTable.git", from: "0.0.2"),
     .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+    // Without its default traits: swift-configuration is not needed (web-service reads its own
+    // environment variables) and would lengthen every clean build.
+    .package(
+      url: "https://github.com/hummingbird-project/hummingbird.git",
+      from: "2.28.1",
+      traits: []
+    ),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+    .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
   ],
   targets: [
     // MARK: Shared layers
@@ -226,6 +236,36 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: The web front end (a gRPC client of the three services; no SQL)
+
+    .target(
+      name: "SafeMapWeb",
+      dependencies: [
+        "SafeMapAPI", "SafeMapCore", "SafeMapRuntime",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+      ],
+      path: "Services/Web/Site",
+      resources: [.copy("Templates"), .copy("Static")],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "WebServiceMain",
+      dependencies: ["SafeMapWeb", "SafeMapRuntime"],
+      path: "Services/Web/Main",
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: Benchmarks (release builds; README says how to run them)
 
     .executableTarget(
@@ -309,6 +349,14 @@ let package = Package(
       name: "SafeMapCLITests",
       dependencies: [
         "SafeMapTestSupport", "SafeMapCLI",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapWebTests",
+      dependencies: [
+        "SafeMapTestSupport", "SafeMapWeb", "SafeMapDemo",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
       swiftSettings: swiftSettings

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what SafeMap needs from Debian's packages when it is missing: PostgreSQL (server
 # binaries for the private cluster of `make run` and the tests), libargon2-dev (password
-# hashing), pkg-config, openssl (test and deployment certificates); with --protoc,
+# hashing), pkg-config, openssl (test and deployment certificates), libjs-leaflet and
+# libjs-leaflet.markercluster (the web map); with --tests, chromium and chromium-driver (the
+# browser tests); with --protoc,
 # protobuf-compiler and libprotobuf-dev (only for regenerating Shared/API); with --tests, the
 # test tools from PyPI (Tests/requirements.txt) into a virtual environment in
 # .build-python. Safe to run again: it installs nothing that is already there.
@@ -28,6 +30,12 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 # The TLS tests mint a throwaway CA and certificates with openssl; deploy/tls/ uses it too.
 command -v openssl >/dev/null || missing+=(openssl)
+# web-service serves Leaflet and its marker-cluster plugin from Debian's packages (no CDN, no npm).
+[ -f /usr/share/javascript/leaflet/leaflet.js ] || missing+=(libjs-leaflet)
+[ -f /usr/share/javascript/leaflet/leaflet.markercluster.js ] || missing+=(libjs-leaflet.markercluster)
+# The browser tests drive Debian's headless Chromium through its WebDriver.
+$want_tests && ! command -v chromium >/dev/null && missing+=(chromium)
+$want_tests && ! command -v chromedriver >/dev/null && missing+=(chromium-driver)
 $want_protoc && ! command -v protoc >/dev/null && missing+=(protobuf-compiler)
 # The well-known types (google/protobuf/timestamp.proto, …) that Proto/ imports: Debian ships
 # them in libprotobuf-dev, which protobuf-compiler only recommends.

@@ -48,6 +48,23 @@ struct MapPointTextTests {
     #expect(points.map(\.color) == ["green", "grey"])
   }
 
+  @Test("public points read back with district and date, and nothing else")
+  func publicPoints() throws {
+    let text = ByteBuffer(
+      string: hex(11.17) + hex(106.65) + "UNSAFE,718,2026-12-01,13:Xưởng A, B"
+        + hex(10.5) + hex(106.1) + "NOT_ASSESSED,719,,0:"
+    )
+    let points = try MapPointText.publicPoints(text, count: 2, limit: 10)
+    #expect(points.map(\.name) == ["Xưởng A, B", ""])
+    #expect(points.map(\.districtCode) == ["718", "719"])
+    #expect(points.map(\.lastAssessmentDate) == ["2026-12-01", ""])
+    #expect(points.map(\.mapLevel) == [.unsafe, .notAssessed])
+    #expect(points.map(\.location.latitude) == [11.17, 10.5])
+    #expect(throws: MapPointText.Malformed.self) {
+      try MapPointText.publicPoints(text, count: 3, limit: 10)
+    }
+  }
+
   @Test("a layer longer than the limit gives the limit's points")
   func limit() throws {
     let points = try MapPointText.points(

@@ -13,6 +13,9 @@ public enum AccountServer {
     Safemap_Account_V1_AccountService.Method.Login.descriptor,
     Safemap_Account_V1_AccountService.Method.RefreshToken.descriptor,
     Safemap_Account_V1_AccountService.Method.GetSigningKeys.descriptor,
+    // Reference data the public map names provinces and districts with.
+    Safemap_Account_V1_FacilityService.Method.ListProvinces.descriptor,
+    Safemap_Account_V1_FacilityService.Method.ListDistricts.descriptor,
   ]
 
   /// All a holder of a one-time password may do (DESIGN.md §2 step 2).

@@ -1,0 +1,187 @@
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import SafeMapCore
+
+/// Headers every response carries: a Content-Security-Policy without inline scripts or
+/// styles, no framing, no referrer leaving the site, no MIME sniffing.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+  typealias Context = WebContext
+  let contentSecurityPolicy: String
+
+  init(tileOrigin: String?) {
+    let images = ["'self'", "data:"] + (tileOrigin.map { [$0] } ?? [])
+    contentSecurityPolicy = [
+      "default-src 'self'", "script-src 'self'", "style-src 'self'",
+      "img-src \(images.joined(separator: " "))", "connect-src 'self'", "font-src 'self'",
+      "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+  }
+
+  func handle(
+    _ request: Request,
+    context: WebContext,
+    next: (Request, WebContext) async throws -> Response
+  ) async throws -> Response {
+    var response = try await next(request, context)
+    response.headers[.contentSecurityPolicy] = contentSecurityPolicy
+    response.headers[.xContentTypeOptions] = "nosniff"
+    response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+    response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+    response.headers[HTTPField.Name("Permissions-Policy")!] = "geolocation=(), camera=()"
+    response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+    return response
+  }
+}
+
+/// Turns every error into a page in Vietnamese (never a stack trace): ``WebError``s say what
+/// they say, a service's refusal becomes its sentence, an expired session goes to sign-in.
+struct ErrorPageMiddleware: RouterMiddleware {
+  typealias Context = WebContext
+  let templates: Templates
+  let logger: Logger
+
+  struct ErrorPage {
+    var chrome: Chrome
+    var status: Int
+    var message: String
+  }
+
+  func handle(
+    _ request: Request,
+    context: WebContext,
+    next: (Request, WebContext) async throws -> Response
+  ) async throws -> Response {
+    let shown: WebError
+    do {
+      return try await next(request, context)
+    } catch let failure as WebError {
+      shown = failure
+    } catch let failure as RPCError where failure.code == .unauthenticated {
+      // The tokens ran out or were revoked: sign in again, then come back.
+      return Response.redirect(to: SignInPages.loginPath(returningTo: request.uri.path))
+    } catch let failure as RPCError {
+      if ![.invalidArgument, .failedPrecondition, .permissionDenied, .notFound].contains(
+        failure.code
+      ) {
+        logger.error(
+          "call failed",
+          metadata: ["path": "\(request.uri.path)", "error": "\(failure)"]
+        )
+      }
+      shown = WebError(failure)
+    } catch let failure as HTTPError {
+      shown = WebError(
+        status: failure.status,
+        message: failure.status == .notFound ? "Không tìm thấy trang này." : "Yêu cầu không hợp lệ."
+      )
+    } catch {
+      logger.error("page failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+      shown = WebError(status: .internalServerError, message: "Đã có lỗi. Hãy thử lại sau.")
+    }
+    let page = ErrorPage(
+      chrome: Chrome(title: "Lỗi \(shown.status.code)", session: context.session),
+      status: shown.status.code,
+      message: shown.message
+    )
+    return templates.page("error", page, status: shown.status)
+  }
+}
+
+/// Who is asking: the browser's address (believed from `X-Forwarded-For` only when the peer
+/// is a configured proxy), the session named by the cookie, and, on every POST, the CSRF
+/// token (form field `csrf` or header `X-CSRF-Token`). Until a one-time password is changed,
+/// only the password page and sign-out open.
+struct SessionMiddleware: RouterMiddleware {
+  typealias Context = WebContext
+  static let cookie = "safemap_session"
+  static let loginCookie = "safemap_login"
+  static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+  let sessions: SessionStore
+  let proxies: TrustedProxies
+  let maximumBodyBytes: Int
+
+  func handle(
+    _ request: Request,
+    context: WebContext,
+    next: (Request, WebContext) async throws -> Response
+  ) async throws -> Response {
+    var context = context
+    var request = request
+    context.maximumBodyBytes = maximumBodyBytes
+    context.clientAddress = proxies.client(
+      peer: context.peerAddress,
+      forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!].last
+    )
+    if let id = request.cookies[Self.cookie]?.value {
+      context.session = await sessions.find(id)
+    }
+    if request.method == .post {
+      // The sign-in form has no session yet: its token is the one in its own cookie
+      // (double submit; SameSite=Strict keeps other sites from sending either).
+      let expected =
+        context.session?.csrfToken ?? request.cookies[Self.loginCookie]?.value ?? ""
+      var submitted = request.headers[Self.csrfHeader]
+      if submitted == nil,
+        request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true
+      {
+        let form = try await Form.read(request, context: context)
+        submitted = form["csrf"]
+        request.body = .init(buffer: ByteBuffer(string: form.encoded))
+      }
+      guard !expected.isEmpty, let submitted, RandomToken.equal(submitted, expected) else {
+        throw WebError.csrf
+      }
+    }
+    if let session = context.session, session.account.passwordChangeRequired,
+      !["/password", "/logout"].contains(request.uri.path)
+    {
+      return .redirect(to: "/password")
+    }
+    return try await next(request, context)
+  }
+}
+
+/// `http_requests_total{method,route,status}` and `http_request_duration_seconds{route}`.
+struct RequestMetricsMiddleware: RouterMiddleware {
+  typealias Context = WebContext
+  let registry: PrometheusCollectorRegistry
+
+  func handle(
+    _ request: Request,
+    context: WebContext,
+    next: (Request, WebContext) async throws -> Response
+  ) async throws -> Response {
+    let start = ContinuousClock.now
+    let response = try await next(request, context)
+    let route = context.endpointPath ?? "unmatched"
+    registry.makeCounter(
+      name: "http_requests_total",
+      labels: [
+        ("method", request.method.rawValue), ("route", route),
+        ("status", String(response.status.code)),
+      ]
+    ).increment()
+    registry.makeDurationHistogram(
+      name: "http_request_duration_seconds",
+      labels: [("route", route)],
+      buckets: [
+        .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(300),
+        .seconds(1), .seconds(3), .seconds(10),
+      ]
+    ).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+    return response
+  }
+}
+
+extension Duration {
+  var nanoseconds: Int64 {
+    let (seconds, attoseconds) = components
+    return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+  }
+}

@@ -1,0 +1,56 @@
+import SafeMapAPI
+
+/// The words the pages use for the contract's enums, in one place.
+enum Vietnamese {
+  static func role(_ role: Safemap_Common_V1_Role) -> String {
+    switch role {
+    case .ministryAdmin: "Bộ Công Thương"
+    case .provinceOfficer: "Sở Công Thương"
+    case .districtOfficer: "UBND cấp huyện"
+    case .zoneOfficer: "Ban quản lý khu, cụm công nghiệp"
+    case .healthInspector: "Ngành y tế"
+    case .facility: "Cơ sở sản xuất"
+    default: "Tài khoản"
+    }
+  }
+
+  /// A map level: its words, its CSS class and its short letter (colour is never the only
+  /// signal: points carry the letter, tables the words).
+  struct Level: Sendable {
+    var key: String
+    var name: String
+    var cssClass: String
+    var letter: String
+  }
+
+  static let levels: [Level] = [
+    Level(key: "SAFE", name: "An toàn", cssClass: "safe", letter: "A"),
+    Level(key: "AT_RISK", name: "Có nguy cơ", cssClass: "at-risk", letter: "N"),
+    Level(key: "UNSAFE", name: "Không an toàn", cssClass: "unsafe", letter: "K"),
+    Level(key: "OVERDUE", name: "Quá hạn đánh giá", cssClass: "overdue", letter: "Q"),
+    Level(key: "NOT_ASSESSED", name: "Chưa đánh giá", cssClass: "not-assessed", letter: "C"),
+  ]
+
+  static func level(_ level: Safemap_Common_V1_MapLevel) -> Level {
+    let key: String =
+      switch level {
+      case .safe: "SAFE"
+      case .atRisk: "AT_RISK"
+      case .unsafe: "UNSAFE"
+      case .overdue: "OVERDUE"
+      default: "NOT_ASSESSED"
+      }
+    return levels.first { $0.key == key }!
+  }
+
+  static func level(key: String) -> Safemap_Common_V1_MapLevel? {
+    switch key {
+    case "SAFE": .safe
+    case "AT_RISK": .atRisk
+    case "UNSAFE": .unsafe
+    case "OVERDUE": .overdue
+    case "NOT_ASSESSED": .notAssessed
+    default: nil
+    }
+  }
+}

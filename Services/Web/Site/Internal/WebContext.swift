@@ -1,0 +1,24 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The request context of every page: the browser's address (for account-service's throttle)
+/// and, once ``SessionMiddleware`` ran, the signed-in session.
+struct WebContext: RequestContext {
+  var coreContext: CoreRequestContextStorage
+  /// The TCP peer, before any forwarded address is believed.
+  let peerAddress: String
+  /// The browser: the peer, or what a trusted proxy says (``WebConfiguration/trustedProxies``).
+  var clientAddress: String
+  var session: WebSession?
+  /// Set by the server from the configuration (forms and the issuance CSV).
+  var maximumBodyBytes = 8 * 1024 * 1024
+
+  init(source: ApplicationRequestContextSource) {
+    coreContext = .init(source: source)
+    peerAddress = source.channel.remoteAddress?.ipAddress ?? ""
+    clientAddress = peerAddress
+  }
+
+  var maxUploadSize: Int { maximumBodyBytes }
+}

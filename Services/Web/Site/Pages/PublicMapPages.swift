@@ -1,0 +1,247 @@
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SafeMapAPI
+import SafeMapCore
+import SwiftProtobuf
+
+/// The public map, for anyone without signing in: `/` (the page, with the counts per
+/// district as a table, which is also how a screen reader reads the map) and
+/// `/api/public-map` (the points the page's script draws).
+struct PublicMapPages {
+  let site: Site
+  let cache: PublicMapCache
+  let provinces: ProvinceNames
+
+  init(site: Site) {
+    self.site = site
+    cache = PublicMapCache(
+      ttl: .milliseconds(Int64(site.configuration.publicMapCacheSeconds * 1000))
+    )
+    provinces = ProvinceNames(facilities: site.backend.facilities)
+  }
+
+  func register(_ router: Router<WebContext>) {
+    router.get("/") { request, context in try await page(request, context) }
+    router.get("/api/public-map") { request, _ in try await points(request) }
+  }
+
+  /// Province and levels from the query; unknown values are refused, naming the parameter.
+  private func key(_ request: Request) throws -> PublicMapCache.Key {
+    let query = request.uri.queryParameters
+    let province = query["province"].map(String.init) ?? site.configuration.defaultProvince
+    guard Tenant.province(province) != nil else {
+      throw WebError.badRequest("province: mã tỉnh gồm hai chữ số, ví dụ 74.")
+    }
+    var levels: [Int] = []
+    for value in query.getAll("level") {
+      guard let level = Vietnamese.level(key: String(value)) else {
+        throw WebError.badRequest("level: không có mức \(value).")
+      }
+      levels.append(level.rawValue)
+    }
+    return .init(province: province, levels: Array(Set(levels)).sorted())
+  }
+
+  private func map(_ key: PublicMapCache.Key) async throws
+    -> Safemap_Reporting_V1_GetPublicMapResponse
+  {
+    let reports = site.backend.reports
+    return try await cache.map(key) {
+      try await reports.getPublicMap(
+        .with {
+          $0.provinceCode = key.province
+          $0.mapLevels = key.levels.compactMap(Safemap_Common_V1_MapLevel.init(rawValue:))
+        }
+      )
+    }
+  }
+
+  struct MapPage {
+    var chrome: Chrome
+    var provinces: [ProvinceOption]
+    var province: String
+    var provinceName: String
+    var levels: [LevelOption]
+    var query: String
+    var tileURL: String
+    var tileAttribution: String
+    var totals: [LevelCount]
+    var total: Int
+    var districts: [DistrictRow]
+    var asOf: String
+    var truncated: Bool
+  }
+
+  struct ProvinceOption {
+    var code: String
+    var name: String
+    var selected: Bool
+  }
+
+  struct LevelOption {
+    var key: String
+    var name: String
+    var cssClass: String
+    var letter: String
+    var checked: Bool
+  }
+
+  struct LevelCount {
+    var name: String
+    var cssClass: String
+    var letter: String
+    var count: Int
+  }
+
+  struct DistrictRow {
+    var code: String
+    var name: String
+    var safe: Int
+    var atRisk: Int
+    var unsafe: Int
+    var overdue: Int
+    var notAssessed: Int
+    var total: Int
+  }
+
+  func page(_ request: Request, _ context: WebContext) async throws -> Response {
+    let key = try key(request)
+    let all = try await provinces.all()
+    guard let province = all.first(where: { $0.code == key.province }) else {
+      throw WebError.notFound("Không có tỉnh mã \(key.province).")
+    }
+    let map = try await map(key)
+    let districts = map.districtCounts.map { d in
+      DistrictRow(
+        code: d.districtCode,
+        name: d.districtName,
+        safe: Int(d.safe),
+        atRisk: Int(d.atRisk),
+        unsafe: Int(d.unsafe),
+        overdue: Int(d.overdue),
+        notAssessed: Int(d.notAssessed),
+        total: Int(d.safe + d.atRisk + d.unsafe + d.overdue + d.notAssessed)
+      )
+    }
+    let sums = [
+      districts.reduce(0) { $0 + $1.safe }, districts.reduce(0) { $0 + $1.atRisk },
+      districts.reduce(0) { $0 + $1.unsafe }, districts.reduce(0) { $0 + $1.overdue },
+      districts.reduce(0) { $0 + $1.notAssessed },
+    ]
+    let chosen = Set(key.levels)
+    var query = URLComponents()
+    query.queryItems =
+      [URLQueryItem(name: "province", value: key.province)]
+      + Vietnamese.levels.filter { level in
+        chosen.contains(Vietnamese.level(key: level.key)!.rawValue)
+      }.map { URLQueryItem(name: "level", value: $0.key) }
+    return site.templates.page(
+      "map",
+      MapPage(
+        chrome: Chrome(title: "Bản đồ \(province.name)", session: context.session),
+        provinces: all.map {
+          ProvinceOption(code: $0.code, name: $0.name, selected: $0.code == key.province)
+        },
+        province: key.province,
+        provinceName: province.name,
+        levels: Vietnamese.levels.map { level in
+          LevelOption(
+            key: level.key,
+            name: level.name,
+            cssClass: level.cssClass,
+            letter: level.letter,
+            checked: chosen.isEmpty || chosen.contains(Vietnamese.level(key: level.key)!.rawValue)
+          )
+        },
+        query: query.percentEncodedQuery ?? "",
+        tileURL: site.configuration.tileURL,
+        tileAttribution: site.configuration.tileAttribution,
+        totals: zip(Vietnamese.levels, sums).map {
+          LevelCount(name: $0.name, cssClass: $0.cssClass, letter: $0.letter, count: $1)
+        },
+        total: sums.reduce(0, +),
+        districts: districts,
+        asOf: VietnamTime.text(map.asOfTime.date),
+        truncated: map.truncated
+      )
+    )
+  }
+
+  /// `{"province", "asOf", "truncated", "districts": {code: name}, "points": [[latitude,
+  /// longitude, level, district, name, last assessment date], …]}`: arrays, not objects, so
+  /// the largest province stays a few megabytes.
+  func points(_ request: Request) async throws -> Response {
+    let key = try key(request)
+    let map = try await map(key)
+    let body = PublicMapJSON(map: map, province: key.province)
+    let data = try JSONEncoder().encode(body)
+    return Response(
+      status: .ok,
+      headers: [
+        .contentType: "application/json; charset=utf-8",
+        .cacheControl: "public, max-age=\(Int(site.configuration.publicMapCacheSeconds))",
+      ],
+      body: .init(byteBuffer: ByteBuffer(bytes: data))
+    )
+  }
+}
+
+/// The JSON of ``PublicMapPages/points(_:)``.
+struct PublicMapJSON: Encodable {
+  let map: Safemap_Reporting_V1_GetPublicMapResponse
+  let province: String
+
+  enum CodingKeys: String, CodingKey {
+    case province, asOf, truncated, districts, points
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(province, forKey: .province)
+    try container.encode(VietnamTime.text(map.asOfTime.date), forKey: .asOf)
+    try container.encode(map.truncated, forKey: .truncated)
+    try container.encode(
+      Dictionary(map.districtCounts.map { ($0.districtCode, $0.districtName) }) { a, _ in a },
+      forKey: .districts
+    )
+    var points = container.nestedUnkeyedContainer(forKey: .points)
+    for point in map.points {
+      var row = points.nestedUnkeyedContainer()
+      try row.encode(point.location.latitude)
+      try row.encode(point.location.longitude)
+      try row.encode(Vietnamese.level(point.mapLevel).key)
+      try row.encode(point.districtCode)
+      try row.encode(point.name)
+      try row.encode(point.lastAssessmentDate)
+    }
+  }
+}
+
+/// Times as Vietnam reads them (UTC+7), for pages.
+enum VietnamTime {
+  static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+
+  static func text(_ date: Date) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = zone
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+    return String(
+      format: "%02d:%02d ngày %02d/%02d/%04d",
+      c.hour!,
+      c.minute!,
+      c.day!,
+      c.month!,
+      c.year!
+    )
+  }
+
+  static func day(_ date: Date) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = zone
+    let c = calendar.dateComponents([.year, .month, .day], from: date)
+    return String(format: "%02d/%02d/%04d", c.day!, c.month!, c.year!)
+  }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import SafeMapAPI
+import SwiftProtobuf
+
+/// Sign-in, sign-out and the password change a one-time password leads to.
+struct SignInPages {
+  let site: Site
+
+  static func loginPath(returningTo path: String) -> String {
+    guard path.hasPrefix("/"), !path.hasPrefix("//"), path != "/login" else { return "/login" }
+    var components = URLComponents()
+    components.path = "/login"
+    components.queryItems = [URLQueryItem(name: "next", value: path)]
+    return components.string ?? "/login"
+  }
+
+  func register(_ router: Router<WebContext>) {
+    router.get("/login") { request, context in try await loginForm(request, context) }
+    router.post("/login") { request, context in try await login(request, context) }
+    router.post("/logout") { request, context in try await logout(request, context) }
+    router.get("/password") { request, context in try await passwordForm(context) }
+    router.post("/password") { request, context in try await changePassword(request, context) }
+  }
+
+  struct LoginPage {
+    var chrome: Chrome
+    var csrf: String
+    var next: String
+    var username: String
+    var error: String?
+  }
+
+  func loginForm(
+    _ request: Request,
+    _ context: WebContext,
+    username: String = "",
+    error: String? = nil,
+    status: HTTPResponse.Status = .ok
+  ) async throws -> Response {
+    let token = RandomToken.make()
+    var response = site.templates.page(
+      "login",
+      LoginPage(
+        chrome: Chrome(title: "Đăng nhập", session: nil),
+        csrf: token,
+        next: safeNext(request.uri.queryParameters["next"].map(String.init)),
+        username: username,
+        error: error
+      ),
+      status: status
+    )
+    response.setCookie(cookie(SessionMiddleware.loginCookie, token, maxAge: 3600))
+    return response
+  }
+
+  func login(_ request: Request, _ context: WebContext) async throws -> Response {
+    let form = try await Form.read(request, context: context)
+    let username = try form.text("username", label: "Tên đăng nhập", maximum: 128)
+    let password = form["password"] ?? ""
+    guard !password.isEmpty, password.count <= 1_024 else {
+      throw WebError.badRequest("Mật khẩu: bắt buộc.")
+    }
+    let response: Safemap_Account_V1_LoginResponse
+    do {
+      response = try await site.backend.accounts.login(
+        .with {
+          $0.username = username
+          $0.password = password
+        },
+        metadata: Backend.metadata(token: nil, client: context.clientAddress)
+      )
+    } catch let error as RPCError where error.code == .unauthenticated {
+      return try await loginForm(
+        request,
+        context,
+        username: username,
+        error: "Sai tên đăng nhập hoặc mật khẩu.",
+        status: .unauthorized
+      )
+    } catch let error as RPCError where error.code == .resourceExhausted {
+      return try await loginForm(
+        request,
+        context,
+        username: username,
+        error: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau ít phút.",
+        status: .tooManyRequests
+      )
+    }
+    let account = SignedInAccount(
+      response.account,
+      passwordChangeRequired: response.passwordChangeRequired
+    )
+    let session: WebSession
+    do {
+      session = try await site.sessions.create(tokens: .init(response.tokens), account: account)
+    } catch {
+      throw WebError(
+        status: .serviceUnavailable,
+        message: "Hệ thống đang quá tải. Hãy thử đăng nhập lại sau ít phút."
+      )
+    }
+    let destination =
+      account.passwordChangeRequired ? "/password" : safeNext(form["next"], for: account)
+    var redirect = Response.redirect(to: destination, type: .found)
+    redirect.setCookie(cookie(SessionMiddleware.cookie, session.id, maxAge: nil))
+    redirect.setCookie(cookie(SessionMiddleware.loginCookie, "", maxAge: 0))
+    return redirect
+  }
+
+  func logout(_ request: Request, _ context: WebContext) async throws -> Response {
+    if let session = context.session, let ended = await site.sessions.remove(session.id) {
+      // Revoke the refresh token too: a copy of the session could not be brought back.
+      _ = try? await site.backend.accounts.logout(
+        .with { $0.refreshToken = ended.tokens.refresh },
+        metadata: Backend.metadata(token: ended.tokens.access, client: context.clientAddress)
+      )
+    }
+    var redirect = Response.redirect(to: "/", type: .found)
+    redirect.setCookie(cookie(SessionMiddleware.cookie, "", maxAge: 0))
+    return redirect
+  }
+
+  struct PasswordPage {
+    var chrome: Chrome
+    var required: Bool
+    var error: String?
+  }
+
+  func passwordForm(
+    _ context: WebContext,
+    error: String? = nil,
+    status: HTTPResponse.Status = .ok
+  ) async throws -> Response {
+    let session = try site.session(context)
+    return site.templates.page(
+      "password",
+      PasswordPage(
+        chrome: Chrome(title: "Đổi mật khẩu", session: session),
+        required: session.account.passwordChangeRequired,
+        error: error
+      ),
+      status: status
+    )
+  }
+
+  func changePassword(_ request: Request, _ context: WebContext) async throws -> Response {
+    let session = try site.session(context)
+    let form = try await Form.read(request, context: context)
+    let current = form["current_password"] ?? ""
+    let new = form["new_password"] ?? ""
+    guard new == form["confirm_password"] else {
+      return try await passwordForm(
+        context,
+        error: "Mật khẩu mới và mật khẩu nhập lại không khớp.",
+        status: .badRequest
+      )
+    }
+    let response: Safemap_Account_V1_ChangePasswordResponse
+    do {
+      response = try await site.backend.accounts.changePassword(
+        .with {
+          $0.currentPassword = current
+          $0.newPassword = new
+        },
+        metadata: try await site.metadata(context)
+      )
+    } catch let error as RPCError
+      where [.invalidArgument, .permissionDenied, .failedPrecondition].contains(error.code)
+    {
+      return try await passwordForm(
+        context,
+        error: Self.passwordProblem(error),
+        status: .badRequest
+      )
+    }
+    await site.sessions.update(
+      session.id,
+      tokens: .init(response.tokens),
+      passwordChangeRequired: false
+    )
+    return .redirect(to: Self.home(session.account), type: .found)
+  }
+
+  /// The service's reason in Vietnamese where it is one the policy names.
+  static func passwordProblem(_ error: RPCError) -> String {
+    let message = error.message
+    if message.contains("current_password") { return "Mật khẩu hiện tại không đúng." }
+    if message.contains("common") { return "Mật khẩu mới quá phổ biến, hãy chọn mật khẩu khác." }
+    if message.contains("username") { return "Mật khẩu mới không được trùng tên đăng nhập." }
+    if message.contains("8") || message.contains("128") {
+      return "Mật khẩu mới phải dài từ 8 đến 128 ký tự."
+    }
+    return "Không đổi được mật khẩu: \(message)"
+  }
+
+  /// Where an account starts: officials on the dashboard, facilities on their own page.
+  static func home(_ account: SignedInAccount) -> String {
+    account.isFacility ? "/facility" : "/dashboard"
+  }
+
+  /// A `next` that stays on this site; otherwise the account's home (or the map).
+  private func safeNext(_ next: String?, for account: SignedInAccount? = nil) -> String {
+    if let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
+      next != "/login"
+    {
+      return next
+    }
+    return account.map(Self.home) ?? ""
+  }
+
+  private func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
+    Cookie(
+      name: name,
+      value: value,
+      maxAge: maxAge,
+      path: "/",
+      secure: site.configuration.secureCookies,
+      httpOnly: true,
+      sameSite: .strict
+    )
+  }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import GRPCCore
+import Hummingbird
+import Logging
+import SafeMapAPI
+import SwiftProtobuf
+
+/// What every page handler shares: the services, the sessions, the templates, the
+/// configuration.
+struct Site: Sendable {
+  let backend: Backend
+  let sessions: SessionStore
+  let templates: Templates
+  let configuration: WebConfiguration
+  let logger: Logger
+
+  /// The signed-in session, or UNAUTHENTICATED (the error page sends the browser to sign in).
+  func session(_ context: WebContext) throws -> WebSession {
+    guard let session = context.session else {
+      throw RPCError(code: .unauthenticated, message: "sign in")
+    }
+    return session
+  }
+
+  /// Metadata for a call on behalf of the session: a fresh access token (exchanged first
+  /// when about to expire) and the browser's address.
+  func metadata(_ context: WebContext) async throws -> Metadata {
+    let session = try session(context)
+    let accounts = backend.accounts
+    let client = context.clientAddress
+    let token = try await sessions.accessToken(session.id) { refresh in
+      let response = try await accounts.refreshToken(
+        .with { $0.refreshToken = refresh },
+        metadata: Backend.metadata(token: nil, client: client)
+      )
+      return WebSession.Tokens(response.tokens)
+    }
+    guard let token else { throw RPCError(code: .unauthenticated, message: "session ended") }
+    return Backend.metadata(token: token, client: context.clientAddress)
+  }
+
+  /// An official's session; a facility account gets the forbidden page.
+  func official(_ context: WebContext) throws -> WebSession {
+    let session = try session(context)
+    guard session.account.isOfficial else { throw WebError.forbidden }
+    return session
+  }
+
+  func facility(_ context: WebContext) throws -> WebSession {
+    let session = try session(context)
+    guard session.account.isFacility else { throw WebError.forbidden }
+    return session
+  }
+}

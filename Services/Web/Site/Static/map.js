@@ -1,0 +1,104 @@
+// The public map: one point per facility, coloured by level and marked with the level's
+// letter (colour is never the only signal), clustered so a province of 60,000 fits a screen.
+// Without tiles (none configured, or offline) the points stand on a plain background.
+
+const LEVELS = {
+  SAFE: { name: "An toàn", css: "safe", letter: "A" },
+  AT_RISK: { name: "Có nguy cơ", css: "at-risk", letter: "N" },
+  UNSAFE: { name: "Không an toàn", css: "unsafe", letter: "K" },
+  OVERDUE: { name: "Quá hạn đánh giá", css: "overdue", letter: "Q" },
+  NOT_ASSESSED: { name: "Chưa đánh giá", css: "not-assessed", letter: "C" },
+};
+const ORDER = ["UNSAFE", "AT_RISK", "OVERDUE", "NOT_ASSESSED", "SAFE"];
+
+const element = document.getElementById("map");
+const summary = document.getElementById("map-summary");
+
+function pointIcon(level) {
+  const l = LEVELS[level];
+  return L.divIcon({
+    className: `point ${l.css}`,
+    html: `<span aria-hidden="true">${l.letter}</span>`,
+    iconSize: [22, 22],
+  });
+}
+
+// A cluster shows how many facilities it holds and takes the colour of its worst level.
+function clusterIcon(cluster) {
+  const counts = {};
+  for (const marker of cluster.getAllChildMarkers()) {
+    counts[marker.options.level] = (counts[marker.options.level] || 0) + 1;
+  }
+  const worst = ORDER.find((level) => counts[level]) || "SAFE";
+  const n = cluster.getChildCount();
+  const size = n < 100 ? 34 : n < 1000 ? 42 : 50;
+  return L.divIcon({
+    className: `cluster ${LEVELS[worst].css}`,
+    html: `<span>${n}</span>`,
+    iconSize: [size, size],
+  });
+}
+
+function text(value) {
+  const span = document.createElement("span");
+  span.textContent = value;
+  return span.innerHTML;
+}
+
+async function draw() {
+  const response = await fetch(element.dataset.source, { credentials: "same-origin" });
+  if (!response.ok) {
+    summary.textContent = "Không tải được bản đồ. Hãy thử lại sau ít phút.";
+    return;
+  }
+  const data = await response.json();
+  const map = L.map(element, { preferCanvas: false, zoomControl: true });
+  if (element.dataset.tiles) {
+    L.tileLayer(element.dataset.tiles, {
+      maxZoom: 18,
+      attribution: element.dataset.attribution || "",
+    }).addTo(map);
+  }
+  const group = L.markerClusterGroup({
+    chunkedLoading: true,
+    iconCreateFunction: clusterIcon,
+    showCoverageOnHover: false,
+    maxClusterRadius: 60,
+  });
+  const icons = Object.fromEntries(Object.keys(LEVELS).map((k) => [k, pointIcon(k)]));
+  const markers = [];
+  const counts = {};
+  for (const [lat, lon, level, district, name, date] of data.points) {
+    counts[level] = (counts[level] || 0) + 1;
+    const l = LEVELS[level];
+    const marker = L.marker([lat, lon], {
+      icon: icons[level],
+      level,
+      title: `${name}: ${l.name}`,
+      alt: `${name}: ${l.name}`,
+      keyboard: true,
+    });
+    marker.bindPopup(
+      `<strong>${text(name)}</strong><br>${text(data.districts[district] || district)}<br>` +
+        `<span class="dot ${l.css}" aria-hidden="true">${l.letter}</span> ${l.name}<br>` +
+        (date ? `Tự đánh giá gần nhất: ${text(date.split("-").reverse().join("/"))}` : "Chưa tự đánh giá"),
+    );
+    markers.push(marker);
+  }
+  group.addLayers(markers);
+  map.addLayer(group);
+  if (markers.length > 0) {
+    map.fitBounds(group.getBounds(), { padding: [20, 20] });
+  } else {
+    map.setView([16.0, 106.0], 5);
+  }
+  element.dataset.points = String(markers.length);
+  for (const level of Object.keys(LEVELS)) {
+    element.dataset[`count${level}`] = String(counts[level] || 0);
+  }
+  element.dataset.ready = "true";
+}
+
+draw().catch(() => {
+  summary.textContent = "Không tải được bản đồ. Hãy thử lại sau ít phút.";
+});

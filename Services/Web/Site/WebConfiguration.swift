@@ -1,0 +1,188 @@
+import Foundation
+public import Logging
+public import SafeMapCore
+public import SafeMapRuntime
+
+/// What web-service reads at start-up, from `SAFEMAP_*` environment variables with local
+/// defaults (README.md "Configuration" has the table).
+public struct WebConfiguration: Sendable {
+  /// HTTP listen address and port (0 picks a free port: tests).
+  public var host: String
+  public var port: Int
+  /// Prometheus `/metrics` over HTTP; nil disables it.
+  public var metricsPort: Int?
+  /// The three services, `host:port`.
+  public var accountService: String
+  public var assessmentService: String
+  public var reportingService: String
+  /// TLS of the calls to the three services; plaintext when empty.
+  public var tls: TLSSettings
+  /// Background tiles (`https://tile.example/{z}/{x}/{y}.png`); empty: points on a plain
+  /// background, which is all the map needs.
+  public var tileURL: String
+  public var tileAttribution: String
+  /// Leaflet and its marker-cluster plugin, where Debian installs both (`libjs-leaflet`,
+  /// `libjs-leaflet.markercluster`); served under `/vendor/leaflet/`.
+  public var leafletDirectory: String
+  /// Cookies carry `Secure` (set it whenever browsers reach the site over HTTPS).
+  public var secureCookies: Bool
+  /// Sessions end after this long without a request, and after `sessionLifetimeSeconds` in
+  /// any case.
+  public var sessionIdleSeconds: Double
+  public var sessionLifetimeSeconds: Double
+  /// Sessions held at once; past it, sign-ins are refused (503) rather than memory growing.
+  public var maximumSessions: Int
+  /// Largest request body (forms, the issuance CSV).
+  public var maximumBodyBytes: Int
+  /// Peers (load balancers) whose `X-Forwarded-For` names the browser.
+  public var trustedProxies: TrustedProxies
+  /// How long a province's public map is reused before it is read again.
+  public var publicMapCacheSeconds: Double
+  /// Province shown first on the public map.
+  public var defaultProvince: String
+  public var logLevel: Logger.Level
+  public var logFormat: ServiceConfiguration.LogFormat
+
+  public init() {
+    host = "0.0.0.0"
+    port = 8080
+    metricsPort = 9454
+    accountService = "127.0.0.1:\(SafeMapService.account.defaultGRPCPort)"
+    assessmentService = "127.0.0.1:\(SafeMapService.assessment.defaultGRPCPort)"
+    reportingService = "127.0.0.1:\(SafeMapService.reporting.defaultGRPCPort)"
+    tls = TLSSettings()
+    tileURL = ""
+    tileAttribution = ""
+    leafletDirectory = "/usr/share/javascript/leaflet"
+    secureCookies = false
+    sessionIdleSeconds = 30 * 60
+    sessionLifetimeSeconds = 12 * 3600
+    maximumSessions = 50_000
+    maximumBodyBytes = 8 * 1024 * 1024
+    trustedProxies = .none
+    publicMapCacheSeconds = 5
+    defaultProvince = ProvinceGeography.largest
+    logLevel = .info
+    logFormat = .json
+  }
+
+  public struct Invalid: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Reads the variables; anything unset keeps its default.
+  public static func fromEnvironment(_ environment: [String: String]) throws -> WebConfiguration {
+    func value(_ name: String) -> String? {
+      guard let v = environment[name], !v.isEmpty else { return nil }
+      return v
+    }
+    func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+      guard let text = value(name) else { return nil }
+      guard let v = Int(text), range.contains(v) else {
+        throw Invalid(description: "\(name) must be an integer in \(range), got \(text)")
+      }
+      return v
+    }
+    func seconds(_ name: String) throws -> Double? {
+      guard let text = value(name) else { return nil }
+      guard let v = Double(text), v >= 0 else {
+        throw Invalid(description: "\(name) must be a number of seconds, got \(text)")
+      }
+      return v
+    }
+    func flag(_ name: String) throws -> Bool? {
+      guard let text = value(name) else { return nil }
+      guard let on = ["true": true, "false": false][text.lowercased()] else {
+        throw Invalid(description: "\(name) must be true or false, got \(text)")
+      }
+      return on
+    }
+    func target(_ name: String) throws -> String? {
+      guard let text = value(name) else { return nil }
+      guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
+        let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+      else { throw Invalid(description: "\(name) must be host:port, got \(text)") }
+      return text
+    }
+
+    var config = WebConfiguration()
+    config.host = value("SAFEMAP_WEB_HOST") ?? config.host
+    config.port = try integer("SAFEMAP_WEB_PORT", 0...65535) ?? config.port
+    if let port = try integer("SAFEMAP_METRICS_PORT", 0...65535) {
+      config.metricsPort = port == 0 ? nil : port
+    }
+    config.accountService = try target("SAFEMAP_ACCOUNT_SERVICE") ?? config.accountService
+    config.assessmentService = try target("SAFEMAP_ASSESSMENT_SERVICE") ?? config.assessmentService
+    config.reportingService = try target("SAFEMAP_REPORTING_SERVICE") ?? config.reportingService
+    config.tls = TLSSettings(
+      caFile: value("SAFEMAP_TLS_CA_FILE"),
+      serverName: value("SAFEMAP_TLS_SERVER_NAME")
+    )
+    config.tileURL = value("SAFEMAP_WEB_TILE_URL") ?? config.tileURL
+    config.tileAttribution = value("SAFEMAP_WEB_TILE_ATTRIBUTION") ?? config.tileAttribution
+    if !config.tileURL.isEmpty, TileOrigin(config.tileURL) == nil {
+      throw Invalid(
+        description:
+          "SAFEMAP_WEB_TILE_URL must be an https:// or http:// URL, got \(config.tileURL)"
+      )
+    }
+    config.leafletDirectory = value("SAFEMAP_WEB_LEAFLET_DIR") ?? config.leafletDirectory
+    config.secureCookies = try flag("SAFEMAP_WEB_SECURE_COOKIES") ?? config.secureCookies
+    config.sessionIdleSeconds =
+      try seconds("SAFEMAP_WEB_SESSION_IDLE_S") ?? config.sessionIdleSeconds
+    config.sessionLifetimeSeconds =
+      try seconds("SAFEMAP_WEB_SESSION_LIFETIME_S") ?? config.sessionLifetimeSeconds
+    config.maximumSessions =
+      try integer("SAFEMAP_WEB_MAX_SESSIONS", 1...10_000_000) ?? config.maximumSessions
+    config.maximumBodyBytes =
+      try integer("SAFEMAP_WEB_MAX_BODY_BYTES", 1024...(256 * 1024 * 1024))
+      ?? config.maximumBodyBytes
+    if let proxies = value("SAFEMAP_TRUSTED_PROXIES") {
+      do {
+        config.trustedProxies = try TrustedProxies(parsing: proxies)
+      } catch {
+        throw Invalid(description: "SAFEMAP_TRUSTED_PROXIES: \(error)")
+      }
+    }
+    config.publicMapCacheSeconds =
+      try seconds("SAFEMAP_WEB_PUBLIC_MAP_CACHE_S") ?? config.publicMapCacheSeconds
+    if let province = value("SAFEMAP_WEB_DEFAULT_PROVINCE") {
+      guard Tenant.province(province) != nil else {
+        throw Invalid(
+          description: "SAFEMAP_WEB_DEFAULT_PROVINCE must be two digits, got \(province)"
+        )
+      }
+      config.defaultProvince = province
+    }
+    if let level = value("SAFEMAP_LOG_LEVEL") {
+      guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+        throw Invalid(description: "SAFEMAP_LOG_LEVEL must be trace…critical, got \(level)")
+      }
+      config.logLevel = parsed
+    }
+    if let format = value("SAFEMAP_LOG_FORMAT") {
+      guard let parsed = ServiceConfiguration.LogFormat(rawValue: format) else {
+        throw Invalid(description: "SAFEMAP_LOG_FORMAT must be json or text, got \(format)")
+      }
+      config.logFormat = parsed
+    }
+    return config
+  }
+}
+
+/// `scheme://host[:port]` of a tile URL, for the Content-Security-Policy's `img-src`.
+struct TileOrigin {
+  var origin: String
+
+  init?(_ url: String) {
+    guard
+      let components = URLComponents(
+        string: url.replacingOccurrences(of: "{", with: "%7B")
+          .replacingOccurrences(of: "}", with: "%7D")
+      ),
+      let scheme = components.scheme, ["http", "https"].contains(scheme),
+      let host = components.host, !host.isEmpty
+    else { return nil }
+    origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+  }
+}

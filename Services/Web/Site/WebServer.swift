@@ -1,0 +1,201 @@
+import Foundation
+import GRPCCore
+import Hummingbird
+public import Logging
+import NIOCore
+import Prometheus
+import SafeMapAPI
+public import SafeMapRuntime
+import ServiceLifecycle
+import Synchronization
+public import UnixSignals
+
+/// web-service: the public map, the officials' dashboard and the facilities' forms over HTTP,
+/// served by hummingbird and answered by the three services over gRPC.
+///
+/// The executable builds one from the environment and calls ``run(signals:)``; tests do the
+/// same in-process on port 0, read ``listeningPort()`` and stop it with ``shutdown()``.
+/// Start order (shutdown is the reverse): gRPC clients → metrics → HTTP server.
+public final class WebServer: Sendable {
+  public let configuration: WebConfiguration
+  public let logger: Logger
+  public let metrics: ServerMetrics
+  let backend: Backend
+  let sessions: SessionStore
+
+  private struct State {
+    var group: ServiceGroup?
+    var port: Int?
+    var waiters: [CheckedContinuation<Int, any Error>] = []
+    var failed: (any Error)?
+  }
+  private let state = Mutex(State())
+
+  public init(configuration: WebConfiguration, logger: Logger) throws {
+    self.configuration = configuration
+    self.logger = logger
+    metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
+    backend = try Backend(configuration: configuration)
+    sessions = SessionStore(
+      idle: configuration.sessionIdleSeconds,
+      lifetime: configuration.sessionLifetimeSeconds,
+      maximum: configuration.maximumSessions
+    )
+  }
+
+  /// Serves until SIGTERM or SIGINT (or ``shutdown()``).
+  public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+    let site = Site(
+      backend: backend,
+      sessions: sessions,
+      templates: try await Templates.load(),
+      configuration: configuration,
+      logger: logger
+    )
+    let router = makeRouter(site)
+    let application = Application(
+      router: router,
+      configuration: .init(
+        address: .hostname(configuration.host, port: configuration.port),
+        serverName: "safemap-web"
+      ),
+      onServerRunning: { [weak self] channel in
+        let port = channel.localAddress?.port ?? 0
+        self?.logger.info("HTTP listening", metadata: ["port": "\(port)"])
+        self?.resolve(.success(port))
+      },
+      logger: logger
+    )
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = backend.services.map {
+      .init(service: $0)
+    }
+    if let port = configuration.metricsPort {
+      services.append(
+        .init(
+          service: MetricsServer(
+            host: configuration.host,
+            port: port,
+            metrics: metrics,
+            logger: logger
+          )
+        )
+      )
+    }
+    services.append(.init(service: application))
+    var groupConfiguration = ServiceGroupConfiguration(
+      services: services,
+      gracefulShutdownSignals: signals,
+      logger: logger
+    )
+    groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+    let group = ServiceGroup(configuration: groupConfiguration)
+    state.withLock { $0.group = group }
+    do {
+      try await group.run()
+    } catch {
+      resolve(.failure(error))
+      throw error
+    }
+    resolve(.failure(WebError(status: .serviceUnavailable, message: "stopped")))
+  }
+
+  func makeRouter(_ site: Site) -> Router<WebContext> {
+    let router = Router(context: WebContext.self)
+    let tileOrigin = configuration.tileURL.isEmpty ? nil : TileOrigin(configuration.tileURL)?.origin
+    router.add(middleware: RequestMetricsMiddleware(registry: metrics.registry))
+    router.add(middleware: SecurityHeadersMiddleware(tileOrigin: tileOrigin))
+    router.add(middleware: ErrorPageMiddleware(templates: site.templates, logger: logger))
+    router.add(
+      middleware: FileMiddleware(
+        Bundle.module.resourcePath! + "/Static",
+        urlBasePath: "/static",
+        cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
+        logger: logger
+      )
+    )
+    router.add(
+      middleware: FileMiddleware(
+        configuration.leafletDirectory,
+        urlBasePath: "/vendor/leaflet",
+        cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])]),
+        logger: logger
+      )
+    )
+    router.add(
+      middleware: SessionMiddleware(
+        sessions: sessions,
+        proxies: configuration.trustedProxies,
+        maximumBodyBytes: configuration.maximumBodyBytes
+      )
+    )
+    HealthPages(backend: backend).register(router)
+    PublicMapPages(site: site).register(router)
+    SignInPages(site: site).register(router)
+    DashboardPages(site: site).register(router)
+    FacilityPages(site: site).register(router)
+    return router
+  }
+
+  /// The bound HTTP port, once listening (useful with port 0).
+  public func listeningPort() async throws -> Int {
+    try await withCheckedThrowingContinuation { continuation in
+      let ready: Result<Int, any Error>? = state.withLock { state in
+        if let port = state.port { return .success(port) }
+        if let failed = state.failed { return .failure(failed) }
+        state.waiters.append(continuation)
+        return nil
+      }
+      if let ready { continuation.resume(with: ready) }
+    }
+  }
+
+  /// Begins the same graceful shutdown as SIGTERM.
+  public func shutdown() async {
+    let group = state.withLock { $0.group }
+    await group?.triggerGracefulShutdown()
+  }
+
+  private func resolve(_ result: Result<Int, any Error>) {
+    let waiters = state.withLock { state -> [CheckedContinuation<Int, any Error>] in
+      switch result {
+      case .success(let port): state.port = port
+      case .failure(let error): if state.port == nil { state.failed = error }
+      }
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume(with: result) }
+  }
+}
+
+/// `/healthz` (the process answers) and `/readyz` (the three services answer their health
+/// check), for probes and compose.
+struct HealthPages {
+  let backend: Backend
+
+  func register(_ router: Router<WebContext>) {
+    router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/readyz") { _, _ in
+      var failing: [String] = []
+      for (name, client) in [
+        ("account", backend.account), ("assessment", backend.assessment),
+        ("reporting", backend.reporting),
+      ] {
+        let health = Grpc_Health_V1_Health.Client(wrapping: client)
+        var options = CallOptions.defaults
+        options.timeout = .seconds(2)
+        let status = try? await health.check(.init(), options: options)
+        if status?.status != .serving { failing.append(name) }
+      }
+      guard failing.isEmpty else {
+        return Response(
+          status: .serviceUnavailable,
+          body: .init(
+            byteBuffer: ByteBuffer(string: "not ready: \(failing.joined(separator: ", "))\n")
+          )
+        )
+      }
+      return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+    }
+  }
+}

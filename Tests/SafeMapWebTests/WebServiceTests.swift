@@ -1,0 +1,226 @@
+import Foundation
+import GRPCCore
+import SafeMapAPI
+import SafeMapCore
+import SafeMapRuntime
+import SafeMapTestSupport
+import SwiftProtobuf
+import Testing
+
+/// web-service over real HTTP, in front of the three real services with a small national demo:
+/// what the public, an official and a facility see, and what they are refused.
+@Suite("web-service", .serialized)
+struct WebServiceTests {
+  static let province = "74"
+
+  /// Province 74 now, as reporting-service counts it for the ministry.
+  static func summary(_ bed: WebTestBed) async throws
+    -> Safemap_Reporting_V1_GetProvinceSummaryResponse
+  {
+    let ministry = try await bed.token("admin", WebTestBed.adminPassword)
+    return try await withLocalClient(port: bed.reporting.port) { client in
+      try await Safemap_Reporting_V1_ReportingService.Client(wrapping: client).getProvinceSummary(
+        .with {
+          $0.provinceCode = province
+          $0.grouping = .zoneLocation
+        },
+        metadata: ministry
+      )
+    }
+  }
+
+  @Test("the public map: every active facility of the province, public fields only, no login")
+  func publicMap() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    let total = try await Self.summary(bed).total
+
+    let page = try await client.get("/?province=74")
+    #expect(page.status == 200)
+    #expect(page.text.contains("Bản đồ an toàn COVID-19: Bình Dương"))
+    #expect(page.text.contains("/vendor/leaflet/leaflet.js"))
+    #expect(!page.text.contains("<script>"), "no inline script")
+    let policy = try #require(page.header("Content-Security-Policy"))
+    #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"))
+    #expect(page.header("Referrer-Policy") == "same-origin")
+    #expect(page.text.contains("\(total.active) cơ sở đang hoạt động"))
+
+    let data = try await client.get("/api/public-map?province=74")
+    #expect(data.status == 200)
+    let json = try #require(JSONSerialization.jsonObject(with: data.body) as? [String: Any])
+    let points = try #require(json["points"] as? [[Any]])
+    #expect(points.count == Int(total.active), "every active facility has a point")
+    var levels: [String: Int] = [:]
+    for point in points {
+      #expect(point.count == 6, "latitude, longitude, level, district, name, date: nothing more")
+      levels[point[2] as? String ?? "", default: 0] += 1
+    }
+    #expect(levels["SAFE", default: 0] == Int(total.safe))
+    #expect(levels["AT_RISK", default: 0] == Int(total.atRisk))
+    #expect(levels["UNSAFE", default: 0] == Int(total.unsafe))
+    #expect(levels["OVERDUE", default: 0] == Int(total.overdue))
+    #expect(levels["NOT_ASSESSED", default: 0] == Int(total.neverAssessed))
+    #expect(!data.text.contains("@"), "no e-mail address in the public data")
+
+    let filtered = try await client.get("/api/public-map?province=74&level=UNSAFE")
+    let unsafe = try #require(
+      (JSONSerialization.jsonObject(with: filtered.body) as? [String: Any])?["points"] as? [[Any]]
+    )
+    #expect(unsafe.count == Int(total.unsafe))
+
+    let bad = try await client.get("/api/public-map?province=7x")
+    #expect(bad.status == 400)
+    #expect(bad.text.contains("province"))
+    let unknown = try await client.get("/?province=99")
+    #expect(unknown.status == 404)
+    #expect(unknown.text.contains("Không"), "the error page is in Vietnamese")
+  }
+
+  @Test("an officer signs in, reads R1 with the service's figures, lists and exports R4 as CSV")
+  func officerReports() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    let landed = try await bed.signIn(client, WebTestBed.officer, WebTestBed.officerPassword)
+    #expect(landed.status == 302)
+    #expect(landed.header("Location") == "/dashboard")
+    let cookie = try #require(landed.header("Set-Cookie"))
+    #expect(cookie.contains("safemap_session="))
+    #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+
+    let summary = try await Self.summary(bed)
+    let dashboard = try await client.get("/dashboard")
+    #expect(dashboard.status == 200)
+    let total = summary.total
+    let expected =
+      "<tr class=\"total\" data-key=\"TOTAL\"><th scope=\"row\">Tổng cộng</th><td>\(total.issued)</td>"
+      + "<td>\(total.stopped)</td><td>\(total.active)</td><td>\(total.assessed)</td>"
+      + "<td>\(total.safe)</td><td>\(total.atRisk)</td><td>\(total.unsafe)</td>"
+    #expect(dashboard.text.contains(expected), "R1's total row in the seed's column order")
+    #expect(!dashboard.text.contains("(không khớp)"), "every invariant holds")
+    let inside = try #require(summary.rows.first { $0.groupKey == "INSIDE" })
+    #expect(dashboard.text.contains("<td>\(inside.issued)</td>"))
+
+    let past = try await client.get("/dashboard?as_of=2020-01-01T00:00")
+    #expect(past.status == 200)
+    #expect(past.text.contains("<td>0</td>"), "nothing was issued before 2020")
+    let badDate = try await client.get("/dashboard?as_of=yesterday")
+    #expect(badDate.status == 400 && badDate.text.contains("as_of"))
+
+    let list = try await client.get("/lists?kind=r4")
+    #expect(list.status == 200)
+    let r4 = Int(total.overdue + total.neverAssessed)
+    #expect(list.text.contains("trong \(r4) cơ sở"))
+
+    let csv = try await client.get("/lists/export.csv?kind=r4")
+    #expect(csv.status == 200)
+    #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+    #expect(Array(csv.body.prefix(3)) == [0xEF, 0xBB, 0xBF], "a byte-order mark for Excel")
+    let lines = csv.text.dropFirst().split(separator: "\r\n", omittingEmptySubsequences: true)
+    #expect(lines.first?.hasPrefix("Tên cơ sở,Mã số thuế") == true)
+    #expect(lines.count == r4 + 1, "a header and every R4 facility")
+
+    let out = try await client.post("/logout", form: [("csrf", dashboard.csrf ?? "")])
+    #expect(out.status == 302)
+    let after = try await client.get("/dashboard")
+    #expect(after.status == 303 || after.status == 302)
+    #expect(after.header("Location")?.hasPrefix("/login") == true)
+  }
+
+  @Test("a form without its CSRF token is refused, signed in or not")
+  func csrf() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    _ = try await client.get("/login")
+    let forged = try await client.post(
+      "/login",
+      form: [("username", WebTestBed.officer), ("password", WebTestBed.officerPassword)]
+    )
+    #expect(forged.status == 403)
+    #expect(forged.header("Set-Cookie")?.contains("safemap_session") != true)
+    try await bed.signIn(client, WebTestBed.officer, WebTestBed.officerPassword)
+    let noToken = try await client.post("/logout", form: [])
+    #expect(noToken.status == 403)
+    let wrongToken = try await client.post("/logout", form: [("csrf", "not-the-token")])
+    #expect(wrongToken.status == 403)
+    #expect(try await client.get("/dashboard").status == 200, "still signed in")
+  }
+
+  @Test("a first login goes to the password change, and a district officer sees only its district")
+  func districtOfficer() async throws {
+    let bed = try await WebTestBed.shared.value
+    let officer = try await bed.token(WebTestBed.officer, WebTestBed.officerPassword)
+    let (created, facilities) = try await withLocalClient(port: bed.account.port) { client in
+      let created = try await Safemap_Account_V1_AccountService.Client(wrapping: client)
+        .createAccount(
+          .with {
+            $0.requestID = UUID().uuidString
+            $0.username = "huyen.\(UUID().uuidString.prefix(6).lowercased())"
+            $0.role = .districtOfficer
+            $0.provinceCode = Self.province
+            $0.districtCode = "718"
+            $0.displayName = "UBND Thủ Dầu Một"
+          },
+          metadata: officer
+        )
+      let facilities = try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
+        .listFacilities(
+          .with {
+            $0.provinceCode = Self.province
+            $0.pageSize = 1000
+          },
+          metadata: officer
+        )
+      return (created, facilities.facilities)
+    }
+    let own = try #require(facilities.first { $0.districtCode == "718" })
+    let other = try #require(facilities.first { $0.districtCode != "718" })
+
+    let client = WebClient(port: bed.webPort)
+    let first = try await bed.signIn(client, created.account.username, created.initialPassword)
+    #expect(first.header("Location") == "/password")
+    #expect(try await client.get("/dashboard").header("Location") == "/password")
+    let form = try await client.get("/password")
+    #expect(form.text.contains("mật khẩu một lần"))
+    let weak = try await client.post(
+      "/password",
+      form: [
+        ("csrf", form.csrf ?? ""), ("current_password", created.initialPassword),
+        ("new_password", "password"), ("confirm_password", "password"),
+      ]
+    )
+    #expect(weak.status == 400)
+    let changed = try await client.post(
+      "/password",
+      form: [
+        ("csrf", form.csrf ?? ""), ("current_password", created.initialPassword),
+        ("new_password", "Thủ-Dầu-Một-2021"), ("confirm_password", "Thủ-Dầu-Một-2021"),
+      ]
+    )
+    #expect(changed.status == 302)
+    #expect(changed.header("Location") == "/dashboard")
+
+    let mine = try await client.get("/facilities/\(own.facilityID)")
+    #expect(mine.status == 200)
+    #expect(mine.text.contains(own.name.replacingOccurrences(of: "&", with: "&amp;")))
+    let theirs = try await client.get("/facilities/\(other.facilityID)")
+    #expect(theirs.status == 403 || theirs.status == 404, "\(theirs.status)")
+    #expect(!theirs.text.contains(other.taxCode), "nothing of the other district's facility")
+    let dashboard = try await client.get("/dashboard")
+    #expect(dashboard.status == 200)
+    #expect(!dashboard.text.contains("data-key=\"719\""), "no other district's row")
+  }
+
+  @Test("health and readiness")
+  func health() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    #expect(try await client.get("/healthz").status == 200)
+    let ready = try await client.get("/readyz")
+    #expect(ready.status == 200, "\(ready.text)")
+    #expect(try await client.get("/static/site.css").status == 200)
+    #expect(try await client.get("/vendor/leaflet/leaflet.markercluster.js").status == 200)
+    let missing = try await client.get("/no-such-page")
+    #expect(missing.status == 404)
+    #expect(missing.text.contains("Không tìm thấy"))
+  }
+}

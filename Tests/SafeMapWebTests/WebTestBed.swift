@@ -1,0 +1,122 @@
+import Foundation
+import GRPCCore
+import Logging
+import PostgresNIO
+import SafeMapAPI
+import SafeMapCore
+import SafeMapDemo
+import SafeMapRuntime
+import SafeMapTestSupport
+import SafeMapWeb
+import SwiftProtobuf
+import Testing
+
+/// The three services on a new database with a small national demo loaded through them, and
+/// web-service in front, all on local ports: what `make run` starts, in-process.
+struct WebTestBed: Sendable {
+  let account: RunningService
+  let assessment: RunningService
+  let reporting: RunningService
+  let web: WebServer
+  let webPort: Int
+
+  static let officer = "officer.74"
+  static let officerPassword = "Bình-Dương-2021!"
+  static let adminPassword = "Bộ-Công-Thương-2021"
+
+  static let shared = Task<WebTestBed, any Error> {
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
+    var environment = TestKeys.environment
+    environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "admin"
+    environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = adminPassword
+    var accountConfiguration = TestServices.configuration(
+      .account,
+      cluster: cluster,
+      database: database
+    )
+    // web-service runs on this machine: its forwarded browser addresses are believed.
+    accountConfiguration.trustedProxies = try TrustedProxies(parsing: "127.0.0.1, ::1")
+    let account = try await TestServices.start(
+      .account,
+      configuration: accountConfiguration,
+      environment: environment
+    )
+    let assessment = try await TestServices.start(
+      .assessment,
+      database: database,
+      accountServicePort: account.port
+    )
+    let reporting = try await TestServices.start(
+      .reporting,
+      database: database,
+      accountServicePort: account.port
+    )
+    var demo = NationalDemo.Configuration(
+      adminUsername: "admin",
+      adminPassword: adminPassword,
+      signingKeys: [TestKeys.signingKey],
+      officerPassword: officerPassword
+    )
+    demo.facilities = 400
+    demo.weeks = 2
+    demo.accountPort = account.port
+    demo.assessmentPort = assessment.port
+    demo.reportingPort = reporting.port
+    let loaded = demo
+    _ = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+      owner,
+      logger in
+      try await NationalDemo(configuration: loaded, logger: logger).load(owner: owner) { _ in }
+    }
+    var configuration = WebConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    configuration.metricsPort = nil
+    configuration.accountService = "127.0.0.1:\(account.port)"
+    configuration.assessmentService = "127.0.0.1:\(assessment.port)"
+    configuration.reportingService = "127.0.0.1:\(reporting.port)"
+    // Tests change levels and look again at once.
+    configuration.publicMapCacheSeconds = 0
+    var logger = Logger(label: "test.web-service")
+    logger.logLevel = .warning
+    let web = try WebServer(configuration: configuration, logger: logger)
+    Task { try await web.run(signals: []) }
+    let port = try await web.listeningPort()
+    return WebTestBed(
+      account: account,
+      assessment: assessment,
+      reporting: reporting,
+      web: web,
+      webPort: port
+    )
+  }
+
+  /// A real token for `username` (signed in through account-service).
+  func token(_ username: String, _ password: String) async throws -> Metadata {
+    let response = try await withLocalClient(port: account.port) { client in
+      try await Safemap_Account_V1_AccountService.Client(wrapping: client).login(
+        .with {
+          $0.username = username
+          $0.password = password
+        }
+      )
+    }
+    var metadata = Metadata()
+    metadata.addString("Bearer \(response.tokens.accessToken)", forKey: "authorization")
+    return metadata
+  }
+
+  /// Signs `client` in through the web form; returns the page it lands on.
+  @discardableResult
+  func signIn(_ client: WebClient, _ username: String, _ password: String) async throws
+    -> WebClient.Page
+  {
+    let form = try await client.get("/login")
+    let csrf = try #require(form.csrf)
+    return try await client.post(
+      "/login",
+      form: [("csrf", csrf), ("username", username), ("password", password), ("next", "")]
+    )
+  }
+}
