@@ -52,7 +52,8 @@ public struct ScoringCatalogue: Sendable, Hashable {
       self.rangeMax = rangeMax
     }
 
-    func contains(_ value: Double) -> Bool {
+    /// Whether a profile value falls in this option's range (the option the server computes).
+    public func contains(_ value: Double) -> Bool {
       (rangeMin.map { value >= $0 } ?? true) && (rangeMax.map { value < $0 } ?? true)
     }
   }
@@ -180,7 +181,8 @@ public struct FacilityProfile: Sendable, Hashable {
     self.dormitoryResidents = dormitoryResidents
   }
 
-  func value(_ source: ScoringCatalogue.ProfileSource) -> Double {
+  /// The profile figure a computed criterion reads (shown on the web form as computed).
+  public func value(_ source: ScoringCatalogue.ProfileSource) -> Double {
     switch source {
     case .workerCount: return Double(workerCount)
     case .areaPerWorker: return workerCount == 0 ? .infinity : workshopAreaM2 / Double(workerCount)

@@ -210,6 +210,130 @@ struct WebServiceTests {
     #expect(!dashboard.text.contains("data-key=\"719\""), "no other district's row")
   }
 
+  @Test("a facility signs in, changes its password, assesses, and its point changes colour")
+  func facilityAssesses() async throws {
+    let bed = try await WebTestBed.shared.value
+    let officer = try await bed.token(WebTestBed.officer, WebTestBed.officerPassword)
+    let (facility, oneTime, catalogue) = try await withLocalClient(port: bed.account.port) {
+      client in
+      let facilities = try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
+        .listFacilities(
+          .with {
+            $0.provinceCode = Self.province
+            $0.pageSize = 1000
+          },
+          metadata: officer
+        ).facilities
+      let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
+      let listed = try await accounts.listAccounts(
+        .with {
+          $0.provinceCode = Self.province
+          $0.role = .facility
+          $0.pageSize = 1000
+        },
+        metadata: officer
+      ).accounts
+      // An active facility on the map that is not unsafe yet.
+      let account = try #require(
+        listed.first { account in
+          facilities.contains {
+            $0.facilityID == account.scope.facilityID && $0.operatingStatus == .active
+              && $0.hasLocation && !$0.hasDormitory_p
+          }
+        }
+      )
+      let facility = facilities.first { $0.facilityID == account.scope.facilityID }!
+      let reset = try await accounts.resetPassword(
+        .with { $0.accountID = account.accountID },
+        metadata: officer
+      )
+      let catalogue = try await withLocalClient(port: bed.assessment.port) { assessment in
+        try await Safemap_Assessment_V1_AssessmentService.Client(wrapping: assessment)
+          .getCatalogue(.with { $0.kind = .workplace }, metadata: officer).catalogue
+      }
+      return (facility, reset.initialPassword, catalogue)
+    }
+
+    let client = WebClient(port: bed.webPort)
+    let first = try await bed.signIn(client, facility.username, oneTime)
+    #expect(first.header("Location") == "/password")
+    let passwordForm = try await client.get("/password")
+    let changed = try await client.post(
+      "/password",
+      form: [
+        ("csrf", passwordForm.csrf ?? ""), ("current_password", oneTime),
+        ("new_password", "Nhà-máy-an-toàn-2021"), ("confirm_password", "Nhà-máy-an-toàn-2021"),
+      ]
+    )
+    #expect(changed.header("Location") == "/facility")
+    #expect(
+      try await client.get("/facility").header("Location") == "/facilities/\(facility.facilityID)"
+    )
+    let own = try await client.get("/facilities/\(facility.facilityID)")
+    #expect(own.status == 200 && own.text.contains("Tự đánh giá nơi làm việc"))
+    #expect(try await client.get("/dashboard").status == 403, "reports are for officials")
+
+    let form = try await client.get("/assess?kind=workplace")
+    #expect(form.status == 200)
+    let answered = catalogue.criteria.filter { $0.profileSource == .unspecified }
+    for criterion in answered {
+      #expect(form.text.contains("name=\"unit0_\(criterion.code)\""), "\(criterion.code)")
+    }
+    let requestID = try #require(
+      form.text.range(of: "name=\"request_id\" value=\"").map { range in
+        String(form.text[range.upperBound...].prefix { $0 != "\"" })
+      }
+    )
+    let base = [
+      ("csrf", form.csrf ?? ""), ("kind", "workplace"), ("units", "1"),
+      ("request_id", requestID), ("unit0_name", "Xưởng 1"),
+    ]
+    // Nothing chosen: the service's violations come back beside every criterion.
+    let refused = try await client.post("/assess", form: base)
+    #expect(refused.status == 400)
+    #expect(
+      refused.text.components(separatedBy: "class=\"problem field-error\"").count - 1
+        == answered.count
+    )
+    #expect(refused.text.contains("Chưa chọn."))
+
+    let worst = answered.map { criterion in
+      ("unit0_\(criterion.code)", criterion.options.max { $0.points < $1.points }!.code)
+    }
+    let refusedPage = try #require(
+      refused.text.range(of: "name=\"request_id\" value=\"").map { range in
+        String(refused.text[range.upperBound...].prefix { $0 != "\"" })
+      }
+    )
+    var filled = base
+    filled[3] = ("request_id", refusedPage)
+    let submitted = try await client.post("/assess", form: filled + worst)
+    #expect(submitted.status == 302)
+    let location = try #require(submitted.header("Location"))
+    #expect(location.hasPrefix("/assessments/"))
+    let result = try await client.get(location)
+    #expect(result.status == 200)
+    #expect(result.text.contains("Không an toàn"))
+    #expect(result.text.contains("id=\"top-criteria\""))
+
+    let map = try await client.get("/api/public-map?province=74")
+    let points = try #require(
+      (JSONSerialization.jsonObject(with: map.body) as? [String: Any])?["points"] as? [[Any]]
+    )
+    let named = points.filter { ($0[4] as? String) == facility.name }
+    let point = try #require(
+      points.first {
+        // Foundation's JSON reader may round the last digit differently.
+        ($0[4] as? String) == facility.name
+          && abs(($0[0] as? Double ?? 0) - facility.location.latitude) < 1e-9
+          && abs(($0[1] as? Double ?? 0) - facility.location.longitude) < 1e-9
+      },
+      "\(named) \(facility.location)"
+    )
+    #expect(point[2] as? String == "UNSAFE")
+    #expect((point[5] as? String)?.count == 10, "the date of the assessment")
+  }
+
   @Test("health and readiness")
   func health() async throws {
     let bed = try await WebTestBed.shared.value

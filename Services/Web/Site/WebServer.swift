@@ -133,6 +133,7 @@ public final class WebServer: Sendable {
     SignInPages(site: site).register(router)
     DashboardPages(site: site).register(router)
     FacilityPages(site: site).register(router)
+    AssessmentPages(site: site).register(router)
     return router
   }
 

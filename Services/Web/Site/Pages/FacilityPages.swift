@@ -30,6 +30,7 @@ struct FacilityPages {
     var inspections: [InspectionRow]
     var inspectionsHidden: Bool
     var isOwn: Bool
+    var hasDormitory: Bool
   }
 
   struct Fact {
@@ -188,7 +189,8 @@ struct FacilityPages {
           )
         },
         inspectionsHidden: hidden,
-        isOwn: session.account.facilityID == id
+        isOwn: session.account.facilityID == id,
+        hasDormitory: facility.hasDormitory_p
       )
     )
   }
