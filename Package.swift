@@ -111,6 +111,17 @@ let package = Package(
       path: "Shared/Reflection",
       swiftSettings: swiftSettings
     ),
+    /// Spreadsheets: the bulk-issuance sheet and CSV records (the CLI and web-service).
+    .target(
+      name: "SafeMapSheets",
+      dependencies: [
+        "SafeMapAPI",
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Shared/Sheets",
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "SafeMapRuntime",
       dependencies: [
@@ -215,13 +226,12 @@ let package = Package(
     .target(
       name: "SafeMapCLI",
       dependencies: [
-        "SafeMapAPI", "SafeMapRuntime",
+        "SafeMapAPI", "SafeMapRuntime", "SafeMapSheets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "TextTable", package: "TextTable"),
-        .product(name: "CSV", package: "CSV.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       path: "Services/CLI/Commands",
@@ -241,7 +251,7 @@ let package = Package(
     .target(
       name: "SafeMapWeb",
       dependencies: [
-        "SafeMapAPI", "SafeMapCore", "SafeMapRuntime",
+        "SafeMapAPI", "SafeMapCore", "SafeMapRuntime", "SafeMapSheets",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -252,7 +262,6 @@ let package = Package(
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "CSV", package: "CSV.swift"),
         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
       ],
       path: "Services/Web/Site",
@@ -348,7 +357,7 @@ let package = Package(
     .testTarget(
       name: "SafeMapCLITests",
       dependencies: [
-        "SafeMapTestSupport", "SafeMapCLI",
+        "SafeMapTestSupport", "SafeMapCLI", "SafeMapSheets",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
       swiftSettings: swiftSettings

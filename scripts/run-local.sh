@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs the three services on this machine (`make run`).
+# Runs the three services and web-service on this machine (`make run`).
 #
 # Without SAFEMAP_DATABASE_URL: a private PostgreSQL cluster under .data/postgres of the
 # checkout (initdb + pg_ctl from the system's PostgreSQL), password authentication, a generated
 # password per role kept in .data/secrets, migrations, a first ministry admin, the three
-# services, then (once, through the services) the national demo: SAFEMAP_DEMO_FACILITIES
+# services and web-service (http://127.0.0.1:8080/), then (once, through the services) the
+# national demo: SAFEMAP_DEMO_FACILITIES
 # facilities (default 20000) over the 63 provinces with weeks of history. It prints the
 # admin's and Bình Dương's officer's credentials and commands to try. A second run reuses the
 # data and starts in seconds. With SAFEMAP_DATABASE_URL: that server instead, no demo
@@ -87,6 +88,10 @@ export SAFEMAP_DATA_DIR=$DATA
 export SAFEMAP_LOG_FORMAT=${SAFEMAP_LOG_FORMAT:-text}
 # Plaintext stays on this machine: listen on loopback unless told otherwise (README: TLS).
 export SAFEMAP_GRPC_HOST=${SAFEMAP_GRPC_HOST:-127.0.0.1}
+# web-service runs beside them: account-service believes the browser address it forwards.
+export SAFEMAP_TRUSTED_PROXIES=${SAFEMAP_TRUSTED_PROXIES:-127.0.0.1,::1}
+WEB_HOST=${SAFEMAP_WEB_HOST:-127.0.0.1}
+WEB_PORT=${SAFEMAP_WEB_PORT:-8080}
 for service in account assessment reporting; do
   password=${SAFEMAP_DATABASE_PASSWORD:-}
   [ -z "${SAFEMAP_DATABASE_URL:-}" ] && password=$(secret "db-$service")
@@ -101,6 +106,10 @@ for port in 50051 50052 50053; do
     sleep 0.2
   done
 done
+SAFEMAP_WEB_HOST=$WEB_HOST SAFEMAP_WEB_PORT=$WEB_PORT SAFEMAP_METRICS_PORT=9454 \
+  "$BIN/web-service" &
+PIDS+=($!)
+WEB_URL="http://$WEB_HOST:$WEB_PORT/"
 if [ "${DEMO:-}" = yes ]; then
   OFFICER_PASSWORD=$(secret officer-password)
   "$BIN/safemap-admin" seed-demo --database-url "$ADMIN_URL" \
@@ -109,8 +118,9 @@ if [ "${DEMO:-}" = yes ]; then
     --officer-password-file "$SECRETS/officer-password" \
     --signing-key-file "$DATA/signing-keys"
   cat <<EOF
-run: ready. account-service :50051, assessment-service :50052, reporting-service :50053
-     (metrics :9451-9453). Ctrl-C stops everything.
+run: ready. The public map: $WEB_URL (sign in there as below)
+     account-service :50051, assessment-service :50052, reporting-service :50053,
+     web-service :$WEB_PORT (metrics :9451-9454). Ctrl-C stops everything.
 
   ministry admin:                 admin / $SAFEMAP_BOOTSTRAP_PASSWORD
   Bình Dương's province officer:  officer.74 / $OFFICER_PASSWORD
@@ -122,7 +132,7 @@ Try, in another terminal:
   $BIN/safemap report list --r5 --page-size 10
 EOF
 else
-  echo "run: account-service :50051, assessment-service :50052, reporting-service :50053" \
-    "(metrics :9451-9453); Ctrl-C stops"
+  echo "run: the public map at $WEB_URL; account-service :50051, assessment-service :50052," \
+    "reporting-service :50053, web-service :$WEB_PORT (metrics :9451-9454); Ctrl-C stops"
 fi
 wait -n "${PIDS[@]}" || true

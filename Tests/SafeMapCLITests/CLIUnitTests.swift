@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import SafeMapAPI
 import SafeMapRuntime
+import SafeMapSheets
 import Testing
 
 @testable import SafeMapCLI
@@ -55,13 +56,13 @@ struct CLIUnitTests {
         .init(line: 6, reason: "latitude and longitude go together"),
       ]
     )
-    #expect(throws: CLIFailure.self) { try FacilityCSV.parse("name,tax\nA,1\n", limit: 10) }
-    #expect(throws: CLIFailure.self) {
+    #expect(throws: FacilityCSV.Problem.self) { try FacilityCSV.parse("name,tax\nA,1\n", limit: 10) }
+    #expect(throws: FacilityCSV.Problem.self) {
       try FacilityCSV.parse("name,district_code\nA,1\n", limit: 10)
     }
     let tooMany =
       "name,tax_code,district_code\n" + String(repeating: "A,3800000011,689\n", count: 3)
-    #expect(throws: CLIFailure.self) { try FacilityCSV.parse(tooMany, limit: 2) }
+    #expect(throws: FacilityCSV.Problem.self) { try FacilityCSV.parse(tooMany, limit: 2) }
   }
 
   @Test("a date means the end of that day in Vietnam; an instant is itself")

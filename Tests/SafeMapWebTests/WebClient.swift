@@ -56,7 +56,7 @@ final class WebClient: @unchecked Sendable {
     return try await send("POST", path, body: Data(encoded.utf8), headers: all)
   }
 
-  private func send(_ method: String, _ path: String, body: Data?, headers: [String: String])
+  func send(_ method: String, _ path: String, body: Data?, headers: [String: String])
     async throws -> Page
   {
     var request = URLRequest(url: URL(string: path, relativeTo: base)!)

@@ -334,6 +334,117 @@ struct WebServiceTests {
     #expect((point[5] as? String)?.count == 10, "the date of the assessment")
   }
 
+  @Test("an officer opens a campaign, follows who has not finished, reads the trend")
+  func campaignsAndTrend() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    try await bed.signIn(client, WebTestBed.officer, WebTestBed.officerPassword)
+    let list = try await client.get("/campaigns")
+    #expect(list.status == 200)
+    #expect(list.text.contains("id=\"campaign-list\""))
+    let requestID = try #require(
+      list.text.range(of: "name=\"request_id\" value=\"").map { range in
+        String(list.text[range.upperBound...].prefix { $0 != "\"" })
+      }
+    )
+    let noDeadline = try await client.post(
+      "/campaigns",
+      form: [("csrf", list.csrf ?? ""), ("request_id", requestID), ("title", "Đợt thử")]
+    )
+    #expect(noDeadline.status == 400 && noDeadline.text.contains("Hạn chót"))
+    let created = try await client.post(
+      "/campaigns",
+      form: [
+        ("csrf", list.csrf ?? ""), ("request_id", requestID), ("title", "Rà soát tháng 12"),
+        ("deadline", "2030-12-31T17:00"), ("district", ""), ("description", ""),
+      ]
+    )
+    #expect(created.status == 302)
+    let location = try #require(created.header("Location"))
+    let progress = try await client.get(location)
+    #expect(progress.status == 200)
+    #expect(progress.text.contains("Rà soát tháng 12"))
+    let id = String(location.dropFirst("/campaigns/".count))
+    let officer = try await bed.token(WebTestBed.officer, WebTestBed.officerPassword)
+    let figures = try await withLocalClient(port: bed.reporting.port) { client in
+      try await Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
+        .getCampaignProgress(
+          .with {
+            $0.provinceCode = Self.province
+            $0.campaignID = id
+          },
+          metadata: officer
+        )
+    }
+    #expect(
+      progress.text.contains(
+        "Đã hoàn thành \(figures.total.done)/\(figures.total.active) cơ sở"
+      )
+    )
+    let notDone = try await client.get("/lists?kind=campaign&campaign=\(id)")
+    #expect(notDone.text.contains("trong \(figures.total.notDone) cơ sở"))
+
+    let trend = try await client.get("/trend")
+    #expect(trend.status == 200)
+    #expect(trend.text.components(separatedBy: "<polyline class=\"line").count - 1 == 5)
+    #expect(trend.text.contains("id=\"trend-table\""))
+    #expect(try await client.get("/trend?from=someday").status == 400)
+  }
+
+  @Test("a province officer issues accounts from a CSV upload and downloads the sheet once")
+  func issuance() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    try await bed.signIn(client, WebTestBed.officer, WebTestBed.officerPassword)
+    let page = try await client.get("/issue")
+    #expect(page.status == 200)
+    let csrf = try #require(
+      page.text.range(of: "data-csrf=\"").map { range in
+        String(page.text[range.upperBound...].prefix { $0 != "\"" })
+      }
+    )
+    let suffix = String(Int.random(in: 100...999))
+    let csv = """
+      name,tax_code,district_code,worker_count
+      Xưởng thử A,3700000\(suffix),718,120
+      Xưởng thử B,3700001\(suffix),718,x
+      Xưởng thử C,3700002\(suffix),999,50
+
+      """
+    let refused = try await client.send(
+      "POST",
+      "/issue",
+      body: Data(csv.utf8),
+      headers: ["Content-Type": "text/csv"]
+    )
+    #expect(refused.status == 403, "no CSRF token")
+    let issued = try await client.send(
+      "POST",
+      "/issue?note=th%E1%BB%AD",
+      body: Data(csv.utf8),
+      headers: ["Content-Type": "text/csv", "X-CSRF-Token": csrf]
+    )
+    #expect(issued.status == 200)
+    let events = issued.text.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let last = try #require(events.last)
+    let summary = try #require(last["summary"] as? [String: Any])
+    #expect(summary["issued"] as? Int == 1)
+    #expect(summary["rejected"] as? Int == 2, "a bad number here, an unknown district there")
+    let problems = try #require(last["problems"] as? [[String: Any]])
+    #expect(problems.compactMap { $0["line"] as? Int } == [3, 4])
+    let sheet = try #require(last["sheet"] as? String)
+    let download = try await client.get(sheet)
+    #expect(download.status == 200)
+    #expect(Array(download.body.prefix(3)) == [0xEF, 0xBB, 0xBF])
+    let rows = download.text.dropFirst().split(separator: "\r\n")
+    #expect(rows.count == 2)
+    #expect(rows.last?.contains("Xưởng thử A") == true)
+    let again = try await client.get(sheet)
+    #expect(again.status == 404, "the sheet downloads once")
+  }
+
   @Test("health and readiness")
   func health() async throws {
     let bed = try await WebTestBed.shared.value

@@ -137,11 +137,11 @@ public struct WebConfiguration: Sendable {
     config.maximumBodyBytes =
       try integer("SAFEMAP_WEB_MAX_BODY_BYTES", 1024...(256 * 1024 * 1024))
       ?? config.maximumBodyBytes
-    if let proxies = value("SAFEMAP_TRUSTED_PROXIES") {
+    if let proxies = value("SAFEMAP_WEB_TRUSTED_PROXIES") {
       do {
         config.trustedProxies = try TrustedProxies(parsing: proxies)
       } catch {
-        throw Invalid(description: "SAFEMAP_TRUSTED_PROXIES: \(error)")
+        throw Invalid(description: "SAFEMAP_WEB_TRUSTED_PROXIES: \(error)")
       }
     }
     config.publicMapCacheSeconds =

@@ -134,6 +134,9 @@ public final class WebServer: Sendable {
     DashboardPages(site: site).register(router)
     FacilityPages(site: site).register(router)
     AssessmentPages(site: site).register(router)
+    IssuancePages(site: site, sheets: CredentialSheets()).register(router)
+    CampaignPages(site: site).register(router)
+    TrendPages(site: site).register(router)
     return router
   }
 

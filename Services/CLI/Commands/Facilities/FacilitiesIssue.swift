@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapSheets
 import SwiftProtobuf
 
 struct FacilitiesIssue: AsyncParsableCommand {
@@ -43,7 +44,12 @@ struct FacilitiesIssue: AsyncParsableCommand {
     guard let text = String(data: data, encoding: .utf8) else {
       throw CLIFailure("\(file) is not UTF-8 text: save it as \"CSV UTF-8\"")
     }
-    let parsed = try FacilityCSV.parse(text, limit: maxRows)
+    let parsed: FacilityCSV
+    do {
+      parsed = try FacilityCSV.parse(text, limit: maxRows)
+    } catch {
+      throw CLIFailure(error.description)
+    }
     guard !parsed.rows.isEmpty else {
       Self.report(rejected: parsed.rejected)
       throw CLIFailure("\(file) holds no facility to issue")

@@ -1,20 +1,5 @@
-import CSV
 import Foundation
-
-/// CSV records through CSV.swift (quoting, embedded commas and newlines), one record at a
-/// time: its writer sends a byte per stream write, so each record is encoded in memory and the
-/// file is written in large blocks.
-enum CSVRecord {
-  static func encode(_ fields: [String]) throws -> Data {
-    let writer = try CSVWriter(stream: .toMemory())
-    try writer.write(row: fields)
-    writer.stream.close()
-    guard let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else {
-      throw CLIFailure("cannot encode a CSV record")
-    }
-    return data + Data("\n".utf8)
-  }
-}
+import SafeMapSheets
 
 /// A CSV file written as records arrive, so an export of any size holds one block in memory.
 /// A `private` file (secrets) is created readable by its owner only, and never over an

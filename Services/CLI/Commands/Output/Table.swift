@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SafeMapSheets
 import SwiftProtobuf
 import TextTable
 

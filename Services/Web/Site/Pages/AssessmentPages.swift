@@ -46,7 +46,8 @@ struct AssessmentPages {
   struct CriterionForm {
     var code: String
     var title: String
-    var description: String
+    /// nil when empty: a mustache section renders for any string, even an empty one.
+    var description: String?
     var field: String
     var computed: Bool
     var computedText: String
@@ -143,7 +144,7 @@ struct AssessmentPages {
           return CriterionForm(
             code: criterion.code,
             title: criterion.title,
-            description: criterion.description_p,
+            description: criterion.description_p.isEmpty ? nil : criterion.description_p,
             field: field,
             computed: computed != nil,
             computedText: computed.map {

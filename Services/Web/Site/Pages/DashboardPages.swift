@@ -6,6 +6,7 @@ import Hummingbird
 import NIOCore
 import SafeMapAPI
 import SafeMapCore
+import SafeMapSheets
 import SwiftProtobuf
 
 /// The officials' reports: R1/R2/R3 as of any instant (`/dashboard`), the R4/R5 lists paged
@@ -205,6 +206,7 @@ struct DashboardPages {
   static let kinds: [String: (String, [Safemap_Common_V1_MapLevel])] = [
     "r4": ("Chưa đánh giá hoặc quá hạn (R4)", [.notAssessed, .overdue]),
     "r5": ("Có nguy cơ hoặc không an toàn (R5)", [.atRisk, .unsafe]),
+    "campaign": ("Chưa hoàn thành đợt đôn đốc", []),
   ]
 
   struct ListPage {
@@ -220,6 +222,8 @@ struct DashboardPages {
     var nextPage: String?
     var exportLink: String
     var isR4: Bool
+    var campaign: String
+    var isCampaign: Bool
   }
 
   struct ListRow {
@@ -239,7 +243,9 @@ struct DashboardPages {
   {
     let query = try ReportQuery(request, session: session)
     let kind = request.uri.queryParameters["kind"].map(String.init) ?? "r4"
-    guard let levels = Self.kinds[kind]?.1 else { throw WebError.badRequest("kind: r4 hoặc r5.") }
+    guard let levels = Self.kinds[kind]?.1 else {
+      throw WebError.badRequest("kind: r4, r5 hoặc campaign.")
+    }
     let district = request.uri.queryParameters["district"].map(String.init) ?? ""
     if !district.isEmpty, !DistrictCode.isWellFormed(district) {
       throw WebError.badRequest("district: mã huyện gồm ba chữ số.")
@@ -247,6 +253,13 @@ struct DashboardPages {
     var filter = Safemap_Reporting_V1_FacilityStatusFilter()
     filter.mapLevels = levels
     filter.districtCode = district
+    if kind == "campaign" {
+      let campaign = request.uri.queryParameters["campaign"].map(String.init) ?? ""
+      guard UUID(uuidString: campaign) != nil else {
+        throw WebError.badRequest("campaign: mã đợt đôn đốc.")
+      }
+      filter.campaignID = campaign
+    }
     return (kind, query, filter)
   }
 
@@ -274,6 +287,7 @@ struct DashboardPages {
         URLQueryItem(name: "province", value: query.province),
         URLQueryItem(name: "district", value: filter.districtCode),
         URLQueryItem(name: "as_of", value: query.asOfText),
+        URLQueryItem(name: "campaign", value: filter.campaignID),
         URLQueryItem(name: "page_token", value: response.nextPageToken),
       ]
       next = components.string
@@ -285,6 +299,7 @@ struct DashboardPages {
       URLQueryItem(name: "province", value: query.province),
       URLQueryItem(name: "district", value: filter.districtCode),
       URLQueryItem(name: "as_of", value: query.asOfText),
+      URLQueryItem(name: "campaign", value: filter.campaignID),
     ]
     return site.templates.page(
       "list",
@@ -313,7 +328,9 @@ struct DashboardPages {
         shown: response.rows.count,
         nextPage: next,
         exportLink: export.string ?? "/lists/export.csv",
-        isR4: kind == "r4"
+        isR4: kind == "r4",
+        campaign: filter.campaignID,
+        isCampaign: !filter.campaignID.isEmpty
       )
     )
   }
@@ -339,9 +356,11 @@ struct DashboardPages {
           try await reports.exportFacilityStatuses(exportRequest, metadata: metadata) {
             response in
             var block = ByteBuffer(bytes: [0xEF, 0xBB, 0xBF])
-            block.writeString(CSVText.record(ExportColumns.titles))
+            block.writeBytes(try CSVRecord.encode(ExportColumns.titles, newline: "\r\n"))
             for try await message in response.messages {
-              block.writeString(CSVText.record(ExportColumns.fields(message.row)))
+              block.writeBytes(
+                try CSVRecord.encode(ExportColumns.fields(message.row), newline: "\r\n")
+              )
               if block.readableBytes >= 64 * 1024 {
                 await blocks.send(block)
                 block.clear()

@@ -23,18 +23,24 @@ function pointIcon(level) {
   });
 }
 
-// A cluster shows how many facilities it holds and takes the colour of its worst level.
+// A cluster shows how many facilities it holds, takes the colour of the level most of them
+// have, and names every level's count in its tooltip (a red cluster of mostly green points
+// would alarm; a green one hiding red points would mislead: the tooltip says both).
 function clusterIcon(cluster) {
   const counts = {};
   for (const marker of cluster.getAllChildMarkers()) {
     counts[marker.options.level] = (counts[marker.options.level] || 0) + 1;
   }
-  const worst = ORDER.find((level) => counts[level]) || "SAFE";
+  const most = ORDER.reduce((a, b) => ((counts[b] || 0) > (counts[a] || 0) ? b : a));
   const n = cluster.getChildCount();
+  const parts = ORDER.filter((level) => counts[level]).map(
+    (level) => `${counts[level]} ${LEVELS[level].name.toLowerCase()}`,
+  );
+  const label = `${n} cơ sở: ${parts.join(", ")}`;
   const size = n < 100 ? 34 : n < 1000 ? 42 : 50;
   return L.divIcon({
-    className: `cluster ${LEVELS[worst].css}`,
-    html: `<span>${n}</span>`,
+    className: `cluster ${LEVELS[most].css}`,
+    html: `<span title="${label}" aria-label="${label}">${n}</span>`,
     iconSize: [size, size],
   });
 }
@@ -52,7 +58,8 @@ async function draw() {
     return;
   }
   const data = await response.json();
-  const map = L.map(element, { preferCanvas: false, zoomControl: true });
+  // maxZoom on the map itself: without tiles nothing else tells the clusters where to stop.
+  const map = L.map(element, { zoomControl: true, maxZoom: 18 });
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, {
       maxZoom: 18,
@@ -99,6 +106,7 @@ async function draw() {
   element.dataset.ready = "true";
 }
 
-draw().catch(() => {
+draw().catch((error) => {
+  console.error("map:", error);
   summary.textContent = "Không tải được bản đồ. Hãy thử lại sau ít phút.";
 });

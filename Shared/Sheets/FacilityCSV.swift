@@ -1,53 +1,70 @@
 import CSV
 import Foundation
-import SafeMapAPI
+public import SafeMapAPI
 import SwiftProtobuf
 
-/// The facilities of a bulk issuance, read from a CSV file with a header row.
+/// The facilities of a bulk issuance, read from a CSV file with a header row: the sheet a
+/// province officer gives `safemap facilities issue` or uploads on the web.
 ///
 /// Columns are named as in the API (`name`, `tax_code`, …; README "The safemap command"), in
 /// any order; `name`, `tax_code` and `district_code` are required, the others optional. A row
 /// whose cells cannot be read (a worker count that is not a number) is rejected here with its
 /// line number; everything else is the service's to judge.
-struct FacilityCSV {
+public struct FacilityCSV: Sendable {
   /// A row to send, with the line it starts on.
-  struct Row {
-    let line: Int
-    let facility: Safemap_Account_V1_Facility
+  public struct Row: Sendable {
+    public let line: Int
+    public let facility: Safemap_Account_V1_Facility
   }
 
-  struct Rejected: Equatable, Sendable {
-    let line: Int
-    let reason: String
+  public struct Rejected: Equatable, Sendable {
+    public let line: Int
+    public let reason: String
+
+    public init(line: Int, reason: String) {
+      self.line = line
+      self.reason = reason
+    }
   }
 
-  var rows: [Row] = []
-  var rejected: [Rejected] = []
+  /// Why the file as a whole cannot be read (no header, an unknown column, too many rows).
+  public struct Problem: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+  }
 
-  static let required = ["name", "tax_code", "district_code"]
-  static let optional = [
+  public var rows: [Row] = []
+  public var rejected: [Rejected] = []
+
+  public static let required = ["name", "tax_code", "district_code"]
+  public static let optional = [
     "address", "zone_id", "sector", "worker_count", "workshop_area_m2", "has_dormitory",
     "dormitory_residents", "contact_phone", "contact_email", "latitude", "longitude",
   ]
 
   /// Reads `text`; at most `limit` rows (the service's batch limit), so a file too large is
   /// refused before anything is sent.
-  static func parse(_ text: String, limit: Int) throws -> FacilityCSV {
-    let reader = try CSVReader(string: text, hasHeaderRow: true)
+  public static func parse(_ text: String, limit: Int) throws(Problem) -> FacilityCSV {
+    let reader: CSVReader
+    do {
+      reader = try CSVReader(string: text, hasHeaderRow: true)
+    } catch {
+      throw Problem("line 1: the file is not valid CSV (\(error))")
+    }
     guard var header = reader.headerRow, !header.isEmpty else {
-      throw CLIFailure("the file is empty: the first line must name the columns")
+      throw Problem("the file is empty: the first line must name the columns")
     }
     // A byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name.
     if header[0].hasPrefix("\u{FEFF}") { header[0].removeFirst() }
     header = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     let known = Set(required + optional)
     if let unknown = header.first(where: { !known.contains($0) }) {
-      throw CLIFailure(
+      throw Problem(
         "line 1: unknown column \"\(unknown)\"; the columns are \((required + optional).joined(separator: ", "))"
       )
     }
     if let missing = required.first(where: { !header.contains($0) }) {
-      throw CLIFailure("line 1: the column \(missing) is required")
+      throw Problem("line 1: the column \(missing) is required")
     }
     var result = FacilityCSV()
     var line = 2
@@ -55,7 +72,7 @@ struct FacilityCSV {
       defer { line += 1 + cells.reduce(0) { $0 + $1.filter { $0 == "\n" }.count } }
       if cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
       guard result.rows.count + result.rejected.count < limit else {
-        throw CLIFailure(
+        throw Problem(
           "more than \(limit) facilities: one batch takes at most \(limit); split the file"
         )
       }
@@ -65,30 +82,32 @@ struct FacilityCSV {
       }
       do {
         result.rows.append(Row(line: line, facility: try facility(values)))
-      } catch let failure as CLIFailure {
+      } catch let failure as Problem {
         result.rejected.append(Rejected(line: line, reason: failure.description))
       }
     }
     if let error = reader.error {
-      throw CLIFailure("line \(line): the file is not valid CSV (\(error))")
+      throw Problem("line \(line): the file is not valid CSV (\(error))")
     }
     return result
   }
 
-  private static func facility(_ values: [String: String]) throws -> Safemap_Account_V1_Facility {
+  private static func facility(_ values: [String: String]) throws(Problem)
+    -> Safemap_Account_V1_Facility
+  {
     func text(_ name: String) -> String { values[name] ?? "" }
-    func integer(_ name: String) throws -> Int32 {
+    func integer(_ name: String) throws(Problem) -> Int32 {
       guard let value = values[name], !value.isEmpty else { return 0 }
       guard let number = Int32(value), number >= 0 else {
-        throw CLIFailure("\(name): \"\(value)\" is not a whole number")
+        throw Problem("\(name): \"\(value)\" is not a whole number")
       }
       return number
     }
-    func decimal(_ name: String) throws -> Double? {
+    func decimal(_ name: String) throws(Problem) -> Double? {
       guard let value = values[name], !value.isEmpty else { return nil }
       guard let number = Double(value.replacingOccurrences(of: ",", with: ".")),
         number.isFinite
-      else { throw CLIFailure("\(name): \"\(value)\" is not a number") }
+      else { throw Problem("\(name): \"\(value)\" is not a number") }
       return number
     }
     var facility = Safemap_Account_V1_Facility()
@@ -104,7 +123,7 @@ struct FacilityCSV {
     case "", "0", "no", "false", "không": facility.hasDormitory_p = false
     case "1", "yes", "true", "có": facility.hasDormitory_p = true
     case let other:
-      throw CLIFailure("has_dormitory: \"\(other)\" is not yes or no")
+      throw Problem("has_dormitory: \"\(other)\" is not yes or no")
     }
     facility.dormitoryResidents = try integer("dormitory_residents")
     facility.contactPhone = text("contact_phone")
@@ -116,7 +135,7 @@ struct FacilityCSV {
         $0.latitude = latitude
         $0.longitude = longitude
       }
-    default: throw CLIFailure("latitude and longitude go together")
+    default: throw Problem("latitude and longitude go together")
     }
     return facility
   }

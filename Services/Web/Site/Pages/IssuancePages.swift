@@ -1,0 +1,259 @@
+import AsyncAlgorithms
+import Crypto
+import Foundation
+import GRPCCore
+import Hummingbird
+import NIOCore
+import SafeMapAPI
+import SafeMapSheets
+import SwiftProtobuf
+
+/// Bulk issuance on the web: a province officer uploads the facilities' CSV (`/issue`, the
+/// page's script posts the file), watches the progress as account-service answers row by row,
+/// and downloads the credential sheet once (`/issue/sheets/:token`): the one-time passwords
+/// exist nowhere else, and the sheet is gone from the server after that download.
+struct IssuancePages {
+  let site: Site
+  let sheets: CredentialSheets
+
+  /// Rows one upload may hold (account-service's own batch limit is the same by default).
+  static let maximumRows = 50_000
+
+  func register(_ router: Router<WebContext>) {
+    router.get("/issue") { _, context in try form(context) }
+    router.post("/issue") { request, context in try await issue(request, context) }
+    router.get("/issue/sheets/:token") { _, context in try await download(context) }
+  }
+
+  struct IssuePage {
+    var chrome: Chrome
+    var columns: String
+    var required: String
+    var maximumRows: Int
+  }
+
+  func form(_ context: WebContext) throws -> Response {
+    let session = try site.official(context)
+    return site.templates.page(
+      "issue",
+      IssuePage(
+        chrome: Chrome(title: "Cấp tài khoản hàng loạt", session: session),
+        columns: (FacilityCSV.required + FacilityCSV.optional).joined(separator: ", "),
+        required: FacilityCSV.required.joined(separator: ", "),
+        maximumRows: Self.maximumRows
+      )
+    )
+  }
+
+  /// One line of JSON per event: `{"done", "total"}` as rows are answered, then
+  /// `{"summary": {issued, already, rejected}, "sheet", "problems": [{line, reason}]}`.
+  struct Event: Encodable {
+    var done: Int?
+    var total: Int?
+    var summary: Summary?
+    var sheet: String?
+    var problems: [Problem]?
+    var error: String?
+
+    struct Summary: Encodable {
+      var batch: String
+      var issued: Int
+      var already: Int
+      var rejected: Int
+    }
+
+    struct Problem: Encodable {
+      var line: Int
+      var reason: String
+    }
+
+    var line: ByteBuffer {
+      var data = (try? JSONEncoder().encode(self)) ?? Data("{}".utf8)
+      data.append(0x0A)
+      return ByteBuffer(bytes: data)
+    }
+  }
+
+  func issue(_ request: Request, _ context: WebContext) async throws -> Response {
+    let session = try site.official(context)
+    let body: ByteBuffer
+    do {
+      body = try await request.body.collect(upTo: context.maxUploadSize)
+    } catch {
+      throw WebError(status: .contentTooLarge, message: "Tệp quá lớn.")
+    }
+    guard let text = body.getString(at: body.readerIndex, length: body.readableBytes) else {
+      throw WebError.badRequest("Tệp phải là văn bản UTF-8: lưu dưới dạng \"CSV UTF-8\".")
+    }
+    let parsed: FacilityCSV
+    do {
+      parsed = try FacilityCSV.parse(text, limit: Self.maximumRows)
+    } catch {
+      throw WebError.badRequest("Tệp CSV không đọc được: \(error.description)")
+    }
+    guard !parsed.rows.isEmpty else {
+      throw WebError.badRequest("Tệp không có cơ sở nào để cấp tài khoản.")
+    }
+    let province = session.account.provinceCode
+    let note = String((request.uri.queryParameters["note"].map(String.init) ?? "").prefix(500))
+    // The same file for the same province is the same batch: uploading it again after a
+    // failure half-way returns what was issued instead of issuing twice.
+    let requestID = SHA256.hash(data: Data(text.utf8) + Data(province.utf8))
+      .map { String(format: "%02x", $0) }.joined().prefix(32)
+    let metadata = try await site.metadata(context)
+    let facilities = site.backend.facilities
+    let sheets = sheets
+    let rows = parsed.rows
+    let names = Dictionary(uniqueKeysWithValues: rows.map { ($0.line, $0.facility) })
+    let events = AsyncThrowingChannel<ByteBuffer, any Error>()
+    let response = ResponseBody { writer in
+      let call = Task {
+        do {
+          let (summary, sheet, problems) = try await facilities.issueFacilityAccounts(
+            metadata: metadata
+          ) { writer in
+            try await writer.write(
+              .with {
+                $0.options = .with {
+                  $0.provinceCode = province
+                  $0.requestID = String(requestID)
+                  $0.note = note
+                }
+              }
+            )
+            for row in rows {
+              try await writer.write(
+                .with {
+                  $0.row = .with {
+                    $0.rowNumber = Int32(row.line)
+                    $0.facility = row.facility
+                  }
+                }
+              )
+            }
+          } onResponse: { response in
+            var sheet = [
+              ["Dòng", "Cơ sở", "Mã số thuế", "Tên đăng nhập", "Mật khẩu một lần", "Hết hạn"]
+            ]
+            var problems: [Event.Problem] = []
+            var summary = Event.Summary(batch: "", issued: 0, already: 0, rejected: 0)
+            var done = 0
+            for try await message in response.messages {
+              switch message.item {
+              case .result(let result):
+                done += 1
+                let line = Int(result.rowNumber)
+                switch result.outcome {
+                case .issued:
+                  summary.issued += 1
+                  let facility = names[line]
+                  sheet.append([
+                    String(line), facility?.name ?? "", facility?.taxCode ?? "", result.username,
+                    result.initialPassword,
+                    VietnamTime.text(result.initialPasswordExpireTime.date),
+                  ])
+                case .alreadyIssued:
+                  summary.already += 1
+                case .rejected:
+                  summary.rejected += 1
+                  let reasons = result.violations.map { "\($0.field): \($0.description_p)" }
+                  problems.append(.init(line: line, reason: reasons.joined(separator: "; ")))
+                default: break
+                }
+                // A line per hundredth of the file (and the last): progress, not a flood.
+                if done == rows.count || done % max(1, rows.count / 100) == 0 {
+                  await events.send(Event(done: done, total: rows.count).line)
+                }
+              case .summary(let batch):
+                summary.batch = batch.batchID
+              case nil: break
+              }
+            }
+            return (summary, sheet, problems)
+          }
+          let token =
+            summary.issued > 0 ? await sheets.keep(sheet, session: session.id) : nil
+          let rejectedHere = parsed.rejected.map { Event.Problem(line: $0.line, reason: $0.reason) }
+          var final = Event()
+          final.summary = summary
+          final.summary?.rejected += rejectedHere.count
+          final.sheet = token.map { "/issue/sheets/\($0)" }
+          final.problems = (rejectedHere + problems).sorted { $0.line < $1.line }
+          await events.send(final.line)
+          events.finish()
+        } catch let error as RPCError {
+          var failed = Event()
+          failed.error = WebError(error).message
+          await events.send(failed.line)
+          events.finish()
+        } catch {
+          events.fail(error)
+        }
+      }
+      defer { call.cancel() }
+      for try await line in events {
+        try await writer.write(line)
+      }
+      try await writer.finish(nil)
+    }
+    return Response(
+      status: .ok,
+      headers: [.contentType: "application/x-ndjson; charset=utf-8", .cacheControl: "no-store"],
+      body: response
+    )
+  }
+
+  func download(_ context: WebContext) async throws -> Response {
+    let session = try site.official(context)
+    let token = try context.parameters.require("token")
+    guard let sheet = await sheets.take(token, session: session.id) else {
+      throw WebError.notFound(
+        "Bảng mật khẩu này đã được tải về hoặc đã hết hạn: mỗi bảng chỉ tải được một lần."
+      )
+    }
+    var data = Data([0xEF, 0xBB, 0xBF])
+    for row in sheet { data += try CSVRecord.encode(row, newline: "\r\n") }
+    return Response(
+      status: .ok,
+      headers: [
+        .contentType: "text/csv; charset=utf-8",
+        .contentDisposition:
+          "attachment; filename=\"mat-khau-mot-lan-\(DashboardPages.fileDate()).csv\"",
+        .cacheControl: "no-store",
+      ],
+      body: .init(byteBuffer: ByteBuffer(bytes: data))
+    )
+  }
+}
+
+/// Credential sheets waiting for their one download, by random token, for the session that
+/// issued them only. Bounded: at most `capacity` sheets, each for `lifetime`; an expired one is
+/// gone (its accounts can be reset from the facility list).
+actor CredentialSheets {
+  private var sheets:
+    [String: (session: String, rows: [[String]], created: ContinuousClock.Instant)] =
+      [:]
+  let capacity = 100
+  let lifetime: Duration = .seconds(15 * 60)
+
+  func keep(_ rows: [[String]], session: String) -> String {
+    let now = ContinuousClock.now
+    sheets = sheets.filter { now - $0.value.created < lifetime }
+    while sheets.count >= capacity,
+      let oldest = sheets.min(by: { $0.value.created < $1.value.created })
+    {
+      sheets[oldest.key] = nil
+    }
+    let token = RandomToken.make()
+    sheets[token] = (session, rows, now)
+    return token
+  }
+
+  func take(_ token: String, session: String) -> [[String]]? {
+    guard let sheet = sheets[token], sheet.session == session,
+      ContinuousClock.now - sheet.created < lifetime
+    else { return nil }
+    sheets[token] = nil
+    return sheet.rows
+  }
+}
