@@ -56,7 +56,9 @@ struct CLIUnitTests {
         .init(line: 6, reason: "latitude and longitude go together"),
       ]
     )
-    #expect(throws: FacilityCSV.Problem.self) { try FacilityCSV.parse("name,tax\nA,1\n", limit: 10) }
+    #expect(throws: FacilityCSV.Problem.self) {
+      try FacilityCSV.parse("name,tax\nA,1\n", limit: 10)
+    }
     #expect(throws: FacilityCSV.Problem.self) {
       try FacilityCSV.parse("name,district_code\nA,1\n", limit: 10)
     }
