@@ -31,6 +31,8 @@ struct AssessmentPages {
     var unitCount: Int
     var units: [UnitForm]
     var errors: [String]
+    /// How many problems the service found (beside fields and above the form).
+    var problemCount: Int
     var moreUnits: String?
     var fewerUnits: String?
   }
@@ -184,6 +186,7 @@ struct AssessmentPages {
         unitCount: filled.units,
         units: units,
         errors: filled.errors,
+        problemCount: filled.errors.count + filled.violations.count,
         moreUnits: more,
         fewerUnits: fewer
       ),

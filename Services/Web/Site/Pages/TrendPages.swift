@@ -11,7 +11,7 @@ struct TrendPages {
   let site: Site
   static let width = 760.0
   static let height = 280.0
-  static let margin = (left: 48.0, right: 12.0, top: 12.0, bottom: 36.0)
+  static let margin = (left: 48.0, right: 40.0, top: 12.0, bottom: 36.0)
 
   func register(_ router: Router<WebContext>) {
     router.get("/trend") { request, context in try await trend(request, context) }

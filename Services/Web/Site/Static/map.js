@@ -94,14 +94,20 @@ async function draw() {
   }
   group.addLayers(markers);
   map.addLayer(group);
-  if (markers.length > 0) {
+  // `#zoom/latitude/longitude` opens that place (a link to one facility's surroundings);
+  // otherwise the whole province.
+  const [zoom, lat, lon] = location.hash.slice(1).split("/").map(Number);
+  if (Number.isFinite(zoom) && Number.isFinite(lat) && Number.isFinite(lon)) {
+    map.setView([lat, lon], Math.min(18, Math.max(1, zoom)));
+  } else if (markers.length > 0) {
     map.fitBounds(group.getBounds(), { padding: [20, 20] });
   } else {
     map.setView([16.0, 106.0], 5);
   }
+  // What was drawn, for anyone checking the map against the reports (the browser tests do).
   element.dataset.points = String(markers.length);
-  for (const level of Object.keys(LEVELS)) {
-    element.dataset[`count${level}`] = String(counts[level] || 0);
+  for (const [level, l] of Object.entries(LEVELS)) {
+    element.setAttribute(`data-count-${l.css}`, String(counts[level] || 0));
   }
   element.dataset.ready = "true";
 }
