@@ -20,6 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.30.0"
 SECRETS = {"safemap-db", "safemap-signing", "safemap-tls", "safemap-bootstrap"}
 SERVICES = {"account-service", "assessment-service", "reporting-service"}
+WEB = "web-service"
 
 
 def render(overlay):
@@ -63,7 +64,7 @@ def check_overlay(overlay, problems):
                 problems.append(f"{name}: refers to an undocumented secret {secret}")
 
     deployments = by_kind.get("Deployment", {})
-    if set(deployments) != SERVICES:
+    if set(deployments) != SERVICES | {WEB}:
         problems.append(f"{overlay}: deployments are {sorted(deployments)}")
     for service, deployment in deployments.items():
         name = f"{overlay}: {service}"
@@ -71,9 +72,11 @@ def check_overlay(overlay, problems):
         pod = spec["template"]["spec"]
         labels = spec["selector"]["matchLabels"]
         container = pod["containers"][0]
+        # The gRPC services answer gRPC health probes; web-service its HTTP /readyz, /healthz.
+        probe_kind = "httpGet" if service == WEB else "grpc"
         for probe in ("readinessProbe", "livenessProbe"):
-            if "grpc" not in container.get(probe, {}):
-                problems.append(f"{name}: no gRPC {probe}")
+            if probe_kind not in container.get(probe, {}):
+                problems.append(f"{name}: no {probe_kind} {probe}")
         if not pod.get("securityContext", {}).get("runAsNonRoot"):
             problems.append(f"{name}: may run as root")
         if "replicas" in spec:
@@ -83,7 +86,11 @@ def check_overlay(overlay, problems):
             if config and config not in by_kind.get("ConfigMap", {}):
                 problems.append(f"{name}: ConfigMap {config} is not rendered")
         svc = by_kind.get("Service", {}).get(service)
-        if not svc or svc["spec"].get("clusterIP") != "None" or svc["spec"]["selector"] != labels:
+        if service == WEB:
+            # Sessions are in a pod's memory: a browser keeps to one pod.
+            if not svc or svc["spec"].get("sessionAffinity") != "ClientIP" or svc["spec"]["selector"] != labels:
+                problems.append(f"{name}: no Service with session affinity selecting its pods")
+        elif not svc or svc["spec"].get("clusterIP") != "None" or svc["spec"]["selector"] != labels:
             problems.append(f"{name}: no headless Service selecting its pods")
         hpa = by_kind.get("HorizontalPodAutoscaler", {}).get(service)
         if not hpa or hpa["spec"]["scaleTargetRef"]["name"] != service:
@@ -122,6 +129,10 @@ def check_compose(problems):
     waits_for("account", "roles", "service_completed_successfully")
     for service in ("assessment", "reporting"):
         waits_for(service, "account", "service_healthy")
+    for service in ("account", "assessment", "reporting"):
+        waits_for("web", service, "service_healthy")
+    if "readyz" not in " ".join(services.get("web", {}).get("healthcheck", {}).get("test", [])):
+        problems.append("compose: web has no readiness check")
     for service in ("account", "assessment", "reporting"):
         test = services.get(service, {}).get("healthcheck", {}).get("test", [])
         if "health" not in " ".join(test):

@@ -15,7 +15,7 @@ struct DeploymentTests {
     #expect(summary["problems"] as? [String] == [])
     for overlay in ["small", "national"] {
       let rendered = try #require(summary[overlay] as? [String: Any])
-      #expect(rendered["objects"] as? Int == 15, "namespace, config, job, 3 × 4 per service")
+      #expect(rendered["objects"] as? Int == 19, "namespace, config, job, 4 × 4 per service")
     }
     let national = try #require(summary["national"] as? [String: Any])
     #expect(
@@ -24,7 +24,7 @@ struct DeploymentTests {
     )
     #expect(
       summary["compose_services"] as? [String]
-        == ["account", "assessment", "migrate", "postgres", "reporting", "roles"]
+        == ["account", "assessment", "migrate", "postgres", "reporting", "roles", "web"]
     )
   }
 }

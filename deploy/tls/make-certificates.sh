@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a private CA and one certificate per service for running SafeMap with TLS and mutual
 # TLS (README "TLS"). Each service's certificate serves its gRPC port and is also its client
-# certificate when it calls account-service, so it carries both serverAuth and clientAuth.
+# certificate when it calls account-service, so it carries both serverAuth and clientAuth;
+# web-service's serves nothing over TLS itself (its Ingress does) and is its client certificate.
 #   deploy/tls/make-certificates.sh OUT_DIR [EXTRA_DNS_NAME...]
 # Names: the compose/Kubernetes service names (account, assessment, reporting, and
 # <name>.<namespace>.svc forms via EXTRA_DNS_NAME), localhost and 127.0.0.1.
@@ -15,7 +16,7 @@ umask 077
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
   -keyout ca.key -out ca.pem -subj "/CN=SafeMap private CA" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-for service in account assessment reporting; do
+for service in account assessment reporting web; do
   names="DNS:$service,DNS:$service-service,DNS:localhost,IP:127.0.0.1"
   for extra in "$@"; do names="$names,DNS:$service.$extra,DNS:$service-service.$extra"; done
   printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\n' \
@@ -26,4 +27,4 @@ for service in account assessment reporting; do
     -out "$service.pem" -extfile "$service.ext"
   rm -f "$service.csr" "$service.ext"
 done
-echo "certificates in $out: ca.pem, {account,assessment,reporting}.{pem,key}; keep ca.key offline"
+echo "certificates in $out: ca.pem, {account,assessment,reporting,web}.{pem,key}; keep ca.key offline"

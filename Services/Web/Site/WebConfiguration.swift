@@ -114,10 +114,17 @@ public struct WebConfiguration: Sendable {
     config.accountService = try target("SAFEMAP_ACCOUNT_SERVICE") ?? config.accountService
     config.assessmentService = try target("SAFEMAP_ASSESSMENT_SERVICE") ?? config.assessmentService
     config.reportingService = try target("SAFEMAP_REPORTING_SERVICE") ?? config.reportingService
+    // Calls to the services: verified against the CA, with this certificate as the client's
+    // when they require mutual TLS. web-service's own HTTP is plain: TLS ends in front of it.
     config.tls = TLSSettings(
+      certificateFile: value("SAFEMAP_TLS_CERT_FILE"),
+      keyFile: value("SAFEMAP_TLS_KEY_FILE"),
       caFile: value("SAFEMAP_TLS_CA_FILE"),
       serverName: value("SAFEMAP_TLS_SERVER_NAME")
     )
+    if (config.tls.certificateFile == nil) != (config.tls.keyFile == nil) {
+      throw Invalid(description: "SAFEMAP_TLS_CERT_FILE and SAFEMAP_TLS_KEY_FILE go together")
+    }
     config.tileURL = value("SAFEMAP_WEB_TILE_URL") ?? config.tileURL
     config.tileAttribution = value("SAFEMAP_WEB_TILE_ATTRIBUTION") ?? config.tileAttribution
     if !config.tileURL.isEmpty, TileOrigin(config.tileURL) == nil {
