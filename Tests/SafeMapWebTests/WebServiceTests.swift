@@ -445,6 +445,37 @@ struct WebServiceTests {
     #expect(again.status == 404, "the sheet downloads once")
   }
 
+  @Test("the browser's address reaches account-service's audit log through the trusted proxies")
+  func forwardedAddress() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    let form = try await client.get("/login")
+    let signedIn = try await client.post(
+      "/login",
+      form: [
+        ("csrf", form.csrf ?? ""), ("username", WebTestBed.officer),
+        ("password", WebTestBed.officerPassword), ("next", ""),
+      ],
+      headers: ["X-Forwarded-For": "198.51.100.23, 203.0.113.7"]
+    )
+    #expect(signedIn.status == 302)
+    // Logins are audited nationally (before sign-in there is no province to file them in).
+    let ministry = try await bed.token("admin", WebTestBed.adminPassword)
+    let events = try await withLocalClient(port: bed.account.port) { client in
+      try await Safemap_Account_V1_FacilityService.Client(wrapping: client).listAuditEvents(
+        .with {
+          $0.provinceCode = Tenant.national.code
+          $0.pageSize = 1000
+        },
+        metadata: ministry
+      ).events
+    }
+    let logins = events.filter { $0.action == "Login" && $0.actorUsername == WebTestBed.officer }
+    // The last hop the load balancer saw, not what the browser wrote before it.
+    #expect(logins.contains { $0.clientAddress == "203.0.113.7" }, "\(logins.map(\.clientAddress))")
+    #expect(!logins.contains { $0.clientAddress == "198.51.100.23" })
+  }
+
   @Test("health and readiness")
   func health() async throws {
     let bed = try await WebTestBed.shared.value

@@ -78,6 +78,8 @@ struct WebTestBed: Sendable {
     configuration.reportingService = "127.0.0.1:\(reporting.port)"
     // Tests change levels and look again at once.
     configuration.publicMapCacheSeconds = 0
+    // The tests' HTTP client plays the load balancer in front of web-service.
+    configuration.trustedProxies = try TrustedProxies(parsing: "127.0.0.1")
     var logger = Logger(label: "test.web-service")
     logger.logLevel = .warning
     let web = try WebServer(configuration: configuration, logger: logger)
