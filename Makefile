@@ -44,11 +44,13 @@ bench-assessment: setup
 	$$(swift build -c release --show-bin-path)/assessment-benchmark
 
 # Every report at national scale (500,000 facilities, 60 days; generated once into
-# BENCH_DATA_DIR, default /var/tmp/safemap-reporting-bench) through gRPC, next to plain SQL.
+# BENCH_DATA_DIR, default /var/tmp/safemap-reporting-bench) through gRPC, next to plain SQL,
+# and the public map of the largest province through web-service.
 bench-reporting: setup
 	swift build -c release --product reporting-benchmark
 	swift build -c release --product account-service
 	swift build -c release --product reporting-service
+	swift build -c release --product web-service
 	$$(swift build -c release --show-bin-path)/reporting-benchmark
 
 clean:

@@ -64,7 +64,8 @@ struct Baselines {
         s.inspected_at AS created_at) i
       """
     return """
-      SELECT f.province_code, f.facility_id, f.district_code, f.latitude, f.longitude,
+      SELECT f.province_code, f.facility_id, f.district_code, f.latitude, f.longitude, f.name,
+        GREATEST(w.submitted_at, CASE WHEN f.has_dormitory THEN d.submitted_at END) AS last_at,
         coalesce(op.status, 'ACTIVE') = 'ACTIVE' AS active,
         \(level) AS level,
         i.created_at IS NOT NULL AS inspected,
@@ -163,6 +164,27 @@ struct Baselines {
       SELECT x.district_code, x.level, count(*) FROM (\(facts)) x
       JOIN touched ON touched.district_code = x.district_code
       WHERE x.active
+      GROUP BY x.district_code, x.level
+      """
+    )
+  }
+
+  /// The public map of the province: every active located facility's public fields, and the
+  /// counts per district and level.
+  func publicMap() async throws -> Double {
+    let facts = Self.facts(province: province, history: false)
+    return try await p50(
+      tenant: province,
+      """
+      WITH t(t) AS (SELECT now())
+      SELECT name, district_code, latitude, longitude, level,
+        to_char(last_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD')
+      FROM (\(facts)) x WHERE active AND latitude IS NOT NULL
+      """,
+      """
+      WITH t(t) AS (SELECT now())
+      SELECT x.district_code, x.level, count(*) FROM (\(facts)) x
+      WHERE x.active AND x.latitude IS NOT NULL
       GROUP BY x.district_code, x.level
       """
     )

@@ -10,6 +10,10 @@ import SafeMapRuntime
 import SafeMapTestSupport
 import SwiftProtobuf
 
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
 /// The reports at national scale: a generated national data set (``NationalDataSet``, kept
 /// between runs in `BENCH_DATA_DIR`), account-service and reporting-service as their release
 /// executables, and each report called `BENCH_CALLS` times (default 200) one after another
@@ -302,6 +306,35 @@ enum ReportingBenchmark {
         metadata: $1.officer
       ).byDistrict.count
     }
+    // The public map of the largest province (issue 11: p99 ≤ 300 ms): the RPC alone, then
+    // what a browser waits for from web-service (its cache off, so every call reads).
+    try await run("public", baseline: { try await baselines.publicMap() }) {
+      try await $0.getPublicMap(.with { $0.provinceCode = largest }, metadata: $1.officer)
+        .points.count
+    }
+    if environment["BENCH_ONLY"].map({ $0.split(separator: ",").contains("web") }) ?? true {
+      let figures = try await webCalls(reporting: reporting, account: account, province: largest)
+      results["web"] = figures.p99
+      say(
+        String(
+          format: "web: calls=%d p50_ms=%.1f p99_ms=%.1f items=%d bytes=%d ",
+          calls,
+          figures.p50,
+          figures.p99,
+          figures.items,
+          figures.bytes
+        ) + figures.cpu
+      )
+    } else {
+      results["web"] = 0
+    }
+    say(
+      String(
+        format: "public map: grpc_p99_ms=%.0f web_p99_ms=%.0f",
+        results["public"]!,
+        results["web"]!
+      )
+    )
     say(
       String(
         format:
@@ -350,7 +383,7 @@ enum ReportingBenchmark {
         Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>, Tokens
       ) async throws -> Int
   ) async throws -> Figures {
-    try await withLocalClient(port: reporting.port) { client in
+    try await withLocalClient(port: reporting.port, maximumMessageBytes: 64 << 20) { client in
       let reports = Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
       var tokens = try await Tokens.mint(officer: officer)
       for _ in 0..<5 { _ = try await call(reports, tokens) }
@@ -381,6 +414,75 @@ enum ReportingBenchmark {
           + "postgres_and_rest_us=\(perCall(database))"
       )
     }
+  }
+}
+
+extension ReportingBenchmark {
+  struct WebFigures {
+    var p50: Double
+    var p99: Double
+    var items: Int
+    var bytes: Int
+    var cpu: String
+  }
+
+  /// `calls` GETs of `/api/public-map` from web-service (release executable, public-map cache
+  /// off) one after another, each timed to its last byte, with the CPU of every process.
+  static func webCalls(reporting: Service, account: Service, province: String) async throws
+    -> WebFigures
+  {
+    let port = try FreePort.find()
+    let pid = try Shell.spawn(
+      try Executables.path("web-service"),
+      [],
+      output: "\(FileManager.default.temporaryDirectory.path)/bench-web-service.log",
+      environment: [
+        "SAFEMAP_WEB_HOST": "127.0.0.1", "SAFEMAP_WEB_PORT": String(port),
+        "SAFEMAP_METRICS_PORT": "0", "SAFEMAP_WEB_PUBLIC_MAP_CACHE_S": "0",
+        "SAFEMAP_ACCOUNT_SERVICE": "127.0.0.1:\(account.port)",
+        "SAFEMAP_ASSESSMENT_SERVICE": "127.0.0.1:\(account.port)",
+        "SAFEMAP_REPORTING_SERVICE": "127.0.0.1:\(reporting.port)",
+        "SAFEMAP_LOG_LEVEL": "warning",
+      ]
+    )
+    defer { kill(pid, SIGTERM) }
+    let url = URL(string: "http://127.0.0.1:\(port)/api/public-map?province=\(province)")!
+    let session = URLSession(configuration: .ephemeral)
+    @Sendable func get() async throws -> Data {
+      let (data, response) = try await session.data(from: url)
+      guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+        throw GeneratorError("web-service answered \(response)")
+      }
+      return data
+    }
+    let up = await eventually(timeout: .seconds(30)) { (try? await get()) != nil }
+    guard up else { throw GeneratorError("web-service did not start; see its log in /tmp") }
+    for _ in 0..<5 { _ = try await get() }
+    let latencies = Samples()
+    let clock = ContinuousClock()
+    let start = CPUSample.now()
+    let (webStart, reportingStart) = (ProcessCPU.seconds(pid), ProcessCPU.seconds(reporting.pid))
+    var data = Data()
+    for _ in 0..<calls {
+      let began = clock.now
+      data = try await get()
+      latencies.add((clock.now - began).seconds * 1_000)
+    }
+    let web = ProcessCPU.seconds(pid) - webStart
+    let service = ProcessCPU.seconds(reporting.pid) - reportingStart
+    let end = CPUSample.now()
+    let client = end.process - start.process
+    let database = (end.machine - start.machine) - client - service - web
+    let perCall = { (seconds: Double) in Int(seconds / Double(calls) * 1e6) }
+    let points = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["points"]
+    return WebFigures(
+      p50: latencies.percentile(0.5),
+      p99: latencies.percentile(0.99),
+      items: (points as? [Any])?.count ?? 0,
+      bytes: data.count,
+      cpu: "web_us=\(perCall(web)) reporting_us=\(perCall(service)) client_us=\(perCall(client)) "
+        + "postgres_and_rest_us=\(perCall(database))"
+    )
   }
 }
 

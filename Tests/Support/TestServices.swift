@@ -143,15 +143,32 @@ public enum TestServices {
 /// A gRPC client over real TCP to a local port, for the duration of `body`.
 /// `address` `::1` connects over IPv6, so a service listening on `::` sees a second client
 /// address on the same machine.
+/// `maximumMessageBytes` raises gRPC's 4 MiB limit (a province's public map is larger).
 public func withLocalClient<R: Sendable>(
   port: Int,
   address: String = "127.0.0.1",
+  maximumMessageBytes: Int? = nil,
   _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
 ) async throws -> R {
   let target: any ResolvableTarget =
     address.contains(":")
     ? .ipv6(address: address, port: port) : .ipv4(address: address, port: port)
-  let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
+  var serviceConfig = ServiceConfig()
+  if let maximumMessageBytes {
+    // grpc-swift-nio-transport 2.9 sizes a stream's decoder by the request limit.
+    serviceConfig.methodConfig = [
+      MethodConfig(
+        names: [.init(service: "")],
+        maxRequestMessageBytes: maximumMessageBytes,
+        maxResponseMessageBytes: maximumMessageBytes
+      )
+    ]
+  }
+  let transport = try HTTP2ClientTransport.Posix(
+    target: target,
+    transportSecurity: .plaintext,
+    serviceConfig: serviceConfig
+  )
   return try await withGRPCClient(transport: transport) { client in try await body(client) }
 }
 
