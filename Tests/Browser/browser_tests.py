@@ -208,9 +208,9 @@ def run(driver, url, expected, args):
         check(any(k in classes for k in ["safe", "at-risk", "unsafe", "overdue", "not-assessed"]),
               f"a marker without a level class: {classes}")
     no_script_errors(driver, "map")
+    shoot(driver, directory, "01-public-map")
     keyboard(driver, "map")
     accessible(driver, "map")
-    shoot(driver, directory, "01-public-map")
 
     # A province officer reads R1 and exports R4.
     officer = expected["officer"]

@@ -27,14 +27,22 @@ struct AuthInterceptorTests {
     return (account, reporting)
   }
 
-  static func listProvinces(port: Int, authorization: String?) async throws
-    -> Safemap_Account_V1_ListProvincesResponse
+  /// An RPC that needs a token: the zones of province 25 (provinces and districts are public
+  /// reference data, the public map names them).
+  static func listZones(port: Int, authorization: String?) async throws
+    -> Safemap_Account_V1_ListZonesResponse
   {
     try await withLocalClient(port: port) { client in
       let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
       var metadata = Metadata()
       if let authorization { metadata.addString(authorization, forKey: "authorization") }
-      return try await facilities.listProvinces(.with { $0.pageSize = 100 }, metadata: metadata)
+      return try await facilities.listZones(
+        .with {
+          $0.provinceCode = "25"
+          $0.pageSize = 100
+        },
+        metadata: metadata
+      )
     }
   }
 
@@ -45,7 +53,7 @@ struct AuthInterceptorTests {
   ) async throws {
     let port = try await services.value.0.port
     await #expect(
-      performing: { try await listProvinces(port: port, authorization: authorization) },
+      performing: { try await listZones(port: port, authorization: authorization) },
       throws: { ($0 as? RPCError)?.code == code }
     )
   }
@@ -78,9 +86,22 @@ struct AuthInterceptorTests {
       TestPrincipals.provinceOfficer(),
       signer: TestKeys.signer()
     )
-    let response = try await Self.listProvinces(port: port, authorization: authorization)
-    #expect(response.provinces.count == 63)
-    #expect(response.provinces.first?.code == "01")
+    let response = try await Self.listZones(port: port, authorization: authorization)
+    #expect(response.zones.allSatisfy { $0.provinceCode == "25" })
+  }
+
+  @Test("provinces and districts are public reference data: no token needed")
+  func referenceDataIsPublic() async throws {
+    let port = try await Self.services.value.0.port
+    let (provinces, districts) = try await withLocalClient(port: port) { client in
+      let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
+      return (
+        try await facilities.listProvinces(.with { $0.pageSize = 100 }).provinces,
+        try await facilities.listDistricts(.with { $0.provinceCode = "74" }).districts
+      )
+    }
+    #expect(provinces.count == 63 && provinces.first?.code == "01")
+    #expect(districts.contains { $0.name == "Thủ Dầu Một" })
   }
 
   @Test("a missing token is UNAUTHENTICATED")

@@ -6,6 +6,7 @@ import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestExpectations
 import SafeMapTestSupport
+import SwiftProtobuf
 import Testing
 
 /// Keys account-service is no longer configured with are retired for good, and their tokens are
@@ -26,8 +27,8 @@ struct SigningKeyRotationTests {
     )
   }
 
-  /// Calls an authenticated RPC: account-service's ListProvinces, or reporting-service's
-  /// national summary (its handler is not written yet; passing authentication is enough).
+  /// Calls an authenticated RPC: account-service's ListZones, or reporting-service's national
+  /// summary; passing authentication is what counts (a refusal for scope still passed it).
   static func authenticated(_ token: String, port: Int, reporting: Bool) async throws -> Bool {
     do {
       try await withLocalClient(port: port) { client in
@@ -37,14 +38,14 @@ struct SigningKeyRotationTests {
             .getNationalSummary(.init(), metadata: metadata)
         } else {
           _ = try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
-            .listProvinces(.init(), metadata: metadata)
+            .listZones(.with { $0.provinceCode = "25" }, metadata: metadata)
         }
       }
       return true
-    } catch let error as RPCError where error.code == .unimplemented {
-      return true
     } catch let error as RPCError where error.code == .unauthenticated {
       return false
+    } catch is RPCError {
+      return true
     }
   }
 

@@ -24,7 +24,7 @@ struct AuditCoverageTests {
     "GetCatalogue", "ListCatalogues", "GetAssessment", "ListAssessments", "GetFacilityStatus",
     "ListInspections", "GetProvinceSettings",
     "GetProvinceSummary", "GetNationalSummary", "ListFacilityStatuses", "ExportFacilityStatuses",
-    "GetMapLayer", "ListCampaigns", "GetCampaignProgress", "GetTrend",
+    "GetMapLayer", "GetPublicMap", "ListCampaigns", "GetCampaignProgress", "GetTrend",
   ]
   /// Methods whose request or response is a stream.
   static let streaming: Set<String> = ["IssueFacilityAccounts", "ExportFacilityStatuses"]

@@ -126,6 +126,23 @@ struct WebServiceTests {
     #expect(after.header("Location")?.hasPrefix("/login") == true)
   }
 
+  @Test("the ministry sees every province (R6), each opening its own R1")
+  func ministry() async throws {
+    let bed = try await WebTestBed.shared.value
+    let client = WebClient(port: bed.webPort)
+    try await bed.signIn(client, "admin", WebTestBed.adminPassword)
+    let national = try await client.get("/dashboard")
+    #expect(national.status == 200)
+    #expect(national.text.contains("toàn quốc"))
+    #expect(national.text.components(separatedBy: "<a href=\"/dashboard?province=").count - 1 == 63)
+    #expect(!national.text.contains("(không khớp)"))
+    let province = try await client.get("/dashboard?province=74")
+    #expect(province.status == 200 && province.text.contains("tỉnh 74"))
+    #expect(try await client.get("/trend").status == 200, "the national trend")
+    #expect(try await client.get("/campaigns").status == 400, "campaigns are per province")
+    #expect(try await client.get("/campaigns?province=74").status == 200)
+  }
+
   @Test("a form without its CSRF token is refused, signed in or not")
   func csrf() async throws {
     let bed = try await WebTestBed.shared.value

@@ -3,6 +3,7 @@ import GRPCCore
 import Hummingbird
 import Logging
 import SafeMapAPI
+import SafeMapCore
 import SwiftProtobuf
 
 /// What every page handler shares: the services, the sessions, the templates, the
@@ -44,6 +45,17 @@ struct Site: Sendable {
     let session = try session(context)
     guard session.account.isOfficial else { throw WebError.forbidden }
     return session
+  }
+
+  /// The province a page is about: the ministry names one (`?province=`, empty for national
+  /// views where the service allows them); everyone else has their own.
+  func province(_ request: Request, _ session: WebSession) throws -> String {
+    guard session.account.role == .ministryAdmin else { return session.account.provinceCode }
+    let province = request.uri.queryParameters["province"].map(String.init) ?? ""
+    guard province.isEmpty || Tenant.province(province) != nil else {
+      throw WebError.badRequest("province: mã tỉnh gồm hai chữ số.")
+    }
+    return province
   }
 
   func facility(_ context: WebContext) throws -> WebSession {

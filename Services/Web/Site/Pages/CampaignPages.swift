@@ -19,6 +19,7 @@ struct CampaignPages {
 
   struct CampaignsPage {
     var chrome: Chrome
+    var province: String
     var campaigns: [CampaignRow]
     var includePast: Bool
     var mayCreate: Bool
@@ -47,9 +48,13 @@ struct CampaignPages {
   ) async throws -> Response {
     let session = try site.official(context)
     let includePast = request.uri.queryParameters["past"] == "1"
+    let province = try site.province(request, session)
+    guard !province.isEmpty else {
+      throw WebError.badRequest("Hãy chọn tỉnh: thêm ?province=74 (mã tỉnh) vào địa chỉ.")
+    }
     let response = try await site.backend.reports.listCampaigns(
       .with {
-        $0.provinceCode = session.account.provinceCode
+        $0.provinceCode = province
         $0.includePast = includePast
         $0.pageSize = 100
       },
@@ -59,6 +64,7 @@ struct CampaignPages {
       "campaigns",
       CampaignsPage(
         chrome: Chrome(title: "Đợt đôn đốc tự đánh giá", session: session),
+        province: province,
         campaigns: response.campaigns.map { c in
           CampaignRow(
             id: c.campaignID,
@@ -126,6 +132,7 @@ struct CampaignPages {
 
   struct ProgressPage {
     var chrome: Chrome
+    var province: String
     var id: String
     var title: String
     var description: String?
@@ -149,7 +156,7 @@ struct CampaignPages {
     guard UUID(uuidString: id) != nil else { throw WebError.notFound("Không có đợt này.") }
     let response = try await site.backend.reports.getCampaignProgress(
       .with {
-        $0.provinceCode = session.account.provinceCode
+        $0.provinceCode = try site.province(request, session)
         $0.campaignID = id
       },
       metadata: try await site.metadata(context)
@@ -168,6 +175,7 @@ struct CampaignPages {
       "campaign",
       ProgressPage(
         chrome: Chrome(title: campaign.title, session: session),
+        province: campaign.provinceCode,
         id: campaign.campaignID,
         title: campaign.title,
         description: campaign.description_p.isEmpty ? nil : campaign.description_p,

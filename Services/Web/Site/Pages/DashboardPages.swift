@@ -70,6 +70,7 @@ struct DashboardPages {
     var chrome: Chrome
     var province: String
     var isMinistry: Bool
+    var isNational: Bool
     var asOf: String
     var asOfShown: String
     var groupings: [GroupingOption]
@@ -106,6 +107,8 @@ struct DashboardPages {
     var inspected: Int32
     var mismatch: Int32
     var rate: String
+    /// The national table's rows open their province.
+    var link: String?
 
     init(_ row: Safemap_Reporting_V1_SummaryRow) {
       key = row.groupKey
@@ -149,8 +152,8 @@ struct DashboardPages {
     }
     let isMinistry = session.account.role == .ministryAdmin
     if query.province.isEmpty {
-      // The ministry chooses a province first (the national table is R6, one row each).
-      throw WebError.badRequest("Hãy chọn tỉnh: thêm ?province=74 (mã tỉnh) vào địa chỉ.")
+      // The ministry without a province: R6, one row per province, each opening its R1.
+      return try await national(query, session: session, context: context)
     }
     let response = try await site.backend.reports.getProvinceSummary(
       .with {
@@ -161,7 +164,72 @@ struct DashboardPages {
       metadata: try await site.metadata(context)
     )
     let total = response.total
-    let checks = [
+    let checks = Self.checks(total, rows: response.rows, sumsToTotal: grouping.2 != .zone)
+    return site.templates.page(
+      "dashboard",
+      DashboardPage(
+        chrome: Chrome(title: "Báo cáo tỉnh \(query.province)", session: session),
+        province: query.province,
+        isMinistry: isMinistry,
+        isNational: false,
+        asOf: query.asOfText,
+        asOfShown: VietnamTime.text(response.asOfTime.date),
+        groupings: Self.groupings.map {
+          GroupingOption(value: $0.0, name: $0.1, selected: $0.0 == chosen)
+        },
+        groupName: grouping.1,
+        rows: response.rows.map(Row.init),
+        total: Row(total),
+        checks: checks
+      )
+    )
+  }
+
+  /// R6 for the ministry: every province, each row a link to its R1.
+  private func national(_ query: ReportQuery, session: WebSession, context: WebContext)
+    async throws -> Response
+  {
+    let response = try await site.backend.reports.getNationalSummary(
+      .with { if let asOf = query.timestamp { $0.asOfTime = asOf } },
+      metadata: try await site.metadata(context)
+    )
+    let total = response.total
+    var asOf = URLQueryItem(name: "as_of", value: query.asOfText)
+    if query.asOfText.isEmpty { asOf.value = nil }
+    let rows = response.rows.map { row in
+      var shown = Row(row)
+      var link = URLComponents()
+      link.path = "/dashboard"
+      link.queryItems =
+        [URLQueryItem(name: "province", value: row.groupKey)] + (asOf.value == nil ? [] : [asOf])
+      shown.link = link.string
+      return shown
+    }
+    return site.templates.page(
+      "dashboard",
+      DashboardPage(
+        chrome: Chrome(title: "Báo cáo toàn quốc", session: session),
+        province: "",
+        isMinistry: true,
+        isNational: true,
+        asOf: query.asOfText,
+        asOfShown: VietnamTime.text(response.asOfTime.date),
+        groupings: [],
+        groupName: "Theo tỉnh, thành phố (R6)",
+        rows: rows,
+        total: Row(total),
+        checks: Self.checks(total, rows: response.rows, sumsToTotal: true)
+      )
+    )
+  }
+
+  /// The invariants of a summary, written out so an official sees them hold (or not).
+  static func checks(
+    _ total: Safemap_Reporting_V1_SummaryRow,
+    rows: [Safemap_Reporting_V1_SummaryRow],
+    sumsToTotal: Bool
+  ) -> [Check] {
+    var checks = [
       Check(
         text:
           "Được cấp (\(total.issued)) = ngưng hoạt động (\(total.stopped)) + đang hoạt động (\(total.active))",
@@ -177,29 +245,17 @@ struct DashboardPages {
           "Đã đánh giá (\(total.assessed)) = an toàn (\(total.safe)) + có nguy cơ (\(total.atRisk)) + không an toàn (\(total.unsafe))",
         holds: total.assessed == total.safe + total.atRisk + total.unsafe
       ),
-      Check(
-        text: "Tổng các dòng bằng dòng tổng cộng",
-        holds: response.rows.reduce(0) { $0 + $1.issued } == total.issued
-          || grouping.2 == .zone
-      ),
     ]
-    return site.templates.page(
-      "dashboard",
-      DashboardPage(
-        chrome: Chrome(title: "Báo cáo tỉnh \(query.province)", session: session),
-        province: query.province,
-        isMinistry: isMinistry,
-        asOf: query.asOfText,
-        asOfShown: VietnamTime.text(response.asOfTime.date),
-        groupings: Self.groupings.map {
-          GroupingOption(value: $0.0, name: $0.1, selected: $0.0 == chosen)
-        },
-        groupName: grouping.1,
-        rows: response.rows.map(Row.init),
-        total: Row(total),
-        checks: checks
+    // Zones (R3) may leave facilities outside every zone: their rows need not add up.
+    if sumsToTotal {
+      checks.append(
+        Check(
+          text: "Tổng các dòng (\(rows.reduce(0) { $0 + $1.issued }) được cấp) bằng dòng tổng cộng",
+          holds: rows.reduce(0) { $0 + $1.issued } == total.issued
+        )
       )
-    )
+    }
+    return checks
   }
 
   /// R4 (never assessed or overdue) and R5 (at risk or unsafe).

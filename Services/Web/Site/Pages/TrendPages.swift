@@ -19,6 +19,7 @@ struct TrendPages {
 
   struct TrendPage {
     var chrome: Chrome
+    var province: String
     var from: String
     var to: String
     var weekly: Bool
@@ -75,9 +76,10 @@ struct TrendPages {
     }
     let to = toStart.addingTimeInterval(86_400)
     guard from < to else { throw WebError.badRequest("from: phải trước to.") }
+    let province = try site.province(request, session)
     let response = try await site.backend.reports.getTrend(
       .with {
-        $0.provinceCode = session.account.provinceCode
+        $0.provinceCode = province
         $0.startTime = Google_Protobuf_Timestamp(date: from)
         $0.endTime = Google_Protobuf_Timestamp(date: to)
         $0.interval = weekly ? .week : .day
@@ -124,6 +126,7 @@ struct TrendPages {
       "trend",
       TrendPage(
         chrome: Chrome(title: "Xu hướng", session: session),
+        province: province,
         from: iso(from),
         to: iso(toStart),
         weekly: weekly,
