@@ -66,8 +66,15 @@ async function draw() {
       attribution: element.dataset.attribution || "",
     }).addTo(map);
   }
+  // Chunked: a province of 60,000 points is added a slice at a time, the page staying
+  // responsive; the map counts as drawn once the last slice is in.
+  let drawn = () => {};
+  const loaded = new Promise((resolve) => (drawn = resolve));
   const group = L.markerClusterGroup({
     chunkedLoading: true,
+    chunkProgress: (processed, total) => {
+      if (processed === total) drawn();
+    },
     iconCreateFunction: clusterIcon,
     showCoverageOnHover: false,
     maxClusterRadius: 60,
@@ -92,18 +99,21 @@ async function draw() {
     );
     markers.push(marker);
   }
-  group.addLayers(markers);
-  map.addLayer(group);
-  // `#zoom/latitude/longitude` opens that place (a link to one facility's surroundings);
-  // otherwise the whole province.
+  // The view first (the clusters need a zoom to be built for): `#zoom/latitude/longitude`
+  // opens that place (a link to one facility's surroundings); otherwise the whole province.
   const [zoom, lat, lon] = location.hash.slice(1).split("/").map(Number);
   if (Number.isFinite(zoom) && Number.isFinite(lat) && Number.isFinite(lon)) {
     map.setView([lat, lon], Math.min(18, Math.max(1, zoom)));
   } else if (markers.length > 0) {
-    map.fitBounds(group.getBounds(), { padding: [20, 20] });
+    const bounds = L.latLngBounds(markers.map((marker) => marker.getLatLng()));
+    map.fitBounds(bounds, { padding: [20, 20] });
   } else {
     map.setView([16.0, 106.0], 5);
   }
+  map.addLayer(group);
+  group.addLayers(markers);
+  if (markers.length === 0) drawn();
+  await loaded;
   // What was drawn, for anyone checking the map against the reports (the browser tests do).
   element.dataset.points = String(markers.length);
   for (const [level, l] of Object.entries(LEVELS)) {
