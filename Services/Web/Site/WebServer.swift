@@ -132,6 +132,7 @@ public final class WebServer: Sendable {
     PublicMapPages(site: site).register(router)
     SignInPages(site: site).register(router)
     DashboardPages(site: site).register(router)
+    ListPages(site: site).register(router)
     FacilityPages(site: site).register(router)
     AssessmentPages(site: site).register(router)
     IssuancePages(site: site, sheets: CredentialSheets()).register(router)

@@ -94,7 +94,7 @@ struct CampaignPages {
     let description = try form.text("description", label: "Mô tả", required: false, maximum: 4_000)
     let district = try form.text("district", label: "Mã huyện", required: false, maximum: 3)
     let requestID = try form.text("request_id", label: "Mã yêu cầu", maximum: 64)
-    guard let deadline = DashboardPages.ReportQuery.parseLocal(form["deadline"] ?? "") else {
+    guard let deadline = ReportQuery.parseLocal(form["deadline"] ?? "") else {
       return try await list(
         request,
         context,

@@ -218,7 +218,7 @@ struct IssuancePages {
       headers: [
         .contentType: "text/csv; charset=utf-8",
         .contentDisposition:
-          "attachment; filename=\"mat-khau-mot-lan-\(DashboardPages.fileDate()).csv\"",
+          "attachment; filename=\"mat-khau-mot-lan-\(ListPages.fileDate()).csv\"",
         .cacheControl: "no-store",
       ],
       body: .init(byteBuffer: ByteBuffer(bytes: data))

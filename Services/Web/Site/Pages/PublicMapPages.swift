@@ -45,17 +45,17 @@ struct PublicMapPages {
     return .init(province: province, levels: Array(Set(levels)).sorted())
   }
 
-  private func map(_ key: PublicMapCache.Key) async throws
-    -> Safemap_Reporting_V1_GetPublicMapResponse
-  {
+  private func map(_ key: PublicMapCache.Key) async throws -> PublicMap {
     let reports = site.backend.reports
     return try await cache.map(key) {
-      try await reports.getPublicMap(
+      let response = try await reports.getPublicMap(
         .with {
           $0.provinceCode = key.province
           $0.mapLevels = key.levels.compactMap(Safemap_Common_V1_MapLevel.init(rawValue:))
         }
       )
+      let json = try JSONEncoder().encode(PublicMapJSON(map: response, province: key.province))
+      return PublicMap(response: response, json: json)
     }
   }
 
@@ -113,7 +113,7 @@ struct PublicMapPages {
     guard let province = all.first(where: { $0.code == key.province }) else {
       throw WebError.notFound("Không có tỉnh mã \(key.province).")
     }
-    let map = try await map(key)
+    let map = try await map(key).response
     let districts = map.districtCounts.map { d in
       DistrictRow(
         code: d.districtCode,
@@ -174,10 +174,7 @@ struct PublicMapPages {
   /// longitude, level, district, name, last assessment date], …]}`: arrays, not objects, so
   /// the largest province stays a few megabytes.
   func points(_ request: Request) async throws -> Response {
-    let key = try key(request)
-    let map = try await map(key)
-    let body = PublicMapJSON(map: map, province: key.province)
-    let data = try JSONEncoder().encode(body)
+    let data = try await map(try key(request)).json
     return Response(
       status: .ok,
       headers: [
@@ -217,31 +214,5 @@ struct PublicMapJSON: Encodable {
       try row.encode(point.name)
       try row.encode(point.lastAssessmentDate)
     }
-  }
-}
-
-/// Times as Vietnam reads them (UTC+7), for pages.
-enum VietnamTime {
-  static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-
-  static func text(_ date: Date) -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = zone
-    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-    return String(
-      format: "%02d:%02d ngày %02d/%02d/%04d",
-      c.hour!,
-      c.minute!,
-      c.day!,
-      c.month!,
-      c.year!
-    )
-  }
-
-  static func day(_ date: Date) -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = zone
-    let c = calendar.dateComponents([.year, .month, .day], from: date)
-    return String(format: "%02d/%02d/%04d", c.day!, c.month!, c.year!)
   }
 }

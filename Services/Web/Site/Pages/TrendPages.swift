@@ -55,7 +55,7 @@ struct TrendPages {
 
   /// `YYYY-MM-DD`, the start of that day in Vietnam.
   static func day(_ text: String) -> Date? {
-    DashboardPages.ReportQuery.parseLocal(text + "T00:00")
+    ReportQuery.parseLocal(text + "T00:00")
   }
 
   func trend(_ request: Request, _ context: WebContext) async throws -> Response {

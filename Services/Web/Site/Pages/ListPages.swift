@@ -1,0 +1,236 @@
+import AsyncAlgorithms
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SafeMapAPI
+import SafeMapCore
+import SafeMapSheets
+import SwiftProtobuf
+
+/// The officials' lists: R4 (never assessed or overdue), R5 (at risk or unsafe) and who has not
+/// finished a campaign, paged (`/lists`) and exported whole as CSV (`/lists/export.csv`).
+struct ListPages {
+  let site: Site
+
+  func register(_ router: Router<WebContext>) {
+    router.get("/lists") { request, context in try await list(request, context) }
+    router.get("/lists/export.csv") { request, context in try await export(request, context) }
+  }
+
+  /// R4 (never assessed or overdue) and R5 (at risk or unsafe).
+  static let kinds: [String: (String, [Safemap_Common_V1_MapLevel])] = [
+    "r4": ("Chưa đánh giá hoặc quá hạn (R4)", [.notAssessed, .overdue]),
+    "r5": ("Có nguy cơ hoặc không an toàn (R5)", [.atRisk, .unsafe]),
+    "campaign": ("Chưa hoàn thành đợt đôn đốc", []),
+  ]
+
+  struct ListPage {
+    var chrome: Chrome
+    var title: String
+    var kind: String
+    var province: String
+    var district: String
+    var asOf: String
+    var rows: [ListRow]
+    var total: Int32
+    var shown: Int
+    var nextPage: String?
+    var exportLink: String
+    var isR4: Bool
+    var campaign: String
+    var isCampaign: Bool
+  }
+
+  struct ListRow {
+    var facilityID: String
+    var name: String
+    var district: String
+    var zone: String
+    var phone: String
+    var username: String
+    var lastAssessed: String
+    var level: Vietnamese.Level
+    var index: String
+  }
+
+  private func listRequest(_ request: Request, _ session: WebSession) throws
+    -> (String, ReportQuery, Safemap_Reporting_V1_FacilityStatusFilter)
+  {
+    let query = try ReportQuery(request, session: session)
+    let kind = request.uri.queryParameters["kind"].map(String.init) ?? "r4"
+    guard let levels = Self.kinds[kind]?.1 else {
+      throw WebError.badRequest("kind: r4, r5 hoặc campaign.")
+    }
+    let district = request.uri.queryParameters["district"].map(String.init) ?? ""
+    if !district.isEmpty, !DistrictCode.isWellFormed(district) {
+      throw WebError.badRequest("district: mã huyện gồm ba chữ số.")
+    }
+    var filter = Safemap_Reporting_V1_FacilityStatusFilter()
+    filter.mapLevels = levels
+    filter.districtCode = district
+    if kind == "campaign" {
+      let campaign = request.uri.queryParameters["campaign"].map(String.init) ?? ""
+      guard UUID(uuidString: campaign) != nil else {
+        throw WebError.badRequest("campaign: mã đợt đôn đốc.")
+      }
+      filter.campaignID = campaign
+    }
+    return (kind, query, filter)
+  }
+
+  func list(_ request: Request, _ context: WebContext) async throws -> Response {
+    let session = try site.official(context)
+    let (kind, query, filter) = try listRequest(request, session)
+    let pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+    guard pageToken.count <= 256 else { throw WebError.badRequest("page_token: quá dài.") }
+    let response = try await site.backend.reports.listFacilityStatuses(
+      .with {
+        $0.provinceCode = query.province
+        $0.filter = filter
+        $0.pageSize = 50
+        $0.pageToken = pageToken
+        if let asOf = query.timestamp { $0.asOfTime = asOf }
+      },
+      metadata: try await site.metadata(context)
+    )
+    var next: String?
+    if !response.nextPageToken.isEmpty {
+      var components = URLComponents()
+      components.path = "/lists"
+      components.queryItems = [
+        URLQueryItem(name: "kind", value: kind),
+        URLQueryItem(name: "province", value: query.province),
+        URLQueryItem(name: "district", value: filter.districtCode),
+        URLQueryItem(name: "as_of", value: query.asOfText),
+        URLQueryItem(name: "campaign", value: filter.campaignID),
+        URLQueryItem(name: "page_token", value: response.nextPageToken),
+      ]
+      next = components.string
+    }
+    var export = URLComponents()
+    export.path = "/lists/export.csv"
+    export.queryItems = [
+      URLQueryItem(name: "kind", value: kind),
+      URLQueryItem(name: "province", value: query.province),
+      URLQueryItem(name: "district", value: filter.districtCode),
+      URLQueryItem(name: "as_of", value: query.asOfText),
+      URLQueryItem(name: "campaign", value: filter.campaignID),
+    ]
+    return site.templates.page(
+      "list",
+      ListPage(
+        chrome: Chrome(title: Self.kinds[kind]!.0, session: session),
+        title: Self.kinds[kind]!.0,
+        kind: kind,
+        province: query.province,
+        district: filter.districtCode,
+        asOf: query.asOfText,
+        rows: response.rows.map { row in
+          ListRow(
+            facilityID: row.facilityID,
+            name: row.name,
+            district: row.districtName,
+            zone: row.zoneName,
+            phone: row.contactPhone,
+            username: row.username,
+            lastAssessed: row.hasLastAssessmentTime
+              ? VietnamTime.day(row.lastAssessmentTime.date) : "—",
+            level: Vietnamese.level(row.mapLevel),
+            index: row.hasLastAssessmentTime ? String(format: "%.1f", row.indexPercent) : "—"
+          )
+        },
+        total: response.totalSize,
+        shown: response.rows.count,
+        nextPage: next,
+        exportLink: export.string ?? "/lists/export.csv",
+        isR4: kind == "r4",
+        campaign: filter.campaignID,
+        isCampaign: !filter.campaignID.isEmpty
+      )
+    )
+  }
+
+  /// The whole list as CSV, streamed as reporting-service streams it (a province's list is
+  /// never held in memory). UTF-8 with a byte-order mark, so Excel shows Vietnamese.
+  func export(_ request: Request, _ context: WebContext) async throws -> Response {
+    let session = try site.official(context)
+    let (kind, query, filter) = try listRequest(request, session)
+    let metadata = try await site.metadata(context)
+    let reports = site.backend.reports
+    let exportRequest = Safemap_Reporting_V1_ExportFacilityStatusesRequest.with {
+      $0.provinceCode = query.province
+      $0.filter = filter
+      if let asOf = query.timestamp { $0.asOfTime = asOf }
+    }
+    // The call runs beside the response and hands it 64 KiB blocks through a channel that
+    // holds one at a time: a slow download slows the export instead of filling memory.
+    let blocks = AsyncThrowingChannel<ByteBuffer, any Error>()
+    let body = ResponseBody { writer in
+      let call = Task {
+        do {
+          try await reports.exportFacilityStatuses(exportRequest, metadata: metadata) {
+            response in
+            var block = ByteBuffer(bytes: [0xEF, 0xBB, 0xBF])
+            block.writeBytes(try CSVRecord.encode(ExportColumns.titles, newline: "\r\n"))
+            for try await message in response.messages {
+              block.writeBytes(
+                try CSVRecord.encode(ExportColumns.fields(message.row), newline: "\r\n")
+              )
+              if block.readableBytes >= 64 * 1024 {
+                await blocks.send(block)
+                block.clear()
+              }
+            }
+            await blocks.send(block)
+          }
+          blocks.finish()
+        } catch {
+          blocks.fail(error)
+        }
+      }
+      defer { call.cancel() }
+      for try await block in blocks {
+        try await writer.write(block)
+      }
+      try await writer.finish(nil)
+    }
+    let name = "safemap-\(query.province)-\(kind)-\(Self.fileDate()).csv"
+    return Response(
+      status: .ok,
+      headers: [
+        .contentType: "text/csv; charset=utf-8",
+        .contentDisposition: "attachment; filename=\"\(name)\"",
+        .cacheControl: "no-store",
+      ],
+      body: body
+    )
+  }
+
+  static func fileDate() -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = VietnamTime.zone
+    let c = calendar.dateComponents([.year, .month, .day], from: Date())
+    return String(format: "%04d%02d%02d", c.year!, c.month!, c.day!)
+  }
+}
+
+/// R4/R5 columns with Vietnamese titles, as a department's spreadsheet has them.
+enum ExportColumns {
+  static let titles = [
+    "Tên cơ sở", "Mã số thuế", "Địa chỉ", "Huyện", "Khu, cụm công nghiệp", "Điện thoại",
+    "Tên đăng nhập", "Ngày cấp tài khoản", "Ngày tự đánh giá gần nhất", "Mức", "Chỉ số %",
+  ]
+
+  static func fields(_ row: Safemap_Reporting_V1_FacilityStatusRow) -> [String] {
+    [
+      row.name, row.taxCode, row.address, row.districtName, row.zoneName, row.contactPhone,
+      row.username,
+      row.hasAccountIssueTime ? VietnamTime.day(row.accountIssueTime.date) : "",
+      row.hasLastAssessmentTime ? VietnamTime.day(row.lastAssessmentTime.date) : "",
+      Vietnamese.level(row.mapLevel).name,
+      row.hasLastAssessmentTime ? String(format: "%.1f", row.indexPercent) : "",
+    ]
+  }
+}
