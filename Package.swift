@@ -48,6 +48,7 @@ let package = Package(
     ),
     .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+    .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
   ],
   targets: [
     // MARK: Shared layers
@@ -263,6 +264,7 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        .product(name: "CompressNIO", package: "compress-nio"),
       ],
       path: "Services/Web/Site",
       resources: [.copy("Templates"), .copy("Static")],

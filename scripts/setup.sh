@@ -27,6 +27,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true
 { [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ]; } || command -v initdb >/dev/null || missing+=(postgresql)
 command -v psql >/dev/null || missing+=(postgresql-client)
 [ -f /usr/include/argon2.h ] || missing+=(libargon2-dev)
+# web-service gzips the public map (compress-nio builds against zlib).
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 # The TLS tests mint a throwaway CA and certificates with openssl; deploy/tls/ uses it too.
 command -v openssl >/dev/null || missing+=(openssl)

@@ -45,8 +45,12 @@ struct WebServiceTests {
     #expect(page.header("Referrer-Policy") == "same-origin")
     #expect(page.text.contains("\(total.active) cơ sở đang hoạt động"))
 
-    let data = try await client.get("/api/public-map?province=74")
+    let data = try await client.get(
+      "/api/public-map?province=74",
+      headers: ["Accept-Encoding": "gzip"]
+    )
     #expect(data.status == 200)
+    #expect(data.header("Content-Encoding") == "gzip", "a phone downloads a sixth of the JSON")
     let json = try #require(JSONSerialization.jsonObject(with: data.body) as? [String: Any])
     let points = try #require(json["points"] as? [[Any]])
     #expect(points.count == Int(total.active), "every active facility has a point")

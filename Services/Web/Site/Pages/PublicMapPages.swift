@@ -54,8 +54,7 @@ struct PublicMapPages {
           $0.mapLevels = key.levels.compactMap(Safemap_Common_V1_MapLevel.init(rawValue:))
         }
       )
-      let json = try JSONEncoder().encode(PublicMapJSON(map: response, province: key.province))
-      return PublicMap(response: response, json: json)
+      return try PublicMap(response: response, province: key.province)
     }
   }
 
@@ -174,14 +173,18 @@ struct PublicMapPages {
   /// longitude, level, district, name, last assessment date], …]}`: arrays, not objects, so
   /// the largest province stays a few megabytes.
   func points(_ request: Request) async throws -> Response {
-    let data = try await map(try key(request)).json
+    let map = try await map(try key(request))
+    var headers: HTTPFields = [
+      .contentType: "application/json; charset=utf-8",
+      .cacheControl: "public, max-age=\(Int(site.configuration.publicMapCacheSeconds))",
+      .vary: "Accept-Encoding",
+    ]
+    let gzip = request.headers[values: .acceptEncoding].contains { $0.contains("gzip") }
+    if gzip { headers[.contentEncoding] = "gzip" }
     return Response(
       status: .ok,
-      headers: [
-        .contentType: "application/json; charset=utf-8",
-        .cacheControl: "public, max-age=\(Int(site.configuration.publicMapCacheSeconds))",
-      ],
-      body: .init(byteBuffer: ByteBuffer(bytes: data))
+      headers: headers,
+      body: .init(byteBuffer: gzip ? map.gzipped : map.json)
     )
   }
 }
