@@ -68,7 +68,7 @@ extension AssessmentPages {
         kindName: FacilityPages.kindName(assessment.kind),
         level: Vietnamese.level(assessment.mapLevel),
         risk: Self.riskName(assessment.riskLevel),
-        index: String(format: "%.1f", assessment.indexPercent),
+        index: VietnamNumber.decimal(assessment.indexPercent),
         score: assessment.score,
         maxPoints: assessment.maxPoints,
         submitted: VietnamTime.text(assessment.submitTime.date),
@@ -77,7 +77,7 @@ extension AssessmentPages {
           UnitRow(
             name: unit.unitName,
             level: Vietnamese.level(unit.mapLevel),
-            index: String(format: "%.1f", unit.indexPercent),
+            index: VietnamNumber.decimal(unit.indexPercent),
             score: unit.score,
             knockedOut: unit.knockedOutBy.joined(separator: ", ")
           )

@@ -144,9 +144,9 @@ struct CampaignPages {
 
   struct ProgressRow {
     var name: String
-    var active: Int32
-    var done: Int32
-    var notDone: Int32
+    var active: String
+    var done: String
+    var notDone: String
     var rate: String
   }
 
@@ -164,10 +164,10 @@ struct CampaignPages {
     func row(_ r: Safemap_Reporting_V1_CampaignProgressRow) -> ProgressRow {
       ProgressRow(
         name: r.groupName.isEmpty ? r.groupKey : r.groupName,
-        active: r.active,
-        done: r.done,
-        notDone: r.notDone,
-        rate: String(format: "%.1f", r.doneRatePercent)
+        active: VietnamNumber.text(r.active),
+        done: VietnamNumber.text(r.done),
+        notDone: VietnamNumber.text(r.notDone),
+        rate: VietnamNumber.decimal(r.doneRatePercent)
       )
     }
     let campaign = response.campaign

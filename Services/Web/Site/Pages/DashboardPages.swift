@@ -45,17 +45,17 @@ struct DashboardPages {
   struct Row {
     var key: String
     var name: String
-    var issued: Int32
-    var stopped: Int32
-    var active: Int32
-    var assessed: Int32
-    var safe: Int32
-    var atRisk: Int32
-    var unsafe: Int32
-    var overdue: Int32
-    var never: Int32
-    var inspected: Int32
-    var mismatch: Int32
+    var issued: String
+    var stopped: String
+    var active: String
+    var assessed: String
+    var safe: String
+    var atRisk: String
+    var unsafe: String
+    var overdue: String
+    var never: String
+    var inspected: String
+    var mismatch: String
     var rate: String
     /// The national table's rows open their province.
     var link: String?
@@ -63,18 +63,19 @@ struct DashboardPages {
     init(_ row: Safemap_Reporting_V1_SummaryRow) {
       key = row.groupKey
       name = Self.name(row)
-      issued = row.issued
-      stopped = row.stopped
-      active = row.active
-      assessed = row.assessed
-      safe = row.safe
-      atRisk = row.atRisk
-      unsafe = row.unsafe
-      overdue = row.overdue
-      never = row.neverAssessed
-      inspected = row.inspected
-      mismatch = row.selfAssessedSafeInspectedUnsafe
-      rate = String(format: "%.1f", row.assessedRatePercent)
+      let n = VietnamNumber.text(_:) as (Int32) -> String
+      issued = n(row.issued)
+      stopped = n(row.stopped)
+      active = n(row.active)
+      assessed = n(row.assessed)
+      safe = n(row.safe)
+      atRisk = n(row.atRisk)
+      unsafe = n(row.unsafe)
+      overdue = n(row.overdue)
+      never = n(row.neverAssessed)
+      inspected = n(row.inspected)
+      mismatch = n(row.selfAssessedSafeInspectedUnsafe)
+      rate = VietnamNumber.decimal(row.assessedRatePercent)
     }
 
     static func name(_ row: Safemap_Reporting_V1_SummaryRow) -> String {

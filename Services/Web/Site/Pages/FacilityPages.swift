@@ -132,7 +132,7 @@ struct FacilityPages {
         KindRow(
           kind: Self.kindName(kind.kind),
           level: Vietnamese.level(kind.overdue ? .overdue : kind.mapLevel),
-          index: String(format: "%.1f", kind.indexPercent),
+          index: VietnamNumber.decimal(kind.indexPercent),
           submitted: kind.hasSubmitTime ? VietnamTime.text(kind.submitTime.date) : "—",
           validUntil: kind.hasValidUntil ? VietnamTime.text(kind.validUntil.date) : "—"
         )
@@ -170,7 +170,7 @@ struct FacilityPages {
             submitted: VietnamTime.text(a.submitTime.date),
             kind: Self.kindName(a.kind),
             level: Vietnamese.level(a.mapLevel),
-            index: String(format: "%.1f", a.indexPercent),
+            index: VietnamNumber.decimal(a.indexPercent),
             topCriteria: a.topCriteria.map { "\($0.criterionCode) (\($0.points))" }
               .joined(separator: ", ")
           )

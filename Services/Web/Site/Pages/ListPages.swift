@@ -34,7 +34,7 @@ struct ListPages {
     var district: String
     var asOf: String
     var rows: [ListRow]
-    var total: Int32
+    var total: String
     var shown: Int
     var nextPage: String?
     var exportLink: String
@@ -138,10 +138,10 @@ struct ListPages {
             lastAssessed: row.hasLastAssessmentTime
               ? VietnamTime.day(row.lastAssessmentTime.date) : "—",
             level: Vietnamese.level(row.mapLevel),
-            index: row.hasLastAssessmentTime ? String(format: "%.1f", row.indexPercent) : "—"
+            index: row.hasLastAssessmentTime ? VietnamNumber.decimal(row.indexPercent) : "—"
           )
         },
-        total: response.totalSize,
+        total: VietnamNumber.text(response.totalSize),
         shown: response.rows.count,
         nextPage: next,
         exportLink: export.string ?? "/lists/export.csv",

@@ -68,7 +68,7 @@ struct PublicMapPages {
     var tileURL: String
     var tileAttribution: String
     var totals: [LevelCount]
-    var total: Int
+    var total: String
     var districts: [DistrictRow]
     var asOf: String
     var truncated: Bool
@@ -92,18 +92,18 @@ struct PublicMapPages {
     var name: String
     var cssClass: String
     var letter: String
-    var count: Int
+    var count: String
   }
 
   struct DistrictRow {
     var code: String
     var name: String
-    var safe: Int
-    var atRisk: Int
-    var unsafe: Int
-    var overdue: Int
-    var notAssessed: Int
-    var total: Int
+    var safe: String
+    var atRisk: String
+    var unsafe: String
+    var overdue: String
+    var notAssessed: String
+    var total: String
   }
 
   func page(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -113,22 +113,23 @@ struct PublicMapPages {
       throw WebError.notFound("Không có tỉnh mã \(key.province).")
     }
     let map = try await map(key).response
-    let districts = map.districtCounts.map { d in
+    let counts = map.districtCounts
+    let districts = counts.map { d in
       DistrictRow(
         code: d.districtCode,
         name: d.districtName,
-        safe: Int(d.safe),
-        atRisk: Int(d.atRisk),
-        unsafe: Int(d.unsafe),
-        overdue: Int(d.overdue),
-        notAssessed: Int(d.notAssessed),
-        total: Int(d.safe + d.atRisk + d.unsafe + d.overdue + d.notAssessed)
+        safe: VietnamNumber.text(d.safe),
+        atRisk: VietnamNumber.text(d.atRisk),
+        unsafe: VietnamNumber.text(d.unsafe),
+        overdue: VietnamNumber.text(d.overdue),
+        notAssessed: VietnamNumber.text(d.notAssessed),
+        total: VietnamNumber.text(d.safe + d.atRisk + d.unsafe + d.overdue + d.notAssessed)
       )
     }
     let sums = [
-      districts.reduce(0) { $0 + $1.safe }, districts.reduce(0) { $0 + $1.atRisk },
-      districts.reduce(0) { $0 + $1.unsafe }, districts.reduce(0) { $0 + $1.overdue },
-      districts.reduce(0) { $0 + $1.notAssessed },
+      counts.reduce(0) { $0 + Int($1.safe) }, counts.reduce(0) { $0 + Int($1.atRisk) },
+      counts.reduce(0) { $0 + Int($1.unsafe) }, counts.reduce(0) { $0 + Int($1.overdue) },
+      counts.reduce(0) { $0 + Int($1.notAssessed) },
     ]
     let chosen = Set(key.levels)
     var query = URLComponents()
@@ -159,9 +160,14 @@ struct PublicMapPages {
         tileURL: site.configuration.tileURL,
         tileAttribution: site.configuration.tileAttribution,
         totals: zip(Vietnamese.levels, sums).map {
-          LevelCount(name: $0.name, cssClass: $0.cssClass, letter: $0.letter, count: $1)
+          LevelCount(
+            name: $0.name,
+            cssClass: $0.cssClass,
+            letter: $0.letter,
+            count: VietnamNumber.text($1)
+          )
         },
-        total: sums.reduce(0, +),
+        total: VietnamNumber.text(sums.reduce(0, +)),
         districts: districts,
         asOf: VietnamTime.text(map.asOfTime.date),
         truncated: map.truncated

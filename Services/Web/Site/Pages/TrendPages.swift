@@ -45,12 +45,12 @@ struct TrendPages {
 
   struct Row {
     var period: String
-    var safe: Int32
-    var atRisk: Int32
-    var unsafe: Int32
-    var overdue: Int32
-    var notAssessed: Int32
-    var submissions: Int32
+    var safe: String
+    var atRisk: String
+    var unsafe: String
+    var overdue: String
+    var notAssessed: String
+    var submissions: String
   }
 
   /// `YYYY-MM-DD`, the start of that day in Vietnam.
@@ -112,7 +112,7 @@ struct TrendPages {
     }
     let yTicks = (0...4).map { k in
       let value = top * k / 4
-      return Tick(x: m.left - 6, y: y(value), label: String(value))
+      return Tick(x: m.left - 6, y: y(value), label: VietnamNumber.text(value))
     }
     let step = max(1, points.count / 6)
     let xTicks = points.enumerated().filter { $0.offset % step == 0 }.map { i, p in
@@ -138,12 +138,12 @@ struct TrendPages {
         rows: points.map { p in
           Row(
             period: VietnamTime.day(p.periodStart.date),
-            safe: p.safe,
-            atRisk: p.atRisk,
-            unsafe: p.unsafe,
-            overdue: p.overdue,
-            notAssessed: p.notAssessed,
-            submissions: p.submissions
+            safe: VietnamNumber.text(p.safe),
+            atRisk: VietnamNumber.text(p.atRisk),
+            unsafe: VietnamNumber.text(p.unsafe),
+            overdue: VietnamNumber.text(p.overdue),
+            notAssessed: VietnamNumber.text(p.notAssessed),
+            submissions: VietnamNumber.text(p.submissions)
           )
         }
       )
