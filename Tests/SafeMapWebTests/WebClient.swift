@@ -40,6 +40,8 @@ final class WebClient: @unchecked Sendable {
     session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
   }
 
+  func setCookie(_ name: String, _ value: String) { cookies[name] = value }
+
   func get(_ path: String, headers: [String: String] = [:]) async throws -> Page {
     try await send("GET", path, body: nil, headers: headers)
   }

@@ -159,6 +159,17 @@ struct WebServiceTests {
     #expect(forged.status == 403)
     #expect(forged.header("Set-Cookie")?.contains("safemap_session") != true)
     try await bed.signIn(client, WebTestBed.officer, WebTestBed.officerPassword)
+    let firstSession = try #require(client.cookies["safemap_session"])
+    // Signing in again from a signed-in browser works and replaces the session.
+    try await bed.signIn(client, WebTestBed.officer, WebTestBed.officerPassword)
+    let secondSession = try #require(client.cookies["safemap_session"])
+    #expect(firstSession != secondSession)
+    let stale = WebClient(port: bed.webPort)
+    stale.setCookie("safemap_session", firstSession)
+    #expect(
+      try await stale.get("/dashboard").header("Location")?.hasPrefix("/login") == true,
+      "the replaced session is gone"
+    )
     let noToken = try await client.post("/logout", form: [])
     #expect(noToken.status == 403)
     let wrongToken = try await client.post("/logout", form: [("csrf", "not-the-token")])

@@ -122,10 +122,13 @@ struct SessionMiddleware: RouterMiddleware {
       context.session = await sessions.find(id)
     }
     if request.method == .post {
-      // The sign-in form has no session yet: its token is the one in its own cookie
-      // (double submit; SameSite=Strict keeps other sites from sending either).
+      // The sign-in form belongs to no session (even when one is open): its token is the one
+      // in its own cookie (double submit; SameSite=Strict keeps other sites from sending
+      // either).
       let expected =
-        context.session?.csrfToken ?? request.cookies[Self.loginCookie]?.value ?? ""
+        request.uri.path == "/login"
+        ? request.cookies[Self.loginCookie]?.value ?? ""
+        : context.session?.csrfToken ?? ""
       var submitted = request.headers[Self.csrfHeader]
       if submitted == nil,
         request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true

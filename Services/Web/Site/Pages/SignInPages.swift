@@ -93,6 +93,8 @@ struct SignInPages {
       response.account,
       passwordChangeRequired: response.passwordChangeRequired
     )
+    // Signing in again (as someone else, perhaps) ends the session the browser had.
+    if let previous = context.session { _ = await site.sessions.remove(previous.id) }
     let session: WebSession
     do {
       session = try await site.sessions.create(tokens: .init(response.tokens), account: account)
