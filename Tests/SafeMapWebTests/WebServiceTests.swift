@@ -520,5 +520,13 @@ struct WebServiceTests {
     let missing = try await client.get("/no-such-page")
     #expect(missing.status == 404)
     #expect(missing.text.contains("Không tìm thấy"))
+    let metrics = try await WebClient(port: bed.metricsPort).get("/metrics")
+    #expect(metrics.status == 200)
+    #expect(
+      metrics.text.contains(#"http_requests_total{method="GET",route="/healthz",status="200"}"#),
+      "\(metrics.text.prefix(2000))"
+    )
+    #expect(metrics.text.contains("http_request_duration_seconds_bucket"))
+    #expect(metrics.text.contains("process_cpu_seconds_total"))
   }
 }

@@ -19,6 +19,7 @@ struct WebTestBed: Sendable {
   let reporting: RunningService
   let web: WebServer
   let webPort: Int
+  var metricsPort: Int { web.configuration.metricsPort ?? 0 }
 
   static let officer = "officer.74"
   static let officerPassword = "Bình-Dương-2021!"
@@ -72,7 +73,7 @@ struct WebTestBed: Sendable {
     var configuration = WebConfiguration()
     configuration.host = "127.0.0.1"
     configuration.port = 0
-    configuration.metricsPort = nil
+    configuration.metricsPort = try FreePort.find()
     configuration.accountService = "127.0.0.1:\(account.port)"
     configuration.assessmentService = "127.0.0.1:\(assessment.port)"
     configuration.reportingService = "127.0.0.1:\(reporting.port)"
