@@ -180,20 +180,21 @@ struct DashboardPages {
     rows: [Safemap_Reporting_V1_SummaryRow],
     sumsToTotal: Bool
   ) -> [Check] {
+    let n = VietnamNumber.text(_:) as (Int32) -> String
     var checks = [
       Check(
         text:
-          "Được cấp (\(total.issued)) = ngưng hoạt động (\(total.stopped)) + đang hoạt động (\(total.active))",
+          "Được cấp (\(n(total.issued))) = ngưng hoạt động (\(n(total.stopped))) + đang hoạt động (\(n(total.active)))",
         holds: total.issued == total.stopped + total.active
       ),
       Check(
         text:
-          "Đang hoạt động (\(total.active)) = đã đánh giá (\(total.assessed)) + quá hạn (\(total.overdue)) + chưa đánh giá (\(total.neverAssessed))",
+          "Đang hoạt động (\(n(total.active))) = đã đánh giá (\(n(total.assessed))) + quá hạn (\(n(total.overdue))) + chưa đánh giá (\(n(total.neverAssessed)))",
         holds: total.active == total.assessed + total.overdue + total.neverAssessed
       ),
       Check(
         text:
-          "Đã đánh giá (\(total.assessed)) = an toàn (\(total.safe)) + có nguy cơ (\(total.atRisk)) + không an toàn (\(total.unsafe))",
+          "Đã đánh giá (\(n(total.assessed))) = an toàn (\(n(total.safe))) + có nguy cơ (\(n(total.atRisk))) + không an toàn (\(n(total.unsafe)))",
         holds: total.assessed == total.safe + total.atRisk + total.unsafe
       ),
     ]
@@ -201,7 +202,8 @@ struct DashboardPages {
     if sumsToTotal {
       checks.append(
         Check(
-          text: "Tổng các dòng (\(rows.reduce(0) { $0 + $1.issued }) được cấp) bằng dòng tổng cộng",
+          text:
+            "Tổng các dòng (\(n(rows.reduce(0) { $0 + $1.issued })) được cấp) bằng dòng tổng cộng",
           holds: rows.reduce(0) { $0 + $1.issued } == total.issued
         )
       )
