@@ -2,7 +2,7 @@ import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
 import SafeMapAPI
-public import SafeMapRuntime
+import SafeMapRuntime
 import ServiceLifecycle
 import SwiftProtobuf
 

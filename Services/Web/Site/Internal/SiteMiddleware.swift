@@ -164,14 +164,22 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     let response = try await next(request, context)
     let route = context.endpointPath ?? "unmatched"
     registry.makeCounter(
-      name: "http_requests_total",
+      descriptor: .init(
+        metricName: "http_requests",
+        unitName: "total",
+        helpText: "HTTP requests answered, by method, route pattern and status"
+      ),
       labels: [
         ("method", request.method.rawValue), ("route", route),
         ("status", String(response.status.code)),
       ]
     ).increment()
     registry.makeDurationHistogram(
-      name: "http_request_duration_seconds",
+      descriptor: .init(
+        metricName: "http_request_duration",
+        unitName: "seconds",
+        helpText: "Time from a request's head to its response's head, by route pattern"
+      ),
       labels: [("route", route)],
       buckets: [
         .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(300),
