@@ -74,9 +74,9 @@ struct WebTestBed: Sendable {
     configuration.host = "127.0.0.1"
     configuration.port = 0
     configuration.metricsPort = try FreePort.find()
-    configuration.accountService = "127.0.0.1:\(account.port)"
-    configuration.assessmentService = "127.0.0.1:\(assessment.port)"
-    configuration.reportingService = "127.0.0.1:\(reporting.port)"
+    configuration.accountService = .init(host: "127.0.0.1", port: account.port)
+    configuration.assessmentService = .init(host: "127.0.0.1", port: assessment.port)
+    configuration.reportingService = .init(host: "127.0.0.1", port: reporting.port)
     // Tests change levels and look again at once.
     configuration.publicMapCacheSeconds = 0
     // The tests' HTTP client plays the load balancer in front of web-service.

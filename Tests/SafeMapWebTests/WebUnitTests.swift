@@ -1,6 +1,7 @@
 import Foundation
 import SafeMapAPI
 import SafeMapCore
+import SafeMapRuntime
 import SwiftProtobuf
 import Synchronization
 import Testing
@@ -23,7 +24,7 @@ struct WebUnitTests {
       "SAFEMAP_WEB_TRUSTED_PROXIES": "10.0.0.0/8", "SAFEMAP_WEB_SECURE_COOKIES": "true",
     ])
     #expect(config.port == 9000)
-    #expect(config.reportingService == "reporting:50053")
+    #expect(config.reportingService == .init(host: "reporting", port: 50053))
     #expect(TileOrigin(config.tileURL)?.origin == "https://tile.example.vn")
     #expect(config.trustedProxies.contains("10.1.2.3"))
     #expect(config.secureCookies)

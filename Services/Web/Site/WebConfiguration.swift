@@ -12,9 +12,9 @@ public struct WebConfiguration: Sendable {
   /// Prometheus `/metrics` over HTTP; nil disables it.
   public var metricsPort: Int?
   /// The three services, `host:port`.
-  public var accountService: String
-  public var assessmentService: String
-  public var reportingService: String
+  public var accountService: ServiceAddress
+  public var assessmentService: ServiceAddress
+  public var reportingService: ServiceAddress
   /// TLS of the calls to the three services; plaintext when empty.
   public var tls: TLSSettings
   /// Background tiles (`https://tile.example/{z}/{x}/{y}.png`); empty: points on a plain
@@ -47,9 +47,9 @@ public struct WebConfiguration: Sendable {
     host = "0.0.0.0"
     port = 8080
     metricsPort = 9454
-    accountService = "127.0.0.1:\(SafeMapService.account.defaultGRPCPort)"
-    assessmentService = "127.0.0.1:\(SafeMapService.assessment.defaultGRPCPort)"
-    reportingService = "127.0.0.1:\(SafeMapService.reporting.defaultGRPCPort)"
+    accountService = .init(host: "127.0.0.1", port: SafeMapService.account.defaultGRPCPort)
+    assessmentService = .init(host: "127.0.0.1", port: SafeMapService.assessment.defaultGRPCPort)
+    reportingService = .init(host: "127.0.0.1", port: SafeMapService.reporting.defaultGRPCPort)
     tls = TLSSettings()
     tileURL = ""
     tileAttribution = ""
@@ -66,54 +66,23 @@ public struct WebConfiguration: Sendable {
     logFormat = .json
   }
 
-  public struct Invalid: Error, CustomStringConvertible {
-    public var description: String
-  }
+  public typealias Invalid = EnvironmentReader.Invalid
 
   /// Reads the variables; anything unset keeps its default.
   public static func fromEnvironment(_ environment: [String: String]) throws -> WebConfiguration {
-    func value(_ name: String) -> String? {
-      guard let v = environment[name], !v.isEmpty else { return nil }
-      return v
-    }
-    func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-      guard let text = value(name) else { return nil }
-      guard let v = Int(text), range.contains(v) else {
-        throw Invalid(description: "\(name) must be an integer in \(range), got \(text)")
-      }
-      return v
-    }
-    func seconds(_ name: String) throws -> Double? {
-      guard let text = value(name) else { return nil }
-      guard let v = Double(text), v >= 0 else {
-        throw Invalid(description: "\(name) must be a number of seconds, got \(text)")
-      }
-      return v
-    }
-    func flag(_ name: String) throws -> Bool? {
-      guard let text = value(name) else { return nil }
-      guard let on = ["true": true, "false": false][text.lowercased()] else {
-        throw Invalid(description: "\(name) must be true or false, got \(text)")
-      }
-      return on
-    }
-    func target(_ name: String) throws -> String? {
-      guard let text = value(name) else { return nil }
-      guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-        let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-      else { throw Invalid(description: "\(name) must be host:port, got \(text)") }
-      return text
-    }
+    let env = EnvironmentReader(environment)
+    func value(_ name: String) -> String? { env.value(name) }
 
     var config = WebConfiguration()
     config.host = value("SAFEMAP_WEB_HOST") ?? config.host
-    config.port = try integer("SAFEMAP_WEB_PORT", 0...65535) ?? config.port
-    if let port = try integer("SAFEMAP_METRICS_PORT", 0...65535) {
+    config.port = try env.integer("SAFEMAP_WEB_PORT", 0...65535) ?? config.port
+    if let port = try env.integer("SAFEMAP_METRICS_PORT", 0...65535) {
       config.metricsPort = port == 0 ? nil : port
     }
-    config.accountService = try target("SAFEMAP_ACCOUNT_SERVICE") ?? config.accountService
-    config.assessmentService = try target("SAFEMAP_ASSESSMENT_SERVICE") ?? config.assessmentService
-    config.reportingService = try target("SAFEMAP_REPORTING_SERVICE") ?? config.reportingService
+    config.accountService = try env.target("SAFEMAP_ACCOUNT_SERVICE") ?? config.accountService
+    config.assessmentService =
+      try env.target("SAFEMAP_ASSESSMENT_SERVICE") ?? config.assessmentService
+    config.reportingService = try env.target("SAFEMAP_REPORTING_SERVICE") ?? config.reportingService
     // Calls to the services: verified against the CA, with this certificate as the client's
     // when they require mutual TLS. web-service's own HTTP is plain: TLS ends in front of it.
     config.tls = TLSSettings(
@@ -134,25 +103,20 @@ public struct WebConfiguration: Sendable {
       )
     }
     config.leafletDirectory = value("SAFEMAP_WEB_LEAFLET_DIR") ?? config.leafletDirectory
-    config.secureCookies = try flag("SAFEMAP_WEB_SECURE_COOKIES") ?? config.secureCookies
+    config.secureCookies = try env.flag("SAFEMAP_WEB_SECURE_COOKIES") ?? config.secureCookies
     config.sessionIdleSeconds =
-      try seconds("SAFEMAP_WEB_SESSION_IDLE_S") ?? config.sessionIdleSeconds
+      try env.seconds("SAFEMAP_WEB_SESSION_IDLE_S") ?? config.sessionIdleSeconds
     config.sessionLifetimeSeconds =
-      try seconds("SAFEMAP_WEB_SESSION_LIFETIME_S") ?? config.sessionLifetimeSeconds
+      try env.seconds("SAFEMAP_WEB_SESSION_LIFETIME_S") ?? config.sessionLifetimeSeconds
     config.maximumSessions =
-      try integer("SAFEMAP_WEB_MAX_SESSIONS", 1...10_000_000) ?? config.maximumSessions
+      try env.integer("SAFEMAP_WEB_MAX_SESSIONS", 1...10_000_000) ?? config.maximumSessions
     config.maximumBodyBytes =
-      try integer("SAFEMAP_WEB_MAX_BODY_BYTES", 1024...(256 * 1024 * 1024))
+      try env.integer("SAFEMAP_WEB_MAX_BODY_BYTES", 1024...(256 * 1024 * 1024))
       ?? config.maximumBodyBytes
-    if let proxies = value("SAFEMAP_WEB_TRUSTED_PROXIES") {
-      do {
-        config.trustedProxies = try TrustedProxies(parsing: proxies)
-      } catch {
-        throw Invalid(description: "SAFEMAP_WEB_TRUSTED_PROXIES: \(error)")
-      }
-    }
+    config.trustedProxies =
+      try env.trustedProxies("SAFEMAP_WEB_TRUSTED_PROXIES") ?? config.trustedProxies
     config.publicMapCacheSeconds =
-      try seconds("SAFEMAP_WEB_PUBLIC_MAP_CACHE_S") ?? config.publicMapCacheSeconds
+      try env.seconds("SAFEMAP_WEB_PUBLIC_MAP_CACHE_S") ?? config.publicMapCacheSeconds
     if let province = value("SAFEMAP_WEB_DEFAULT_PROVINCE") {
       guard Tenant.province(province) != nil else {
         throw Invalid(
@@ -161,18 +125,8 @@ public struct WebConfiguration: Sendable {
       }
       config.defaultProvince = province
     }
-    if let level = value("SAFEMAP_LOG_LEVEL") {
-      guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-        throw Invalid(description: "SAFEMAP_LOG_LEVEL must be trace…critical, got \(level)")
-      }
-      config.logLevel = parsed
-    }
-    if let format = value("SAFEMAP_LOG_FORMAT") {
-      guard let parsed = ServiceConfiguration.LogFormat(rawValue: format) else {
-        throw Invalid(description: "SAFEMAP_LOG_FORMAT must be json or text, got \(format)")
-      }
-      config.logFormat = parsed
-    }
+    config.logLevel = try env.logLevel("SAFEMAP_LOG_LEVEL") ?? config.logLevel
+    config.logFormat = try env.logFormat("SAFEMAP_LOG_FORMAT") ?? config.logFormat
     return config
   }
 }

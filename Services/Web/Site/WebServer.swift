@@ -23,13 +23,8 @@ public final class WebServer: Sendable {
   let backend: Backend
   let sessions: SessionStore
 
-  private struct State {
-    var group: ServiceGroup?
-    var port: Int?
-    var waiters: [CheckedContinuation<Int, any Error>] = []
-    var failed: (any Error)?
-  }
-  private let state = Mutex(State())
+  private let group = Mutex<ServiceGroup?>(nil)
+  private let port = ListeningPort()
 
   public init(configuration: WebConfiguration, logger: Logger) throws {
     self.configuration = configuration
@@ -62,7 +57,7 @@ public final class WebServer: Sendable {
       onServerRunning: { [weak self] channel in
         let port = channel.localAddress?.port ?? 0
         self?.logger.info("HTTP listening", metadata: ["port": "\(port)"])
-        self?.resolve(.success(port))
+        self?.port.resolve(.success(port))
       },
       logger: logger
     )
@@ -89,14 +84,14 @@ public final class WebServer: Sendable {
     )
     groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
     let group = ServiceGroup(configuration: groupConfiguration)
-    state.withLock { $0.group = group }
+    self.group.withLock { $0 = group }
     do {
       try await group.run()
     } catch {
-      resolve(.failure(error))
+      port.resolve(.failure(error))
       throw error
     }
-    resolve(.failure(WebError(status: .serviceUnavailable, message: "stopped")))
+    port.resolve(.failure(WebError(status: .serviceUnavailable, message: "stopped")))
   }
 
   func makeRouter(_ site: Site) -> Router<WebContext> {
@@ -143,32 +138,11 @@ public final class WebServer: Sendable {
 
   /// The bound HTTP port, once listening (useful with port 0).
   public func listeningPort() async throws -> Int {
-    try await withCheckedThrowingContinuation { continuation in
-      let ready: Result<Int, any Error>? = state.withLock { state in
-        if let port = state.port { return .success(port) }
-        if let failed = state.failed { return .failure(failed) }
-        state.waiters.append(continuation)
-        return nil
-      }
-      if let ready { continuation.resume(with: ready) }
-    }
+    try await port.value()
   }
 
   /// Begins the same graceful shutdown as SIGTERM.
   public func shutdown() async {
-    let group = state.withLock { $0.group }
-    await group?.triggerGracefulShutdown()
-  }
-
-  private func resolve(_ result: Result<Int, any Error>) {
-    let waiters = state.withLock { state -> [CheckedContinuation<Int, any Error>] in
-      switch result {
-      case .success(let port): state.port = port
-      case .failure(let error): if state.port == nil { state.failed = error }
-      }
-      defer { state.waiters = [] }
-      return state.waiters
-    }
-    for waiter in waiters { waiter.resume(with: result) }
+    await group.withLock { $0 }?.triggerGracefulShutdown()
   }
 }

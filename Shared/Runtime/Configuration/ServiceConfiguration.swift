@@ -58,9 +58,7 @@ public struct ServiceConfiguration: Sendable {
     case json, text
   }
 
-  public struct Invalid: Error, CustomStringConvertible {
-    public var description: String
-  }
+  public typealias Invalid = EnvironmentReader.Invalid
 
   public init(service: SafeMapService, database: DatabaseConfiguration) {
     self.service = service
@@ -91,24 +89,12 @@ public struct ServiceConfiguration: Sendable {
     service: SafeMapService,
     environment: [String: String]
   ) throws -> ServiceConfiguration {
-    func value(_ name: String) -> String? {
-      guard let v = environment[name], !v.isEmpty else { return nil }
-      return v
-    }
+    let env = EnvironmentReader(environment)
+    func value(_ name: String) -> String? { env.value(name) }
     func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-      guard let text = value(name) else { return nil }
-      guard let v = Int(text), range.contains(v) else {
-        throw Invalid(description: "\(name) must be an integer in \(range), got \(text)")
-      }
-      return v
+      try env.integer(name, range)
     }
-    func seconds(_ name: String) throws -> Double? {
-      guard let text = value(name) else { return nil }
-      guard let v = Double(text), v >= 0 else {
-        throw Invalid(description: "\(name) must be a number of seconds, got \(text)")
-      }
-      return v
-    }
+    func seconds(_ name: String) throws -> Double? { try env.seconds(name) }
 
     var database = try DatabaseConfiguration(
       url: value("SAFEMAP_DATABASE_URL") ?? "postgres://127.0.0.1:5432/safemap",
@@ -129,28 +115,14 @@ public struct ServiceConfiguration: Sendable {
     if let port = try integer("SAFEMAP_METRICS_PORT", 0...65535) {
       config.metricsPort = port == 0 ? nil : port
     }
-    if let target = value("SAFEMAP_ACCOUNT_SERVICE") {
-      let parts = target.split(separator: ":")
-      guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
-        throw Invalid(description: "SAFEMAP_ACCOUNT_SERVICE must be host:port, got \(target)")
-      }
-      config.accountServiceHost = String(parts[0])
-      config.accountServicePort = port
+    if let target = try env.target("SAFEMAP_ACCOUNT_SERVICE") {
+      config.accountServiceHost = target.host
+      config.accountServicePort = target.port
     }
     config.tokenAudience = value("SAFEMAP_TOKEN_AUDIENCE") ?? config.tokenAudience
     config.tokenIssuer = value("SAFEMAP_TOKEN_ISSUER") ?? config.tokenIssuer
-    if let level = value("SAFEMAP_LOG_LEVEL") {
-      guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-        throw Invalid(description: "SAFEMAP_LOG_LEVEL must be trace…critical, got \(level)")
-      }
-      config.logLevel = parsed
-    }
-    if let format = value("SAFEMAP_LOG_FORMAT") {
-      guard let parsed = LogFormat(rawValue: format) else {
-        throw Invalid(description: "SAFEMAP_LOG_FORMAT must be json or text, got \(format)")
-      }
-      config.logFormat = parsed
-    }
+    config.logLevel = try env.logLevel("SAFEMAP_LOG_LEVEL") ?? config.logLevel
+    config.logFormat = try env.logFormat("SAFEMAP_LOG_FORMAT") ?? config.logFormat
     config.shutdownDelaySeconds = try seconds("SAFEMAP_SHUTDOWN_DELAY_S") ?? 0
     config.shutdownTimeoutSeconds = try seconds("SAFEMAP_SHUTDOWN_TIMEOUT_S") ?? 30
     config.dataDirectory = value("SAFEMAP_DATA_DIR") ?? config.dataDirectory
@@ -171,21 +143,8 @@ public struct ServiceConfiguration: Sendable {
     if let port = try integer("SAFEMAP_HEALTH_PORT", 0...65535), port != 0 {
       config.healthPort = port
     }
-    if let reflection = value("SAFEMAP_GRPC_REFLECTION") {
-      guard let on = ["true": true, "false": false][reflection.lowercased()] else {
-        throw Invalid(
-          description: "SAFEMAP_GRPC_REFLECTION must be true or false, got \(reflection)"
-        )
-      }
-      config.reflection = on
-    }
-    if let proxies = value("SAFEMAP_TRUSTED_PROXIES") {
-      do {
-        config.trustedProxies = try TrustedProxies(parsing: proxies)
-      } catch {
-        throw Invalid(description: "SAFEMAP_TRUSTED_PROXIES: \(error)")
-      }
-    }
+    config.reflection = try env.flag("SAFEMAP_GRPC_REFLECTION") ?? config.reflection
+    config.trustedProxies = try env.trustedProxies("SAFEMAP_TRUSTED_PROXIES") ?? .none
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {
         throw Invalid(

@@ -30,13 +30,8 @@ public final class ServiceHost: Sendable {
   public let health: HealthService
   public let metrics: ServerMetrics
 
-  private struct State {
-    var group: ServiceGroup?
-    var port: Int?
-    var portWaiters: [CheckedContinuation<Int, any Error>] = []
-    var failed: (any Error)?
-  }
-  private let state = Mutex(State())
+  private let group = Mutex<ServiceGroup?>(nil)
+  private let port = ListeningPort()
 
   public init(configuration: ServiceConfiguration, logger: Logger) throws {
     self.configuration = configuration
@@ -199,7 +194,7 @@ public final class ServiceHost: Sendable {
       Int64((configuration.shutdownTimeoutSeconds + configuration.shutdownDelaySeconds) * 1000)
     )
     let group = ServiceGroup(configuration: groupConfiguration)
-    state.withLock { $0.group = group }
+    self.group.withLock { $0 = group }
 
     let addressTask = Task {
       do {
@@ -209,50 +204,29 @@ public final class ServiceHost: Sendable {
           "gRPC listening",
           metadata: ["service": "\(configuration.service.processName)", "port": "\(port)"]
         )
-        self.resolvePort(.success(port))
+        self.port.resolve(.success(port))
       } catch {
-        self.resolvePort(.failure(error))
+        self.port.resolve(.failure(error))
       }
     }
     defer { addressTask.cancel() }
     do {
       try await group.run()
     } catch {
-      resolvePort(.failure(error))
+      port.resolve(.failure(error))
       throw error
     }
-    resolvePort(.failure(RPCError(code: .unavailable, message: "server stopped")))
+    port.resolve(.failure(RPCError(code: .unavailable, message: "server stopped")))
   }
 
   /// The bound gRPC port, once listening (useful with port 0).
   public func listeningPort() async throws -> Int {
-    try await withCheckedThrowingContinuation { continuation in
-      let ready: Result<Int, any Error>? = state.withLock { state in
-        if let port = state.port { return .success(port) }
-        if let failed = state.failed { return .failure(failed) }
-        state.portWaiters.append(continuation)
-        return nil
-      }
-      if let ready { continuation.resume(with: ready) }
-    }
+    try await port.value()
   }
 
   /// Begins the same graceful shutdown as SIGTERM.
   public func shutdown() async {
-    let group = state.withLock { $0.group }
-    await group?.triggerGracefulShutdown()
-  }
-
-  private func resolvePort(_ result: Result<Int, any Error>) {
-    let waiters = state.withLock { state -> [CheckedContinuation<Int, any Error>] in
-      switch result {
-      case .success(let port): state.port = port
-      case .failure(let error): if state.port == nil { state.failed = error }
-      }
-      defer { state.portWaiters = [] }
-      return state.portWaiters
-    }
-    for waiter in waiters { waiter.resume(with: result) }
+    await group.withLock { $0 }?.triggerGracefulShutdown()
   }
 }
 

@@ -42,14 +42,11 @@ public struct Backend: Sendable {
     .init(wrapping: reporting)
   }
 
-  private static func client(_ target: String, tls: TLSSettings) throws
+  private static func client(_ address: ServiceAddress, tls: TLSSettings) throws
     -> GRPCClient<HTTP2ClientTransport.Posix>
   {
-    let colon = target.lastIndex(of: ":")!
-    let host = String(target[..<colon]).trimmingCharacters(in: ["[", "]"])
-    let port = Int(target[target.index(after: colon)...])!
     let transport = try HTTP2ClientTransport.Posix(
-      target: .dns(host: host, port: port),
+      target: .dns(host: address.host, port: address.port),
       transportSecurity: tls.clientSecurity,
       config: .defaults { config in
         if let name = tls.serverName { config.http2.authority = name }

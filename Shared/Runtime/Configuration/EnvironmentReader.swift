@@ -1,0 +1,102 @@
+import Foundation
+public import Logging
+public import SafeMapCore
+
+/// Where a service listens: a name (a headless Service's name resolves to every pod) or an
+/// address, and a port.
+public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
+  public var host: String
+  public var port: Int
+
+  public init(host: String, port: Int) {
+    self.host = host
+    self.port = port
+  }
+
+  public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Reads `SAFEMAP_*` variables for the services' and web-service's configurations: an unset or
+/// empty variable is nil (the default stays), a malformed one is an error naming the variable
+/// and what it must be.
+public struct EnvironmentReader: Sendable {
+  public let environment: [String: String]
+
+  public init(_ environment: [String: String]) {
+    self.environment = environment
+  }
+
+  public struct Invalid: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) {
+      self.description = description
+    }
+  }
+
+  public func value(_ name: String) -> String? {
+    guard let v = environment[name], !v.isEmpty else { return nil }
+    return v
+  }
+
+  public func integer(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+    guard let text = value(name) else { return nil }
+    guard let v = Int(text), range.contains(v) else {
+      throw Invalid(description: "\(name) must be an integer in \(range), got \(text)")
+    }
+    return v
+  }
+
+  public func seconds(_ name: String) throws(Invalid) -> Double? {
+    guard let text = value(name) else { return nil }
+    guard let v = Double(text), v >= 0 else {
+      throw Invalid(description: "\(name) must be a number of seconds, got \(text)")
+    }
+    return v
+  }
+
+  public func flag(_ name: String) throws(Invalid) -> Bool? {
+    guard let text = value(name) else { return nil }
+    guard let on = ["true": true, "false": false][text.lowercased()] else {
+      throw Invalid(description: "\(name) must be true or false, got \(text)")
+    }
+    return on
+  }
+
+  /// `host:port` (an IPv6 host in brackets).
+  public func target(_ name: String) throws(Invalid) -> ServiceAddress? {
+    guard let text = value(name) else { return nil }
+    guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
+      let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+    else { throw Invalid(description: "\(name) must be host:port, got \(text)") }
+    return ServiceAddress(
+      host: String(text[..<colon]).trimmingCharacters(in: ["[", "]"]),
+      port: port
+    )
+  }
+
+  public func logLevel(_ name: String) throws(Invalid) -> Logger.Level? {
+    guard let text = value(name) else { return nil }
+    guard let level = Logger.Level(rawValue: text.lowercased()) else {
+      throw Invalid(description: "\(name) must be trace…critical, got \(text)")
+    }
+    return level
+  }
+
+  public func logFormat(_ name: String) throws(Invalid) -> ServiceConfiguration.LogFormat? {
+    guard let text = value(name) else { return nil }
+    guard let format = ServiceConfiguration.LogFormat(rawValue: text) else {
+      throw Invalid(description: "\(name) must be json or text, got \(text)")
+    }
+    return format
+  }
+
+  public func trustedProxies(_ name: String) throws(Invalid) -> TrustedProxies? {
+    guard let text = value(name) else { return nil }
+    do {
+      return try TrustedProxies(parsing: text)
+    } catch {
+      throw Invalid(description: "\(name): \(error)")
+    }
+  }
+}
