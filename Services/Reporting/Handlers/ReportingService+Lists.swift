@@ -115,14 +115,7 @@ struct StatusList: Sendable {
       zone: filter.zoneID
     )
     var violations = FieldViolations()
-    levels = []
-    for (index, level) in filter.mapLevels.enumerated() {
-      guard let name = MapLevelName.sql(level) else {
-        violations.add("filter.map_levels[\(index)]", "unknown level")
-        continue
-      }
-      if !levels.contains(name) { levels.append(name) }
-    }
+    levels = MapLevelName.sql(filter.mapLevels, field: "filter.map_levels", violations: &violations)
     switch filter.zoneLocation {
     case .unspecified: location = nil
     case .insideIndustrialZone: location = true
@@ -279,6 +272,24 @@ struct StatusList: Sendable {
 
 /// Map levels as named in SQL and in the API.
 enum MapLevelName {
+  /// The SQL names of a request's levels, each once; an unknown one is a violation of
+  /// `field[i]`.
+  static func sql(
+    _ levels: [Safemap_Common_V1_MapLevel],
+    field: String,
+    violations: inout FieldViolations
+  ) -> [String] {
+    var names: [String] = []
+    for (index, level) in levels.enumerated() {
+      guard let name = sql(level) else {
+        violations.add("\(field)[\(index)]", "unknown level")
+        continue
+      }
+      if !names.contains(name) { names.append(name) }
+    }
+    return names
+  }
+
   static func sql(_ level: Safemap_Common_V1_MapLevel) -> String? {
     switch level {
     case .safe: return "SAFE"

@@ -47,14 +47,7 @@ extension ReportingService {
         "must be south-west of bounding_box.high"
       )
     }
-    var levels: [String] = []
-    for (index, level) in request.mapLevels.enumerated() {
-      guard let name = MapLevelName.sql(level) else {
-        violations.add("map_levels[\(index)]", "unknown level")
-        continue
-      }
-      levels.append(name)
-    }
+    let levels = MapLevelName.sql(request.mapLevels, field: "map_levels", violations: &violations)
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let limit = request.maxPoints == 0 ? Self.defaultMapPoints : Int(request.maxPoints)
     let instant = ReportInstant.now(Date())

@@ -24,17 +24,9 @@ extension ReportingService {
     var violations = FieldViolations()
     let tenant = Tenant.province(request.provinceCode)
     violations.require(tenant != nil, "province_code", "two digits, e.g. 74")
-    var levels: [String] = []
-    for (index, level) in request.mapLevels.enumerated() {
-      guard let name = MapLevelName.sql(level) else {
-        violations.add("map_levels[\(index)]", "unknown level")
-        continue
-      }
-      levels.append(name)
-    }
+    let levels = MapLevelName.sql(request.mapLevels, field: "map_levels", violations: &violations)
     guard violations.isEmpty, let tenant else { throw RPCError.invalidArgument(violations) }
     let scope = ReportScope(province: request.provinceCode)
-    let chosen = levels
     let now = Date()
     let instant = ReportInstant.now(now)
     let database = database
@@ -49,7 +41,7 @@ extension ReportingService {
       for half in FacilityHalf.allCases {
         group.addTask {
           try await database.withTenantTransaction(tenant, cancellation: cancellation) {
-            try await Self.publicPoints(scope, half, levels: chosen, at: instant, on: $0)
+            try await Self.publicPoints(scope, half, levels: levels, at: instant, on: $0)
           }
         }
       }
