@@ -119,6 +119,7 @@ let package = Package(
         "SafeMapAPI",
         .product(name: "CSV", package: "CSV.swift"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       path: "Shared/Sheets",
       swiftSettings: swiftSettings
@@ -262,7 +263,6 @@ let package = Package(
         .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         .product(name: "CompressNIO", package: "compress-nio"),
       ],

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import GRPCCore
 import SafeMapAPI
@@ -56,34 +55,23 @@ struct FacilitiesIssue: AsyncParsableCommand {
     }
     // The same file for the same province is the same batch: sending it again (after a
     // failure half-way) returns what was issued instead of issuing twice.
-    let requestID = SHA256.hash(data: data + Data((province ?? "").utf8))
-      .map { String(format: "%02x", $0) }.joined().prefix(32)
+    let requestID = FacilityCSV.batchRequestID(file: data, province: province ?? "")
     let sheet = try CSVFile(path: credentials, private: true)
     try sheet.write(["line", "facility", "tax code", "username", "one-time password", "expires"])
     let options = Safemap_Account_V1_IssuanceBatchOptions.with {
       $0.provinceCode = province ?? ""
-      $0.requestID = String(requestID)
+      $0.requestID = requestID
       $0.note = note
     }
     let rows = parsed.rows
-    let names = Dictionary(uniqueKeysWithValues: rows.map { ($0.line, $0.facility) })
+    let names = parsed.facilitiesByLine
     let progress = Progress(total: rows.count, label: "facilities")
     let authorization = try await context.authorization()
     let outcome = try await context.account.call { client in
       try await Safemap_Account_V1_FacilityService.Client(wrapping: client).issueFacilityAccounts(
         metadata: authorization
       ) { writer in
-        try await writer.write(.with { $0.options = options })
-        for row in rows {
-          try await writer.write(
-            .with {
-              $0.row = .with {
-                $0.rowNumber = Int32(row.line)
-                $0.facility = row.facility
-              }
-            }
-          )
-        }
+        try await writer.write(contentsOf: parsed.issuanceRequests(options: options))
       } onResponse: { response in
         var outcome = Outcome()
         for try await message in response.messages {
@@ -103,10 +91,7 @@ struct FacilitiesIssue: AsyncParsableCommand {
                 result.initialPassword, Describe.instant(result.initialPasswordExpireTime),
               ])
             case .rejected:
-              let reasons = result.violations.map { "\($0.field): \($0.description_p)" }
-              outcome.rejected.append(
-                .init(line: line, reason: reasons.joined(separator: "; "))
-              )
+              outcome.rejected.append(.init(line: line, reason: result.reason))
             default: break
             }
           case .summary(let summary):

@@ -1,5 +1,4 @@
 import AsyncAlgorithms
-import Crypto
 import Foundation
 import GRPCCore
 import Hummingbird
@@ -96,15 +95,12 @@ struct IssuancePages {
     }
     let province = session.account.provinceCode
     let note = String((request.uri.queryParameters["note"].map(String.init) ?? "").prefix(500))
-    // The same file for the same province is the same batch: uploading it again after a
-    // failure half-way returns what was issued instead of issuing twice.
-    let requestID = SHA256.hash(data: Data(text.utf8) + Data(province.utf8))
-      .map { String(format: "%02x", $0) }.joined().prefix(32)
+    let requestID = FacilityCSV.batchRequestID(file: Data(text.utf8), province: province)
     let metadata = try await site.metadata(context)
     let facilities = site.backend.facilities
     let sheets = sheets
     let rows = parsed.rows
-    let names = Dictionary(uniqueKeysWithValues: rows.map { ($0.line, $0.facility) })
+    let names = parsed.facilitiesByLine
     let events = AsyncThrowingChannel<ByteBuffer, any Error>()
     let response = ResponseBody { writer in
       let call = Task {
@@ -113,24 +109,14 @@ struct IssuancePages {
             metadata: metadata
           ) { writer in
             try await writer.write(
-              .with {
-                $0.options = .with {
+              contentsOf: parsed.issuanceRequests(
+                options: .with {
                   $0.provinceCode = province
-                  $0.requestID = String(requestID)
+                  $0.requestID = requestID
                   $0.note = note
                 }
-              }
-            )
-            for row in rows {
-              try await writer.write(
-                .with {
-                  $0.row = .with {
-                    $0.rowNumber = Int32(row.line)
-                    $0.facility = row.facility
-                  }
-                }
               )
-            }
+            )
           } onResponse: { response in
             var sheet = [
               ["Dòng", "Cơ sở", "Mã số thuế", "Tên đăng nhập", "Mật khẩu một lần", "Hết hạn"]
@@ -156,8 +142,7 @@ struct IssuancePages {
                   summary.already += 1
                 case .rejected:
                   summary.rejected += 1
-                  let reasons = result.violations.map { "\($0.field): \($0.description_p)" }
-                  problems.append(.init(line: line, reason: reasons.joined(separator: "; ")))
+                  problems.append(.init(line: line, reason: result.reason))
                 default: break
                 }
                 // A line per hundredth of the file (and the last): progress, not a flood.
