@@ -190,6 +190,10 @@ def main():
     driver = browser(args.downloads)
     try:
         run(driver, url, expected, args)
+    except Failure:
+        # What the browser showed when a check failed, for whoever reads the failure.
+        driver.save_screenshot(os.path.join(args.screenshots, "failure.png"))
+        raise
     finally:
         driver.quit()
 

@@ -78,6 +78,8 @@ async function draw() {
     iconCreateFunction: clusterIcon,
     showCoverageOnHover: false,
     maxClusterRadius: 60,
+    // At street level every facility is its own point, however close its neighbours.
+    disableClusteringAtZoom: 17,
   });
   const icons = Object.fromEntries(Object.keys(LEVELS).map((k) => [k, pointIcon(k)]));
   const markers = [];
@@ -100,15 +102,23 @@ async function draw() {
     markers.push(marker);
   }
   // The view first (the clusters need a zoom to be built for): `#zoom/latitude/longitude`
-  // opens that place (a link to one facility's surroundings); otherwise the whole province.
-  const [zoom, lat, lon] = location.hash.slice(1).split("/").map(Number);
-  if (Number.isFinite(zoom) && Number.isFinite(lat) && Number.isFinite(lon)) {
+  // opens that place (a link to one facility's surroundings), also when only the fragment
+  // changes; otherwise the whole province.
+  const place = () => {
+    const [zoom, lat, lon] = location.hash.slice(1).split("/").map(Number);
+    if (!Number.isFinite(zoom) || !Number.isFinite(lat) || !Number.isFinite(lon)) return false;
     map.setView([lat, lon], Math.min(18, Math.max(1, zoom)));
-  } else if (markers.length > 0) {
-    const bounds = L.latLngBounds(markers.map((marker) => marker.getLatLng()));
-    map.fitBounds(bounds, { padding: [20, 20] });
-  } else {
-    map.setView([16.0, 106.0], 5);
+    return true;
+  };
+  window.addEventListener("hashchange", place);
+  if (!place()) {
+    if (markers.length > 0) {
+      map.fitBounds(L.latLngBounds(markers.map((marker) => marker.getLatLng())), {
+        padding: [20, 20],
+      });
+    } else {
+      map.setView([16.0, 106.0], 5);
+    }
   }
   map.addLayer(group);
   group.addLayers(markers);
