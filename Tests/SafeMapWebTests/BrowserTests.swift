@@ -18,75 +18,10 @@ extension WebServiceTests {
     let bed = try await WebTestBed.shared.value
     let officer = try await bed.token(WebTestBed.officer, WebTestBed.officerPassword)
     let total = try await Self.summary(bed).total
-    let (facility, oneTime, answered, district, other) = try await withLocalClient(
-      port: bed.account.port
-    ) { client in
-      let facilities = try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
-        .listFacilities(
-          .with {
-            $0.provinceCode = Self.province
-            $0.pageSize = 1000
-          },
-          metadata: officer
-        ).facilities
-      let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
-      let listed = try await accounts.listAccounts(
-        .with {
-          $0.provinceCode = Self.province
-          $0.role = .facility
-          $0.pageSize = 1000
-        },
-        metadata: officer
-      ).accounts
-      // An active workplace-only facility on the map whose level is not unsafe yet.
-      var chosen: (Safemap_Account_V1_Account, Safemap_Account_V1_Facility)?
-      for account in listed.reversed() {
-        guard
-          let facility = facilities.first(where: {
-            $0.facilityID == account.scope.facilityID && $0.operatingStatus == .active
-              && $0.hasLocation && !$0.hasDormitory_p
-          })
-        else { continue }
-        let status = try await withLocalClient(port: bed.assessment.port) { assessment in
-          try await Safemap_Assessment_V1_AssessmentService.Client(wrapping: assessment)
-            .getFacilityStatus(
-              .with {
-                $0.provinceCode = Self.province
-                $0.facilityID = facility.facilityID
-              },
-              metadata: officer
-            ).status
-        }
-        if status.mapLevel != .unsafe {
-          chosen = (account, facility)
-          break
-        }
-      }
-      let (account, facility) = try #require(chosen)
-      let reset = try await accounts.resetPassword(
-        .with { $0.accountID = account.accountID },
-        metadata: officer
-      )
-      let catalogue = try await withLocalClient(port: bed.assessment.port) { assessment in
-        try await Safemap_Assessment_V1_AssessmentService.Client(wrapping: assessment)
-          .getCatalogue(.with { $0.kind = .workplace }, metadata: officer).catalogue
-      }
-      let district = try await accounts.createAccount(
-        .with {
-          $0.requestID = UUID().uuidString
-          $0.username = "huyen.b\(UUID().uuidString.prefix(6).lowercased())"
-          $0.role = .districtOfficer
-          $0.provinceCode = Self.province
-          $0.districtCode = "718"
-        },
-        metadata: officer
-      )
-      let other = try #require(facilities.first { $0.districtCode != "718" })
-      return (
-        facility, reset.initialPassword,
-        catalogue.criteria.filter { $0.profileSource == .unspecified }.count, district, other
-      )
-    }
+    let (facility, oneTime, catalogue) = try await bed.facilityToAssess(officer)
+    let answered = catalogue.criteria.filter { $0.profileSource == .unspecified }.count
+    let district = try await bed.newDistrictOfficer(officer)
+    let other = try #require(try await bed.facilities(officer).first { $0.districtCode != "718" })
     let expected: [String: Any] = [
       "map_points": Int(total.active),
       "map_levels": [

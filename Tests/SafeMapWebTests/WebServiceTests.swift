@@ -181,29 +181,8 @@ struct WebServiceTests {
   func districtOfficer() async throws {
     let bed = try await WebTestBed.shared.value
     let officer = try await bed.token(WebTestBed.officer, WebTestBed.officerPassword)
-    let (created, facilities) = try await withLocalClient(port: bed.account.port) { client in
-      let created = try await Safemap_Account_V1_AccountService.Client(wrapping: client)
-        .createAccount(
-          .with {
-            $0.requestID = UUID().uuidString
-            $0.username = "huyen.\(UUID().uuidString.prefix(6).lowercased())"
-            $0.role = .districtOfficer
-            $0.provinceCode = Self.province
-            $0.districtCode = "718"
-            $0.displayName = "UBND Thủ Dầu Một"
-          },
-          metadata: officer
-        )
-      let facilities = try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
-        .listFacilities(
-          .with {
-            $0.provinceCode = Self.province
-            $0.pageSize = 1000
-          },
-          metadata: officer
-        )
-      return (created, facilities.facilities)
-    }
+    let created = try await bed.newDistrictOfficer(officer)
+    let facilities = try await bed.facilities(officer)
     let own = try #require(facilities.first { $0.districtCode == "718" })
     let other = try #require(facilities.first { $0.districtCode != "718" })
 
@@ -246,45 +225,7 @@ struct WebServiceTests {
   func facilityAssesses() async throws {
     let bed = try await WebTestBed.shared.value
     let officer = try await bed.token(WebTestBed.officer, WebTestBed.officerPassword)
-    let (facility, oneTime, catalogue) = try await withLocalClient(port: bed.account.port) {
-      client in
-      let facilities = try await Safemap_Account_V1_FacilityService.Client(wrapping: client)
-        .listFacilities(
-          .with {
-            $0.provinceCode = Self.province
-            $0.pageSize = 1000
-          },
-          metadata: officer
-        ).facilities
-      let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
-      let listed = try await accounts.listAccounts(
-        .with {
-          $0.provinceCode = Self.province
-          $0.role = .facility
-          $0.pageSize = 1000
-        },
-        metadata: officer
-      ).accounts
-      // An active facility on the map that is not unsafe yet.
-      let account = try #require(
-        listed.first { account in
-          facilities.contains {
-            $0.facilityID == account.scope.facilityID && $0.operatingStatus == .active
-              && $0.hasLocation && !$0.hasDormitory_p
-          }
-        }
-      )
-      let facility = facilities.first { $0.facilityID == account.scope.facilityID }!
-      let reset = try await accounts.resetPassword(
-        .with { $0.accountID = account.accountID },
-        metadata: officer
-      )
-      let catalogue = try await withLocalClient(port: bed.assessment.port) { assessment in
-        try await Safemap_Assessment_V1_AssessmentService.Client(wrapping: assessment)
-          .getCatalogue(.with { $0.kind = .workplace }, metadata: officer).catalogue
-      }
-      return (facility, reset.initialPassword, catalogue)
-    }
+    let (facility, oneTime, catalogue) = try await bed.facilityToAssess(officer)
 
     let client = WebClient(port: bed.webPort)
     let first = try await bed.signIn(client, facility.username, oneTime)

@@ -110,6 +110,89 @@ struct WebTestBed: Sendable {
     return metadata
   }
 
+  /// Province 74's facilities, as its officer lists them.
+  func facilities(_ officer: Metadata) async throws -> [Safemap_Account_V1_Facility] {
+    try await withLocalClient(port: account.port) { client in
+      try await Safemap_Account_V1_FacilityService.Client(wrapping: client).listFacilities(
+        .with {
+          $0.provinceCode = "74"
+          $0.pageSize = 1000
+        },
+        metadata: officer
+      ).facilities
+    }
+  }
+
+  /// A facility to assess: active, on the map, workplace only and not unsafe yet (so an
+  /// unsafe result changes its colour), with a fresh one-time password; and the workplace
+  /// catalogue it answers.
+  func facilityToAssess(_ officer: Metadata) async throws -> (
+    facility: Safemap_Account_V1_Facility, oneTimePassword: String,
+    catalogue: Safemap_Assessment_V1_Catalogue
+  ) {
+    let facilities = try await facilities(officer)
+    let listed = try await withLocalClient(port: account.port) { client in
+      try await Safemap_Account_V1_AccountService.Client(wrapping: client).listAccounts(
+        .with {
+          $0.provinceCode = "74"
+          $0.role = .facility
+          $0.pageSize = 1000
+        },
+        metadata: officer
+      ).accounts
+    }
+    for account in listed {
+      guard
+        let facility = facilities.first(where: {
+          $0.facilityID == account.scope.facilityID && $0.operatingStatus == .active
+            && $0.hasLocation && !$0.hasDormitory_p
+        })
+      else { continue }
+      let (status, catalogue) = try await withLocalClient(port: assessment.port) { client in
+        let assessments = Safemap_Assessment_V1_AssessmentService.Client(wrapping: client)
+        return (
+          try await assessments.getFacilityStatus(
+            .with {
+              $0.provinceCode = "74"
+              $0.facilityID = facility.facilityID
+            },
+            metadata: officer
+          ).status,
+          try await assessments.getCatalogue(.with { $0.kind = .workplace }, metadata: officer)
+            .catalogue
+        )
+      }
+      guard status.mapLevel != .unsafe else { continue }
+      let reset = try await withLocalClient(port: self.account.port) { client in
+        try await Safemap_Account_V1_AccountService.Client(wrapping: client).resetPassword(
+          .with { $0.accountID = account.accountID },
+          metadata: officer
+        )
+      }
+      return (facility, reset.initialPassword, catalogue)
+    }
+    throw WebTestFailure("no active, located, not yet unsafe facility left in province 74")
+  }
+
+  /// A new district officer of Thủ Dầu Một (718), with its one-time password.
+  func newDistrictOfficer(_ officer: Metadata) async throws
+    -> Safemap_Account_V1_CreateAccountResponse
+  {
+    try await withLocalClient(port: account.port) { client in
+      try await Safemap_Account_V1_AccountService.Client(wrapping: client).createAccount(
+        .with {
+          $0.requestID = UUID().uuidString
+          $0.username = "huyen.\(UUID().uuidString.prefix(8).lowercased())"
+          $0.role = .districtOfficer
+          $0.provinceCode = "74"
+          $0.districtCode = "718"
+          $0.displayName = "UBND Thủ Dầu Một"
+        },
+        metadata: officer
+      )
+    }
+  }
+
   /// Signs `client` in through the web form; returns the page it lands on.
   @discardableResult
   func signIn(_ client: WebClient, _ username: String, _ password: String) async throws
@@ -122,4 +205,9 @@ struct WebTestBed: Sendable {
       form: [("csrf", csrf), ("username", username), ("password", password), ("next", "")]
     )
   }
+}
+
+struct WebTestFailure: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
 }
