@@ -173,7 +173,11 @@ def map_counts(driver, url, suffix=""):
 
 
 def logout(driver):
+    """Signs out and waits for the redirect to land: a navigation started before it would be
+    overtaken by it."""
     driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "nav a[href='/login']")
+         or "Lỗi" in d.page_source, "signing out did not finish")
 
 
 def main():
@@ -305,7 +309,7 @@ def run(driver, url, expected, args):
     title = f"{facility['name']}: Không an toàn"
     wait(driver, lambda d: any(e.get_attribute("title") == title for e in
                                d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon.point")),
-         f"no red point titled {title!r} at its location")
+         f"no red point titled {title!r} at {driver.current_url}")
     marker = [e for e in driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon.point")
               if e.get_attribute("title") == title][0]
     check("unsafe" in marker.get_attribute("class"), "the facility's point is not red")
