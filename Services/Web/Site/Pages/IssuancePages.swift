@@ -196,16 +196,10 @@ struct IssuancePages {
         "Bảng mật khẩu này đã được tải về hoặc đã hết hạn: mỗi bảng chỉ tải được một lần."
       )
     }
-    var data = Data([0xEF, 0xBB, 0xBF])
-    for row in sheet { data += try CSVRecord.encode(row, newline: "\r\n") }
-    return Response(
-      status: .ok,
-      headers: [
-        .contentType: "text/csv; charset=utf-8",
-        .contentDisposition:
-          "attachment; filename=\"mat-khau-mot-lan-\(ListPages.fileDate()).csv\"",
-        .cacheControl: "no-store",
-      ],
+    var data = Data(CSVDownload.byteOrderMark)
+    for row in sheet { data += try CSVDownload.record(row) }
+    return CSVDownload.response(
+      named: "mat-khau-mot-lan",
       body: .init(byteBuffer: ByteBuffer(bytes: data))
     )
   }

@@ -6,7 +6,6 @@ import Hummingbird
 import NIOCore
 import SafeMapAPI
 import SafeMapCore
-import SafeMapSheets
 import SwiftProtobuf
 
 /// The officials' lists: R4 (never assessed or overdue), R5 (at risk or unsafe) and who has not
@@ -172,11 +171,11 @@ struct ListPages {
         do {
           try await reports.exportFacilityStatuses(exportRequest, metadata: metadata) {
             response in
-            var block = ByteBuffer(bytes: [0xEF, 0xBB, 0xBF])
-            block.writeBytes(try CSVRecord.encode(ExportColumns.titles, newline: "\r\n"))
+            var block = ByteBuffer(bytes: CSVDownload.byteOrderMark)
+            block.writeBytes(try CSVDownload.record(ExportColumns.titles))
             for try await message in response.messages {
               block.writeBytes(
-                try CSVRecord.encode(ExportColumns.fields(message.row), newline: "\r\n")
+                try CSVDownload.record(ExportColumns.fields(message.row))
               )
               if block.readableBytes >= 64 * 1024 {
                 await blocks.send(block)
@@ -196,23 +195,7 @@ struct ListPages {
       }
       try await writer.finish(nil)
     }
-    let name = "safemap-\(query.province)-\(kind)-\(Self.fileDate()).csv"
-    return Response(
-      status: .ok,
-      headers: [
-        .contentType: "text/csv; charset=utf-8",
-        .contentDisposition: "attachment; filename=\"\(name)\"",
-        .cacheControl: "no-store",
-      ],
-      body: body
-    )
-  }
-
-  static func fileDate() -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = VietnamTime.zone
-    let c = calendar.dateComponents([.year, .month, .day], from: Date())
-    return String(format: "%04d%02d%02d", c.year!, c.month!, c.day!)
+    return CSVDownload.response(named: "safemap-\(query.province)-\(kind)", body: body)
   }
 }
 
