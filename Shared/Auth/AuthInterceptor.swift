@@ -65,16 +65,11 @@ public struct AuthInterceptor: ServerInterceptor {
     var response = try await RequestPrincipal.$authorization.withValue(authorization) {
       try await RequestPrincipal.$current.withValue(principal) { try await next(request, context) }
     }
-    // A server-streaming body runs after `next` has returned, outside the task-local scope:
-    // wrap it so the principal is visible there too.
-    if case .success(var contents) = response.accepted {
-      let producer = contents.producer
-      contents.producer = { writer in
-        try await RequestPrincipal.$authorization.withValue(authorization) {
-          try await RequestPrincipal.$current.withValue(principal) { try await producer(writer) }
-        }
+    // A server-streaming body sees the principal too.
+    response.bodyRuns { body in
+      try await RequestPrincipal.$authorization.withValue(authorization) {
+        try await RequestPrincipal.$current.withValue(principal) { try await body() }
       }
-      response.accepted = .success(contents)
     }
     return response
   }

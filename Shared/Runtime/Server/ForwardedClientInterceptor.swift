@@ -1,4 +1,5 @@
 public import GRPCCore
+import SafeMapAuth
 public import SafeMapCore
 
 /// Believes the `x-forwarded-for` metadata (the browser's address, sent by web-service) only
@@ -30,14 +31,8 @@ public struct ForwardedClientInterceptor: ServerInterceptor {
     }
     let client = proxies.client(peer: context.peerAddress, forwardedFor: forwarded)
     var response = try await Self.$client.withValue(client) { try await next(request, context) }
-    // A streaming body runs after `next` returns: it sees the client too.
-    if case .success(var contents) = response.accepted {
-      let producer = contents.producer
-      contents.producer = { writer in
-        try await Self.$client.withValue(client) { try await producer(writer) }
-      }
-      response.accepted = .success(contents)
-    }
+    // A streaming body sees the client too.
+    response.bodyRuns { body in try await Self.$client.withValue(client) { try await body() } }
     return response
   }
 }
