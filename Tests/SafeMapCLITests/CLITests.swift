@@ -26,20 +26,9 @@ struct CLITests {
     var environment = TestKeys.environment
     environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "admin"
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = adminPassword
-    let account = try await TestServices.start(
-      .account,
+    let (account, assessment, reporting) = try await TestServices.startAll(
       database: database,
       environment: environment
-    )
-    let assessment = try await TestServices.start(
-      .assessment,
-      database: database,
-      accountServicePort: account.port
-    )
-    let reporting = try await TestServices.start(
-      .reporting,
-      database: database,
-      accountServicePort: account.port
     )
     return Bed(account: account, assessment: assessment, reporting: reporting)
   }

@@ -22,20 +22,9 @@ struct NationalDemoTests {
     var environment = TestKeys.environment
     environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "admin"
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = "Bộ-Công-Thương-2021"
-    let account = try await TestServices.start(
-      .account,
+    let (account, assessment, reporting) = try await TestServices.startAll(
       database: database,
       environment: environment
-    )
-    let assessment = try await TestServices.start(
-      .assessment,
-      database: database,
-      accountServicePort: account.port
-    )
-    let reporting = try await TestServices.start(
-      .reporting,
-      database: database,
-      accountServicePort: account.port
     )
     var configuration = NationalDemo.Configuration(
       adminUsername: "admin",

@@ -19,17 +19,7 @@ struct ReportingTestBed: Sendable {
   static func start() async throws -> ReportingTestBed {
     let cluster = try await PostgresCluster.shared()
     let database = try await cluster.makeMigratedDatabase()
-    let account = try await TestServices.start(.account, database: database)
-    let assessment = try await TestServices.start(
-      .assessment,
-      database: database,
-      accountServicePort: account.port
-    )
-    let reporting = try await TestServices.start(
-      .reporting,
-      database: database,
-      accountServicePort: account.port
-    )
+    let (account, assessment, reporting) = try await TestServices.startAll(database: database)
     return ReportingTestBed(
       account: account,
       assessment: assessment,

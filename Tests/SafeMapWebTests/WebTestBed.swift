@@ -31,28 +31,13 @@ struct WebTestBed: Sendable {
     var environment = TestKeys.environment
     environment["SAFEMAP_BOOTSTRAP_ADMIN"] = "admin"
     environment["SAFEMAP_BOOTSTRAP_PASSWORD"] = adminPassword
-    var accountConfiguration = TestServices.configuration(
-      .account,
-      cluster: cluster,
-      database: database
-    )
-    // web-service runs on this machine: its forwarded browser addresses are believed.
-    accountConfiguration.trustedProxies = try TrustedProxies(parsing: "127.0.0.1, ::1")
-    let account = try await TestServices.start(
-      .account,
-      configuration: accountConfiguration,
+    let (account, assessment, reporting) = try await TestServices.startAll(
+      database: database,
       environment: environment
-    )
-    let assessment = try await TestServices.start(
-      .assessment,
-      database: database,
-      accountServicePort: account.port
-    )
-    let reporting = try await TestServices.start(
-      .reporting,
-      database: database,
-      accountServicePort: account.port
-    )
+    ) { account in
+      // web-service runs on this machine: its forwarded browser addresses are believed.
+      account.trustedProxies = try TrustedProxies(parsing: "127.0.0.1, ::1")
+    }
     var demo = NationalDemo.Configuration(
       adminUsername: "admin",
       adminPassword: adminPassword,

@@ -140,6 +140,34 @@ public enum TestServices {
   }
 }
 
+extension TestServices {
+  /// The three services on a migrated database of the shared cluster, account-service first
+  /// (the others fetch its signing keys); `account` adjusts account-service's configuration.
+  public static func startAll(
+    database: String,
+    environment: [String: String] = TestKeys.environment,
+    account adjust: (inout ServiceConfiguration) throws -> Void = { _ in }
+  ) async throws -> (
+    account: RunningService, assessment: RunningService, reporting: RunningService
+  ) {
+    let cluster = try await PostgresCluster.shared()
+    var configuration = configuration(.account, cluster: cluster, database: database)
+    try adjust(&configuration)
+    let account = try await start(.account, configuration: configuration, environment: environment)
+    let assessment = try await start(
+      .assessment,
+      database: database,
+      accountServicePort: account.port
+    )
+    let reporting = try await start(
+      .reporting,
+      database: database,
+      accountServicePort: account.port
+    )
+    return (account, assessment, reporting)
+  }
+}
+
 /// A gRPC client over real TCP to a local port, for the duration of `body`.
 /// `address` `::1` connects over IPv6, so a service listening on `::` sees a second client
 /// address on the same machine.
