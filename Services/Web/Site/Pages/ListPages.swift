@@ -94,29 +94,23 @@ struct ListPages {
       },
       metadata: try await site.metadata(context)
     )
-    var next: String?
-    if !response.nextPageToken.isEmpty {
+    // The same list, as its next page and as the whole CSV.
+    func link(_ path: String, _ extra: [URLQueryItem] = []) -> String {
       var components = URLComponents()
-      components.path = "/lists"
-      components.queryItems = [
-        URLQueryItem(name: "kind", value: kind),
-        URLQueryItem(name: "province", value: query.province),
-        URLQueryItem(name: "district", value: filter.districtCode),
-        URLQueryItem(name: "as_of", value: query.asOfText),
-        URLQueryItem(name: "campaign", value: filter.campaignID),
-        URLQueryItem(name: "page_token", value: response.nextPageToken),
-      ]
-      next = components.string
+      components.path = path
+      components.queryItems =
+        [
+          URLQueryItem(name: "kind", value: kind),
+          URLQueryItem(name: "province", value: query.province),
+          URLQueryItem(name: "district", value: filter.districtCode),
+          URLQueryItem(name: "as_of", value: query.asOfText),
+          URLQueryItem(name: "campaign", value: filter.campaignID),
+        ] + extra
+      return components.string ?? path
     }
-    var export = URLComponents()
-    export.path = "/lists/export.csv"
-    export.queryItems = [
-      URLQueryItem(name: "kind", value: kind),
-      URLQueryItem(name: "province", value: query.province),
-      URLQueryItem(name: "district", value: filter.districtCode),
-      URLQueryItem(name: "as_of", value: query.asOfText),
-      URLQueryItem(name: "campaign", value: filter.campaignID),
-    ]
+    let next =
+      response.nextPageToken.isEmpty
+      ? nil : link("/lists", [URLQueryItem(name: "page_token", value: response.nextPageToken)])
     return site.templates.page(
       "list",
       ListPage(
@@ -143,7 +137,7 @@ struct ListPages {
         total: VietnamNumber.text(response.totalSize),
         shown: response.rows.count,
         nextPage: next,
-        exportLink: export.string ?? "/lists/export.csv",
+        exportLink: link("/lists/export.csv"),
         isR4: kind == "r4",
         campaign: filter.campaignID,
         isCampaign: !filter.campaignID.isEmpty
