@@ -86,6 +86,9 @@ fi
 
 export SAFEMAP_DATA_DIR=$DATA
 export SAFEMAP_LOG_FORMAT=${SAFEMAP_LOG_FORMAT:-text}
+# A crash exits at once and frees its ports: the Swift backtracer's helper would inherit the
+# listening sockets and hold them while it works (README: crashes).
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 # Plaintext stays on this machine: listen on loopback unless told otherwise (README: TLS).
 export SAFEMAP_GRPC_HOST=${SAFEMAP_GRPC_HOST:-127.0.0.1}
 # web-service runs beside them: account-service believes the browser address it forwards.

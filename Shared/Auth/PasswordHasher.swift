@@ -126,6 +126,10 @@ public struct PasswordHasher: Sendable {
 
   /// Whether `password` matches `encoded` (Argon2id, or the fast hash of a one-time password).
   /// A malformed `encoded` is a mismatch.
+  ///
+  /// A one-time password's check also spends an Argon2id verification: otherwise its speed
+  /// would tell anyone timing a login which usernames still hold one (facilities not yet
+  /// activated).
   public func verify(
     _ password: String,
     against encoded: String,
@@ -133,6 +137,8 @@ public struct PasswordHasher: Sendable {
   ) async throws -> Bool {
     if encoded.hasPrefix("$sha256$") {
       let expected = Data(Credentials.oneTimePasswordHash(password).utf8)
+      let dummy = Self.dummy
+      _ = try await run(cancellation) { Self.verifyNow(password, against: dummy) }
       return Credentials.constantTimeEqual(expected, Data(encoded.utf8))
     }
     return try await run(cancellation) { Self.verifyNow(password, against: encoded) }

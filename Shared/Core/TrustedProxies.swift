@@ -77,6 +77,9 @@ public struct TrustedProxies: Sendable, Hashable {
     return client
   }
 
+  /// Whether `text` is an IPv4 or IPv6 address (without a port).
+  public static func isAddress(_ text: String) -> Bool { bytes(text) != nil }
+
   /// 4 bytes for IPv4 (also IPv4-mapped IPv6), 16 for IPv6; nil when not an address.
   static func bytes(_ text: String) -> [UInt8]? {
     var v4 = in_addr()

@@ -140,10 +140,25 @@ def check_compose(problems):
     return sorted(services)
 
 
+def check_backtracer(problems):
+    """A crash must exit at once and free its ports: the backtracer's helper would hold them."""
+    dockerfile = (ROOT / "deploy/Dockerfile").read_text()
+    if "SWIFT_BACKTRACE=enable=no" not in dockerfile:
+        problems.append("Dockerfile: SWIFT_BACKTRACE=enable=no is not set in the image")
+    config = yaml.safe_load((ROOT / "deploy/kubernetes/base/config.yaml").read_text())
+    if config.get("data", {}).get("SWIFT_BACKTRACE") != "enable=no":
+        problems.append("kubernetes: the ConfigMap does not set SWIFT_BACKTRACE=enable=no")
+    if "SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}" not in (
+        ROOT / "scripts/run-local.sh"
+    ).read_text():
+        problems.append("make run: scripts/run-local.sh does not set SWIFT_BACKTRACE")
+
+
 def main():
     problems = []
     summary = {overlay: check_overlay(overlay, problems) for overlay in ("small", "national")}
     summary["compose_services"] = check_compose(problems)
+    check_backtracer(problems)
     summary["problems"] = problems
     print(json.dumps(summary, sort_keys=True))
     sys.exit(1 if problems else 0)

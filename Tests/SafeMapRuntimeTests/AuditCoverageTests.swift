@@ -18,7 +18,7 @@ import Testing
 struct AuditCoverageTests {
   /// The methods that change nothing. Everything else is a mutation.
   static let readOnly: Set<String> = [
-    "GetSigningKeys", "GetAccount", "ListAccounts", "WhoAmI",
+    "GetSigningKeys", "GetAccount", "ListAccounts", "WhoAmI", "GetWebSession",
     "GetFacility", "ListFacilities", "ListZones", "ListProvinces", "ListDistricts",
     "ListAuditEvents",
     "GetCatalogue", "ListCatalogues", "GetAssessment", "ListAssessments", "GetFacilityStatus",

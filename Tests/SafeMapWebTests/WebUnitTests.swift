@@ -41,76 +41,37 @@ struct WebUnitTests {
     }
   }
 
-  static func account(passwordChange: Bool = false) -> SignedInAccount {
-    SignedInAccount(
-      .with {
-        $0.username = "officer.74"
-        $0.role = .provinceOfficer
-        $0.scope.provinceCode = "74"
-      },
-      passwordChangeRequired: passwordChange
-    )
+  @Test("plaintext to a service off this machine is refused unless allowed, naming the fix")
+  func plaintextRefused() throws {
+    #expect {
+      try WebConfiguration.fromEnvironment(["SAFEMAP_REPORTING_SERVICE": "reporting:50053"])
+    } throws: { error in
+      "\(error)".contains("reporting-service") && "\(error)".contains("SAFEMAP_TLS_CA_FILE")
+    }
+    let allowed = try WebConfiguration.fromEnvironment([
+      "SAFEMAP_REPORTING_SERVICE": "reporting:50053", "SAFEMAP_ALLOW_PLAINTEXT": "true",
+    ])
+    #expect(allowed.allowPlaintext)
+    let secured = try WebConfiguration.fromEnvironment([
+      "SAFEMAP_REPORTING_SERVICE": "reporting:50053", "SAFEMAP_TLS_CA_FILE": "/tls/ca.pem",
+    ])
+    #expect(secured.plaintextProblem == nil)
+    #expect(try WebConfiguration.fromEnvironment([:]).plaintextProblem == nil, "loopback")
   }
 
-  static let tokens = WebSession.Tokens(
-    access: "a",
-    accessExpiry: Date().addingTimeInterval(900),
-    refresh: "r"
-  )
-
-  @Test("sessions end when idle or too old, and a full store refuses rather than grows")
-  func sessionLimits() async throws {
-    let store = SessionStore(idle: 60, lifetime: 300, maximum: 2)
-    let start = Date()
-    let first = try await store.create(tokens: Self.tokens, account: Self.account(), now: start)
-    #expect(first.id != first.csrfToken && first.id.count == 43)
-    #expect(await store.find(first.id, now: start.addingTimeInterval(59)) != nil)
-    #expect(await store.find(first.id, now: start.addingTimeInterval(118)) != nil, "touched")
-    #expect(await store.find(first.id, now: start.addingTimeInterval(200)) == nil, "idle")
-    let a = try await store.create(tokens: Self.tokens, account: Self.account(), now: start)
-    _ = try await store.create(tokens: Self.tokens, account: Self.account(), now: start)
-    await #expect(throws: SessionStore.Full.self) {
-      try await store.create(tokens: Self.tokens, account: Self.account(), now: start)
+  @Test("session ids are checked for their shape before any call; cookies take __Host- on HTTPS")
+  func sessionIDsAndCookies() {
+    let id = "74.\(UUID().uuidString.lowercased()).\(RandomToken.make())"
+    #expect(SessionStore.isWellFormed(id))
+    for bad in [
+      "", "74", "74.x.y", "7a.\(UUID().uuidString).abc", "74.\(UUID().uuidString).a b",
+      "74.\(UUID().uuidString).\(String(repeating: "a", count: 300))", "%", "74..",
+    ] {
+      #expect(!SessionStore.isWellFormed(bad), "\(bad)")
     }
-    // Once the others expire, room is made.
-    _ = try await store.create(
-      tokens: Self.tokens,
-      account: Self.account(),
-      now: start.addingTimeInterval(301)
-    )
-    #expect(await store.find(a.id, now: start.addingTimeInterval(301)) == nil, "too old")
-  }
-
-  @Test("an access token about to expire is exchanged once, however many requests ask")
-  func refreshOnce() async throws {
-    let store = SessionStore(idle: 600, lifetime: 3600, maximum: 10)
-    var expiring = Self.tokens
-    expiring.accessExpiry = Date().addingTimeInterval(30)
-    let session = try await store.create(tokens: expiring, account: Self.account())
-    let exchanges = Counter()
-    let tokens = try await withThrowingTaskGroup(of: String?.self) { group in
-      for _ in 0..<8 {
-        group.addTask {
-          try await store.accessToken(session.id) { refresh in
-            #expect(refresh == "r")
-            exchanges.add()
-            try await Task.sleep(for: .milliseconds(50))
-            return .init(access: "b", accessExpiry: Date().addingTimeInterval(900), refresh: "r2")
-          }
-        }
-      }
-      return try await group.reduce(into: []) { $0.append($1) }
-    }
-    #expect(exchanges.value == 1)
-    #expect(Set(tokens) == ["b"])
-    struct Revoked: Error {}
-    var stale = Self.tokens
-    stale.accessExpiry = Date()
-    let other = try await store.create(tokens: stale, account: Self.account())
-    await #expect(throws: Revoked.self) {
-      try await store.accessToken(other.id) { _ in throw Revoked() }
-    }
-    #expect(await store.find(other.id) == nil, "a failed exchange ends the session")
+    #expect(CookieNames(secure: true).session == "__Host-safemap_session")
+    #expect(CookieNames(secure: false).session == "safemap_session")
+    #expect(CookieNames(secure: true).device == "__Host-safemap_device")
   }
 
   @Test("the service's violations land beside their fields")

@@ -91,6 +91,8 @@ public enum TestServices {
     config.grpcPort = 0
     config.metricsPort = nil
     config.databaseProbeIntervalSeconds = 0.2
+    // Test beds sign in many times from 127.0.0.1; the tests of the limit turn it on.
+    config.anonymousRateLimit = nil
     config.shutdownTimeoutSeconds = 10
     config.dataDirectory =
       FileManager.default.temporaryDirectory

@@ -3,6 +3,7 @@ public import Logging
 public import NIOPosix
 public import SafeMapAuth
 public import SafeMapDatabase
+public import SafeMapRuntime
 
 /// What the handlers of account-service share: the database, the token signer, the password
 /// hasher and its thread pool, and the rules' figures.
@@ -19,6 +20,14 @@ public struct AccountContext: Sendable {
   public var issuanceMaximumRows = 50_000
   /// Lifetime of a one-time password (DESIGN.md §4: 30 days).
   public var oneTimePasswordLifetime: TimeInterval = 30 * 24 * 3600
+  /// Who may call the browser-session RPCs: web-service alone.
+  public var webService: TrustedProxyPolicy = .none
+  /// A browser session ends after this long without a request, and after
+  /// `webSessionLifetime` in any case.
+  public var webSessionIdle: TimeInterval = 30 * 60
+  public var webSessionLifetime: TimeInterval = 12 * 3600
+  /// Browser sessions one account holds at once; opening one more ends the oldest.
+  public var webSessionsPerAccount = 10
 
   public init(database: Database, signer: TokenSigner, hasher: PasswordHasher, logger: Logger) {
     self.database = database

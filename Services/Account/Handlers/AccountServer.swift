@@ -13,7 +13,21 @@ public enum AccountServer {
     Safemap_Account_V1_AccountService.Method.Login.descriptor,
     Safemap_Account_V1_AccountService.Method.RefreshToken.descriptor,
     Safemap_Account_V1_AccountService.Method.GetSigningKeys.descriptor,
+    // Browser sessions: no bearer token, but only web-service's identity (checked in the
+    // handlers, TrustedProxyPolicy).
+    Safemap_Account_V1_AccountService.Method.CreateWebSession.descriptor,
+    Safemap_Account_V1_AccountService.Method.GetWebSession.descriptor,
+    Safemap_Account_V1_AccountService.Method.EndWebSession.descriptor,
     // Reference data the public map names provinces and districts with.
+    Safemap_Account_V1_FacilityService.Method.ListProvinces.descriptor,
+    Safemap_Account_V1_FacilityService.Method.ListDistricts.descriptor,
+  ]
+
+  /// What anyone on the internet reaches (through web-service or directly): held to the
+  /// per-client rate (``ServiceConfiguration/anonymousRateLimit``). Token refresh and the
+  /// signing keys are left out: web-service and the other services call those for everyone.
+  public static let rateLimitedMethods: Set<MethodDescriptor> = [
+    Safemap_Account_V1_AccountService.Method.Login.descriptor,
     Safemap_Account_V1_FacilityService.Method.ListProvinces.descriptor,
     Safemap_Account_V1_FacilityService.Method.ListDistricts.descriptor,
   ]
@@ -57,6 +71,15 @@ public enum AccountServer {
       hasher: PasswordHasher(pool: hashingPool, queueLimit: queueLimit),
       logger: host.logger
     )
+    context.webService = host.configuration.trustedProxyPolicy
+    if let idle = environment["SAFEMAP_WEB_SESSION_IDLE_S"].flatMap({ Double($0) }), idle >= 60 {
+      context.webSessionIdle = idle
+    }
+    if let lifetime = environment["SAFEMAP_WEB_SESSION_LIFETIME_S"].flatMap({ Double($0) }),
+      lifetime >= 60
+    {
+      context.webSessionLifetime = lifetime
+    }
     if let rows = environment["SAFEMAP_ISSUANCE_MAX_ROWS"].flatMap({ Int($0) }) {
       context.issuanceMaximumRows = max(1, rows)
     }
@@ -64,6 +87,7 @@ public enum AccountServer {
       services: [AccountService(context: context), FacilityService(context: context)],
       keySource: DatabaseKeySource(database: database),
       publicMethods: publicMethods,
+      rateLimitedMethods: rateLimitedMethods,
       allowedDuringPasswordChange: allowedDuringPasswordChange,
       prepare: {
         try await SigningKeyStore.publish(keys, database: database)

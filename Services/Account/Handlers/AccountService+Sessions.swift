@@ -18,33 +18,101 @@ extension AccountService {
     request: Safemap_Account_V1_LoginRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_LoginResponse {
+    let signedIn = try await signIn(
+      username: request.username,
+      password: request.password,
+      deviceToken: request.deviceToken,
+      action: "Login",
+      context: context
+    )
+    let appContext = self.context
+    let account = signedIn.account
+    let tokens = try await appContext.database.withTenantTransaction(
+      signedIn.tenant,
+      cancellation: context.cancellation
+    ) { connection in
+      try await Sessions.issue(for: account, context: appContext, on: connection)
+    }
+    return .with {
+      $0.tokens = tokens
+      $0.passwordChangeRequired = account.passwordChangeRequired
+      $0.account = account.message
+      $0.deviceToken = signedIn.deviceToken
+    }
+  }
+
+  /// An account whose password was just checked.
+  struct SignedIn: Sendable {
+    var account: AccountRecord
+    var tenant: Tenant
+    /// What the client keeps for this username's next sign-ins (``LoginDevices``).
+    var deviceToken: String
+  }
+
+  /// The password check of `Login` and `CreateWebSession`, audited either way: throttled
+  /// (``LoginThrottle``: reserved before the hash), the same answer and the same time for an
+  /// unknown username as for a wrong password. Attempts on an existing account are audited in
+  /// its province, on an unknown username in the national log; refusals while throttled are
+  /// summarised (the 1st, 10th, 100th, … of a block).
+  func signIn(
+    username: String,
+    password: String,
+    deviceToken: String,
+    action: String,
+    context: ServerContext
+  ) async throws -> SignedIn {
     let database = self.context.database
     let address = context.clientAddress
-    let username = request.username
+    var tenant = Tenant.national
     do {
-      let response = try await attemptLogin(request, address: address, context: context)
+      let signedIn = try await checkPassword(
+        username: username,
+        password: password,
+        deviceToken: deviceToken,
+        address: address,
+        context: context,
+        tenant: &tenant
+      )
       await Audit.recordAnonymous(
         AuditEntry(
-          action: "Login",
+          action: action,
           targetType: "account",
-          targetID: response.account.accountID
+          targetID: signedIn.account.accountID.uuidString.lowercased()
         ),
         outcome: .success,
         username: username,
         clientAddress: address,
+        tenant: signedIn.tenant,
         database: database,
         cancellation: context.cancellation
       )
-      return response
+      return signedIn
+    } catch let throttled as LoginThrottle.Throttled {
+      if throttled.isAudited {
+        await Audit.recordAnonymous(
+          AuditEntry(
+            action: action,
+            detail: "\(throttled.refused) attempt(s) refused while throttled; "
+              + throttled.rpcErrorMessage
+          ),
+          outcome: .failed,
+          username: username,
+          clientAddress: address,
+          database: database,
+          cancellation: context.cancellation
+        )
+      }
+      throw RPCError(throttled)
     } catch let error as RPCError {
-      // Failed logins are audited with the username as typed and the address, never the
+      // Failed sign-ins are audited with the username as typed and the address, never the
       // password.
       if let outcome = Audit.outcome(for: error.code) {
         await Audit.recordAnonymous(
-          AuditEntry(action: "Login", detail: error.message),
+          AuditEntry(action: action, detail: error.message),
           outcome: outcome,
           username: username,
           clientAddress: address,
+          tenant: tenant,
           database: database,
           cancellation: context.cancellation
         )
@@ -53,74 +121,72 @@ extension AccountService {
     }
   }
 
-  private func attemptLogin(
-    _ request: Safemap_Account_V1_LoginRequest,
+  /// `tenant` is set to the account's as soon as the username is found, for the audit.
+  private func checkPassword(
+    username: String,
+    password: String,
+    deviceToken: String,
     address: String,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_LoginResponse {
+    context: ServerContext,
+    tenant: inout Tenant
+  ) async throws -> SignedIn {
     var violations = FieldViolations()
-    violations.require(!request.username.isEmpty, "username", "required")
-    violations.require(request.username.utf8.count <= 128, "username", "at most 128 bytes")
-    violations.require(!request.password.isEmpty, "password", "required")
-    violations.require(request.password.utf8.count <= 1024, "password", "at most 1024 bytes")
+    violations.require(!username.isEmpty, "username", "required")
+    violations.require(username.utf8.count <= 128, "username", "at most 128 bytes")
+    violations.require(!password.isEmpty, "password", "required")
+    violations.require(password.utf8.count <= 1024, "password", "at most 1024 bytes")
+    violations.require(
+      deviceToken.utf8.count <= LoginDevices.maximumLength,
+      "device_token",
+      "at most \(LoginDevices.maximumLength) bytes"
+    )
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let database = self.context.database
     let hasher = self.context.hasher
     let cancellation = context.cancellation
-    let username = request.username
-    try await LoginThrottle.check(
+    let device = try await LoginDevices.find(
+      deviceToken,
       username: username,
-      address: address,
       database: database,
       cancellation: cancellation
     )
-
+    let reserved = try await LoginThrottle.reserve(
+      LoginThrottle.keys(username: username, address: address, device: device),
+      database: database,
+      cancellation: cancellation
+    )
     let located = try await database.withGlobalConnection(cancellation: cancellation) {
       try await AccountRecord.locate(username: username, on: $0)
     }
     guard let (accountID, province) = located,
-      let tenant = province == "00" ? Tenant.national : Tenant.province(province)
+      let accountTenant = province == "00" ? Tenant.national : Tenant.province(province)
     else {
-      // Same work, same answer as a wrong password.
-      try await hasher.verifyDummy(request.password, cancellation: cancellation)
-      try await LoginThrottle.recordFailure(
-        username: username,
-        address: address,
-        database: database,
-        cancellation: cancellation
-      )
+      // Same work, same answer as a wrong password; the reserved failure stands.
+      try await hasher.verifyDummy(password, cancellation: cancellation)
       throw Self.badCredentials
     }
-    let account = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
-      try await AccountRecord.find(accountID, province: tenant.code, on: $0)
+    tenant = accountTenant
+    let account = try await database.withTenantTransaction(
+      accountTenant,
+      cancellation: cancellation
+    ) {
+      try await AccountRecord.find(accountID, province: accountTenant.code, on: $0)
     }
     guard let account,
-      try await hasher.verify(
-        request.password,
-        against: account.passwordHash,
-        cancellation: cancellation
-      )
-    else {
-      try await LoginThrottle.recordFailure(
-        username: username,
-        address: address,
-        database: database,
-        cancellation: cancellation
-      )
-      throw Self.badCredentials
-    }
+      try await hasher.verify(password, against: account.passwordHash, cancellation: cancellation)
+    else { throw Self.badCredentials }
     guard !account.disabled else {
       throw RPCError(code: .unauthenticated, message: "account is disabled")
     }
     try Self.requireUnexpiredOneTimePassword(account)
-    try await LoginThrottle.recordSuccess(
+    try await LoginThrottle.succeeded(reserved, database: database, cancellation: cancellation)
+    let token = try await LoginDevices.remember(
+      presented: device == nil ? nil : deviceToken,
       username: username,
-      address: address,
       database: database,
       cancellation: cancellation
     )
-    let appContext = self.context
-    let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
+    try await database.withTenantTransaction(accountTenant, cancellation: cancellation) {
       connection in
       try await connection.query(
         """
@@ -129,13 +195,8 @@ extension AccountService {
         """,
         logger: connection.logger
       )
-      return try await Sessions.issue(for: account, context: appContext, on: connection)
     }
-    return .with {
-      $0.tokens = tokens
-      $0.passwordChangeRequired = account.passwordChangeRequired
-      $0.account = account.message
-    }
+    return SignedIn(account: account, tenant: accountTenant, deviceToken: token)
   }
 
   /// A one-time password past its expiry opens nothing: not a login, not a refresh of a
@@ -373,27 +434,24 @@ extension AccountService {
       "must differ from the current password"
     )
     // Guessing the current password with a stolen access token is throttled like a login.
-    try await LoginThrottle.check(
-      username: account.username,
-      address: address,
-      database: database,
-      cancellation: cancellation
-    )
+    let reserved: [LoginThrottle.Key]
+    do {
+      reserved = try await LoginThrottle.reserve(
+        LoginThrottle.keys(username: account.username, address: address),
+        database: database,
+        cancellation: cancellation
+      )
+    } catch let throttled as LoginThrottle.Throttled {
+      throw RPCError(throttled)
+    }
     guard
       try await hasher.verify(
         request.currentPassword,
         against: account.passwordHash,
         cancellation: cancellation
       )
-    else {
-      try await LoginThrottle.recordFailure(
-        username: account.username,
-        address: address,
-        database: database,
-        cancellation: cancellation
-      )
-      throw RPCError(code: .invalidArgument, message: "current_password: does not match")
-    }
+    else { throw RPCError(code: .invalidArgument, message: "current_password: does not match") }
+    try await LoginThrottle.succeeded(reserved, database: database, cancellation: cancellation)
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let hash = try await hasher.hash(request.newPassword, cancellation: cancellation)
     let appContext = self.context

@@ -2,6 +2,7 @@ public import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapDatabase
 public import SafeMapRuntime
 
 /// Assembles reporting-service on a ``ServiceHost``. Tokens are verified with the keys
@@ -15,9 +16,15 @@ public enum ReportingServer {
   public static func run(host: ServiceHost) async throws {
     let accounts = try host.makeAccountServiceClient()
     try await host.run(
-      services: [ReportingService(database: host.database)],
+      services: [
+        ReportingService(
+          database: host.database,
+          maximumConnections: host.configuration.database.maximumConnections
+        )
+      ],
       keySource: AccountServiceKeySource(client: accounts),
       publicMethods: publicMethods,
+      rateLimitedMethods: publicMethods,
       additionalServices: [GRPCClientService(client: accounts)]
     )
   }

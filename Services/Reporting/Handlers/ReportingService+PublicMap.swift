@@ -26,14 +26,26 @@ extension ReportingService {
     violations.require(tenant != nil, "province_code", "two digits, e.g. 74")
     let levels = MapLevelName.sql(request.mapLevels, field: "map_levels", violations: &violations)
     guard violations.isEmpty, let tenant else { throw RPCError.invalidArgument(violations) }
-    let scope = ReportScope(province: request.provinceCode)
+    let key = PublicMapReads.Key(province: request.provinceCode, levels: levels.sorted())
+    return try await publicMapReads.read(key) { [database] in
+      try await Self.readPublicMap(tenant, levels: levels, database: database)
+    }
+  }
+
+  /// One read of a public map, on behalf of every caller waiting for it (so no one caller's
+  /// cancellation ends it).
+  private static func readPublicMap(
+    _ tenant: Tenant,
+    levels: [String],
+    database: Database
+  ) async throws -> Safemap_Reporting_V1_GetPublicMapResponse {
+    let scope = ReportScope(province: tenant.code)
     let now = Date()
     let instant = ReportInstant.now(now)
-    let database = database
-    let cancellation = context.cancellation
+    let cancellation = ServerContext.RPCCancellationHandle()
     // An unknown province is refused by the tenant transaction (INVALID_ARGUMENT).
     async let legend = database.withTenantTransaction(tenant, cancellation: cancellation) {
-      try await Self.districtCounts(scope, MapArea(box: nil), at: instant, on: $0)
+      try await districtCounts(scope, MapArea(box: nil), at: instant, on: $0)
     }
     var response = Safemap_Reporting_V1_GetPublicMapResponse()
     try await withThrowingTaskGroup(of: (Int, [Safemap_Reporting_V1_PublicMapPoint]).self) {
@@ -41,7 +53,7 @@ extension ReportingService {
       for half in FacilityHalf.allCases {
         group.addTask {
           try await database.withTenantTransaction(tenant, cancellation: cancellation) {
-            try await Self.publicPoints(scope, half, levels: levels, at: instant, on: $0)
+            try await publicPoints(scope, half, levels: levels, at: instant, on: $0)
           }
         }
       }
@@ -50,9 +62,9 @@ extension ReportingService {
         total += count
         response.points += points
       }
-      response.truncated = total > Self.maximumPublicMapPoints
-      if response.points.count > Self.maximumPublicMapPoints {
-        response.points.removeLast(response.points.count - Self.maximumPublicMapPoints)
+      response.truncated = total > maximumPublicMapPoints
+      if response.points.count > maximumPublicMapPoints {
+        response.points.removeLast(response.points.count - maximumPublicMapPoints)
       }
     }
     response.districtCounts = try await legend

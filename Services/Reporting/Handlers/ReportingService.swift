@@ -9,9 +9,13 @@ import SafeMapRuntime
 /// campaigns and trends.
 public struct ReportingService: Safemap_Reporting_V1_ReportingService.SimpleServiceProtocol {
   public let database: Database
+  let publicMapReads: PublicMapReads
 
-  public init(database: Database) {
+  /// - Parameter maximumConnections: the pool's size; anonymous public-map reads may hold
+  ///   about 30 % of it (three connections per read, at least one read).
+  public init(database: Database, maximumConnections: Int = 20) {
     self.database = database
+    publicMapReads = PublicMapReads(concurrentReads: maximumConnections * 3 / 10 / 3)
   }
 
   /// The scope of a report for the caller, or the status that refuses it.

@@ -15,6 +15,8 @@ struct Site: Sendable {
   let configuration: WebConfiguration
   let logger: Logger
 
+  var cookies: CookieNames { CookieNames(secure: configuration.secureCookies) }
+
   /// The signed-in session, or UNAUTHENTICATED (the error page sends the browser to sign in).
   func session(_ context: WebContext) throws -> WebSession {
     guard let session = context.session else {
@@ -23,21 +25,11 @@ struct Site: Sendable {
     return session
   }
 
-  /// Metadata for a call on behalf of the session: a fresh access token (exchanged first
-  /// when about to expire) and the browser's address.
+  /// Metadata for a call on behalf of the session: its access token (account-service mints
+  /// a fresh one with each lookup, ``SessionStore``) and the browser's address.
   func metadata(_ context: WebContext) async throws -> Metadata {
     let session = try session(context)
-    let accounts = backend.accounts
-    let client = context.clientAddress
-    let token = try await sessions.accessToken(session.id) { refresh in
-      let response = try await accounts.refreshToken(
-        .with { $0.refreshToken = refresh },
-        metadata: Backend.metadata(token: nil, client: client)
-      )
-      return WebSession.Tokens(response.tokens)
-    }
-    guard let token else { throw RPCError(code: .unauthenticated, message: "session ended") }
-    return Backend.metadata(token: token, client: context.clientAddress)
+    return Backend.metadata(token: session.accessToken, client: context.clientAddress)
   }
 
   /// An official's session; a facility account gets the forbidden page.

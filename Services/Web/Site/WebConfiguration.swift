@@ -17,6 +17,9 @@ public struct WebConfiguration: Sendable {
   public var reportingService: ServiceAddress
   /// TLS of the calls to the three services; plaintext when empty.
   public var tls: TLSSettings
+  /// Plaintext calls to a service off loopback are refused unless this is set
+  /// (`SAFEMAP_ALLOW_PLAINTEXT=true`).
+  public var allowPlaintext: Bool
   /// Background tiles (`https://tile.example/{z}/{x}/{y}.png`); empty: points on a plain
   /// background, which is all the map needs.
   public var tileURL: String
@@ -26,11 +29,8 @@ public struct WebConfiguration: Sendable {
   public var leafletDirectory: String
   /// Cookies carry `Secure` (set it whenever browsers reach the site over HTTPS).
   public var secureCookies: Bool
-  /// Sessions end after this long without a request, and after `sessionLifetimeSeconds` in
-  /// any case.
-  public var sessionIdleSeconds: Double
-  public var sessionLifetimeSeconds: Double
-  /// Sessions held at once; past it, sign-ins are refused (503) rather than memory growing.
+  /// Sessions whose account-service answer is cached at once (sessions themselves live in
+  /// account-service, which also sets their idle and absolute ends).
   public var maximumSessions: Int
   /// Largest request body (forms, the issuance CSV).
   public var maximumBodyBytes: Int
@@ -38,6 +38,15 @@ public struct WebConfiguration: Sendable {
   public var trustedProxies: TrustedProxies
   /// How long a province's public map is reused before it is read again.
   public var publicMapCacheSeconds: Double
+  /// Bytes the cached public maps may hold together (the largest province takes about 8 MB:
+  /// its JSON by level and the whole map gzipped).
+  public var publicMapCacheBytes: Int
+  /// The rate each browser (IPv6: each /64) may open the public map and the sign-in page and
+  /// sign in; past it, 429 with `Retry-After`. `nil` turns the limit off.
+  public var anonymousRateLimit: ClientRateLimiter.Rule?
+  /// Seconds a connection may stay open without a request, and may take to send a request's
+  /// head (slow clients holding connections open are closed).
+  public var idleTimeoutSeconds: Double
   /// Province shown first on the public map.
   public var defaultProvince: String
   public var logLevel: Logger.Level
@@ -51,22 +60,34 @@ public struct WebConfiguration: Sendable {
     assessmentService = .init(host: "127.0.0.1", port: SafeMapService.assessment.defaultGRPCPort)
     reportingService = .init(host: "127.0.0.1", port: SafeMapService.reporting.defaultGRPCPort)
     tls = TLSSettings()
+    allowPlaintext = false
     tileURL = ""
     tileAttribution = ""
     leafletDirectory = "/usr/share/javascript/leaflet"
     secureCookies = false
-    sessionIdleSeconds = 30 * 60
-    sessionLifetimeSeconds = 12 * 3600
     maximumSessions = 50_000
     maximumBodyBytes = 8 * 1024 * 1024
     trustedProxies = .none
     publicMapCacheSeconds = 5
+    publicMapCacheBytes = 128 * 1024 * 1024
+    anonymousRateLimit = ServiceConfiguration.defaultAnonymousRateLimit
+    idleTimeoutSeconds = 30
     defaultProvince = ProvinceGeography.largest
     logLevel = .info
     logFormat = .json
   }
 
   public typealias Invalid = EnvironmentReader.Invalid
+
+  /// Why the calls to the services would cross the network in plaintext, or nil.
+  public var plaintextProblem: String? {
+    [
+      ("account-service", accountService), ("assessment-service", assessmentService),
+      ("reporting-service", reportingService),
+    ].lazy.compactMap { name, address in
+      self.tls.plaintextProblem(calling: name, at: address.host, allowPlaintext: self.allowPlaintext)
+    }.first
+  }
 
   /// Reads the variables; anything unset keeps its default.
   public static func fromEnvironment(_ environment: [String: String]) throws -> WebConfiguration {
@@ -94,6 +115,8 @@ public struct WebConfiguration: Sendable {
     if (config.tls.certificateFile == nil) != (config.tls.keyFile == nil) {
       throw Invalid(description: "SAFEMAP_TLS_CERT_FILE and SAFEMAP_TLS_KEY_FILE go together")
     }
+    config.allowPlaintext = try env.flag("SAFEMAP_ALLOW_PLAINTEXT") ?? false
+    if let problem = config.plaintextProblem { throw Invalid(description: problem) }
     config.tileURL = value("SAFEMAP_WEB_TILE_URL") ?? config.tileURL
     config.tileAttribution = value("SAFEMAP_WEB_TILE_ATTRIBUTION") ?? config.tileAttribution
     if !config.tileURL.isEmpty, TileOrigin(config.tileURL) == nil {
@@ -104,10 +127,6 @@ public struct WebConfiguration: Sendable {
     }
     config.leafletDirectory = value("SAFEMAP_WEB_LEAFLET_DIR") ?? config.leafletDirectory
     config.secureCookies = try env.flag("SAFEMAP_WEB_SECURE_COOKIES") ?? config.secureCookies
-    config.sessionIdleSeconds =
-      try env.seconds("SAFEMAP_WEB_SESSION_IDLE_S") ?? config.sessionIdleSeconds
-    config.sessionLifetimeSeconds =
-      try env.seconds("SAFEMAP_WEB_SESSION_LIFETIME_S") ?? config.sessionLifetimeSeconds
     config.maximumSessions =
       try env.integer("SAFEMAP_WEB_MAX_SESSIONS", 1...10_000_000) ?? config.maximumSessions
     config.maximumBodyBytes =
@@ -117,6 +136,26 @@ public struct WebConfiguration: Sendable {
       try env.trustedProxies("SAFEMAP_WEB_TRUSTED_PROXIES") ?? config.trustedProxies
     config.publicMapCacheSeconds =
       try env.seconds("SAFEMAP_WEB_PUBLIC_MAP_CACHE_S") ?? config.publicMapCacheSeconds
+    config.publicMapCacheBytes =
+      try env.integer("SAFEMAP_WEB_PUBLIC_MAP_CACHE_BYTES", 0...(16 * 1024 * 1024 * 1024))
+      ?? config.publicMapCacheBytes
+    if let rate = try env.number("SAFEMAP_WEB_ANONYMOUS_RATE") {
+      config.anonymousRateLimit =
+        rate == 0
+        ? nil
+        : ClientRateLimiter.Rule(
+          burst: try env.number("SAFEMAP_WEB_ANONYMOUS_BURST") ?? max(1, rate * 12),
+          perSecond: rate
+        )
+    } else if let burst = try env.number("SAFEMAP_WEB_ANONYMOUS_BURST") {
+      config.anonymousRateLimit?.burst = max(1, burst)
+    }
+    if let idle = try env.seconds("SAFEMAP_WEB_IDLE_TIMEOUT_S") {
+      guard idle >= 1 else {
+        throw Invalid(description: "SAFEMAP_WEB_IDLE_TIMEOUT_S must be at least 1, got \(idle)")
+      }
+      config.idleTimeoutSeconds = idle
+    }
     if let province = value("SAFEMAP_WEB_DEFAULT_PROVINCE") {
       guard Tenant.province(province) != nil else {
         throw Invalid(

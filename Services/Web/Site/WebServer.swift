@@ -5,6 +5,7 @@ public import Logging
 import NIOCore
 import Prometheus
 import SafeMapAPI
+import SafeMapCore
 public import SafeMapRuntime
 import ServiceLifecycle
 import Synchronization
@@ -31,11 +32,7 @@ public final class WebServer: Sendable {
     self.logger = logger
     metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
     backend = try Backend(configuration: configuration)
-    sessions = SessionStore(
-      idle: configuration.sessionIdleSeconds,
-      lifetime: configuration.sessionLifetimeSeconds,
-      maximum: configuration.maximumSessions
-    )
+    sessions = SessionStore(accounts: backend.accounts, maximum: configuration.maximumSessions)
   }
 
   /// Serves until SIGTERM or SIGINT (or ``shutdown()``).
@@ -50,6 +47,13 @@ public final class WebServer: Sendable {
     let router = makeRouter(site)
     let application = Application(
       router: router,
+      // A connection with no request for this long is closed: idle and slow clients cannot
+      // hold the server's connections.
+      server: .http1(
+        configuration: .init(
+          idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
+        )
+      ),
       configuration: .init(
         address: .hostname(configuration.host, port: configuration.port),
         serverName: "safemap-web"
@@ -98,7 +102,12 @@ public final class WebServer: Sendable {
     let router = Router(context: WebContext.self)
     let tileOrigin = configuration.tileURL.isEmpty ? nil : TileOrigin(configuration.tileURL)?.origin
     router.add(middleware: RequestMetricsMiddleware(registry: metrics.registry))
-    router.add(middleware: SecurityHeadersMiddleware(tileOrigin: tileOrigin))
+    router.add(
+      middleware: SecurityHeadersMiddleware(
+        tileOrigin: tileOrigin,
+        strictTransport: configuration.secureCookies
+      )
+    )
     router.add(middleware: ErrorPageMiddleware(templates: site.templates, logger: logger))
     router.add(
       middleware: FileMiddleware(
@@ -120,9 +129,14 @@ public final class WebServer: Sendable {
       middleware: SessionMiddleware(
         sessions: sessions,
         proxies: configuration.trustedProxies,
-        maximumBodyBytes: configuration.maximumBodyBytes
+        maximumBodyBytes: configuration.maximumBodyBytes,
+        cookies: CookieNames(secure: configuration.secureCookies)
       )
     )
+    // After the session middleware: it knows the browser's address and whether it signed in.
+    if let rule = configuration.anonymousRateLimit {
+      router.add(middleware: AnonymousRateLimitMiddleware(limiter: ClientRateLimiter(rule: rule)))
+    }
     HealthPages(backend: backend).register(router)
     PublicMapPages(site: site).register(router)
     SignInPages(site: site).register(router)

@@ -165,6 +165,45 @@ public enum Safemap_Account_V1_AccountService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CreateWebSession" metadata.
+        public enum CreateWebSession: Sendable {
+            /// Request type for "CreateWebSession".
+            public typealias Input = Safemap_Account_V1_CreateWebSessionRequest
+            /// Response type for "CreateWebSession".
+            public typealias Output = Safemap_Account_V1_CreateWebSessionResponse
+            /// Descriptor for "CreateWebSession".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.account.v1.AccountService"),
+                method: "CreateWebSession",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetWebSession" metadata.
+        public enum GetWebSession: Sendable {
+            /// Request type for "GetWebSession".
+            public typealias Input = Safemap_Account_V1_GetWebSessionRequest
+            /// Response type for "GetWebSession".
+            public typealias Output = Safemap_Account_V1_GetWebSessionResponse
+            /// Descriptor for "GetWebSession".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.account.v1.AccountService"),
+                method: "GetWebSession",
+                type: .unary
+            )
+        }
+        /// Namespace for "EndWebSession" metadata.
+        public enum EndWebSession: Sendable {
+            /// Request type for "EndWebSession".
+            public typealias Input = Safemap_Account_V1_EndWebSessionRequest
+            /// Response type for "EndWebSession".
+            public typealias Output = Safemap_Account_V1_EndWebSessionResponse
+            /// Descriptor for "EndWebSession".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.account.v1.AccountService"),
+                method: "EndWebSession",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "safemap.account.v1.AccountService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Login.descriptor,
@@ -177,7 +216,10 @@ public enum Safemap_Account_V1_AccountService: Sendable {
             ListAccounts.descriptor,
             ResetPassword.descriptor,
             SetAccountDisabled.descriptor,
-            WhoAmI.descriptor
+            WhoAmI.descriptor,
+            CreateWebSession.descriptor,
+            GetWebSession.descriptor,
+            EndWebSession.descriptor
         ]
     }
 }
@@ -398,6 +440,68 @@ extension Safemap_Account_V1_AccountService {
             request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_WhoAmIRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_WhoAmIResponse>
+
+        /// Handle the "CreateWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+        /// > restart signs nobody out. Only web-service may call these three: its client certificate
+        /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+        /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+        /// > 
+        /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+        /// > at most 10 sessions: the oldest ends when an 11th opens.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Account_V1_CreateWebSessionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Account_V1_CreateWebSessionResponse` messages.
+        func createWebSession(
+            request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_CreateWebSessionResponse>
+
+        /// Handle the "GetWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The live session behind a session id, with a fresh access token for its account (minted
+        /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+        /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Account_V1_GetWebSessionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Account_V1_GetWebSessionResponse` messages.
+        func getWebSession(
+            request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_GetWebSessionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_GetWebSessionResponse>
+
+        /// Handle the "EndWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Account_V1_EndWebSessionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Account_V1_EndWebSessionResponse` messages.
+        func endWebSession(
+            request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_EndWebSessionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_EndWebSessionResponse>
     }
 
     /// Service protocol for the "safemap.account.v1.AccountService" service.
@@ -602,6 +706,68 @@ extension Safemap_Account_V1_AccountService {
             request: GRPCCore.ServerRequest<Safemap_Account_V1_WhoAmIRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_WhoAmIResponse>
+
+        /// Handle the "CreateWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+        /// > restart signs nobody out. Only web-service may call these three: its client certificate
+        /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+        /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+        /// > 
+        /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+        /// > at most 10 sessions: the oldest ends when an 11th opens.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_CreateWebSessionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Account_V1_CreateWebSessionResponse` message.
+        func createWebSession(
+            request: GRPCCore.ServerRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_CreateWebSessionResponse>
+
+        /// Handle the "GetWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The live session behind a session id, with a fresh access token for its account (minted
+        /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+        /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_GetWebSessionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Account_V1_GetWebSessionResponse` message.
+        func getWebSession(
+            request: GRPCCore.ServerRequest<Safemap_Account_V1_GetWebSessionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_GetWebSessionResponse>
+
+        /// Handle the "EndWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_EndWebSessionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Account_V1_EndWebSessionResponse` message.
+        func endWebSession(
+            request: GRPCCore.ServerRequest<Safemap_Account_V1_EndWebSessionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_EndWebSessionResponse>
     }
 
     /// Simple service protocol for the "safemap.account.v1.AccountService" service.
@@ -804,6 +970,68 @@ extension Safemap_Account_V1_AccountService {
             request: Safemap_Account_V1_WhoAmIRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Safemap_Account_V1_WhoAmIResponse
+
+        /// Handle the "CreateWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+        /// > restart signs nobody out. Only web-service may call these three: its client certificate
+        /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+        /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+        /// > 
+        /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+        /// > at most 10 sessions: the oldest ends when an 11th opens.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Account_V1_CreateWebSessionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Account_V1_CreateWebSessionResponse` to respond with.
+        func createWebSession(
+            request: Safemap_Account_V1_CreateWebSessionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Account_V1_CreateWebSessionResponse
+
+        /// Handle the "GetWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The live session behind a session id, with a fresh access token for its account (minted
+        /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+        /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Account_V1_GetWebSessionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Account_V1_GetWebSessionResponse` to respond with.
+        func getWebSession(
+            request: Safemap_Account_V1_GetWebSessionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Account_V1_GetWebSessionResponse
+
+        /// Handle the "EndWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Account_V1_EndWebSessionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Account_V1_EndWebSessionResponse` to respond with.
+        func endWebSession(
+            request: Safemap_Account_V1_EndWebSessionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Account_V1_EndWebSessionResponse
     }
 }
 
@@ -932,6 +1160,39 @@ extension Safemap_Account_V1_AccountService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Safemap_Account_V1_AccountService.Method.CreateWebSession.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_CreateWebSessionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_CreateWebSessionResponse>(),
+            handler: { request, context in
+                try await self.createWebSession(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Safemap_Account_V1_AccountService.Method.GetWebSession.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_GetWebSessionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_GetWebSessionResponse>(),
+            handler: { request, context in
+                try await self.getWebSession(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Safemap_Account_V1_AccountService.Method.EndWebSession.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_EndWebSessionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_EndWebSessionResponse>(),
+            handler: { request, context in
+                try await self.endWebSession(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1053,6 +1314,39 @@ extension Safemap_Account_V1_AccountService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_WhoAmIResponse> {
         let response = try await self.whoAmI(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createWebSession(
+        request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_CreateWebSessionResponse> {
+        let response = try await self.createWebSession(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getWebSession(
+        request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_GetWebSessionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_GetWebSessionResponse> {
+        let response = try await self.getWebSession(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func endWebSession(
+        request: GRPCCore.StreamingServerRequest<Safemap_Account_V1_EndWebSessionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Account_V1_EndWebSessionResponse> {
+        let response = try await self.endWebSession(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1199,6 +1493,45 @@ extension Safemap_Account_V1_AccountService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_WhoAmIResponse> {
         return GRPCCore.ServerResponse<Safemap_Account_V1_WhoAmIResponse>(
             message: try await self.whoAmI(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createWebSession(
+        request: GRPCCore.ServerRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_CreateWebSessionResponse> {
+        return GRPCCore.ServerResponse<Safemap_Account_V1_CreateWebSessionResponse>(
+            message: try await self.createWebSession(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getWebSession(
+        request: GRPCCore.ServerRequest<Safemap_Account_V1_GetWebSessionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_GetWebSessionResponse> {
+        return GRPCCore.ServerResponse<Safemap_Account_V1_GetWebSessionResponse>(
+            message: try await self.getWebSession(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func endWebSession(
+        request: GRPCCore.ServerRequest<Safemap_Account_V1_EndWebSessionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Account_V1_EndWebSessionResponse> {
+        return GRPCCore.ServerResponse<Safemap_Account_V1_EndWebSessionResponse>(
+            message: try await self.endWebSession(
                 request: request.message,
                 context: context
             ),
@@ -1464,6 +1797,83 @@ extension Safemap_Account_V1_AccountService {
             deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_WhoAmIResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_WhoAmIResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+        /// > restart signs nobody out. Only web-service may call these three: its client certificate
+        /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+        /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+        /// > 
+        /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+        /// > at most 10 sessions: the oldest ends when an 11th opens.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_CreateWebSessionRequest` message.
+        ///   - serializer: A serializer for `Safemap_Account_V1_CreateWebSessionRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Account_V1_CreateWebSessionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createWebSession<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Account_V1_CreateWebSessionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_CreateWebSessionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_CreateWebSessionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The live session behind a session id, with a fresh access token for its account (minted
+        /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+        /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_GetWebSessionRequest` message.
+        ///   - serializer: A serializer for `Safemap_Account_V1_GetWebSessionRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Account_V1_GetWebSessionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getWebSession<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Account_V1_GetWebSessionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Account_V1_GetWebSessionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_GetWebSessionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_GetWebSessionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EndWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_EndWebSessionRequest` message.
+        ///   - serializer: A serializer for `Safemap_Account_V1_EndWebSessionRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Account_V1_EndWebSessionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func endWebSession<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Account_V1_EndWebSessionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Account_V1_EndWebSessionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_EndWebSessionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_EndWebSessionResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1853,6 +2263,116 @@ extension Safemap_Account_V1_AccountService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "CreateWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+        /// > restart signs nobody out. Only web-service may call these three: its client certificate
+        /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+        /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+        /// > 
+        /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+        /// > at most 10 sessions: the oldest ends when an 11th opens.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_CreateWebSessionRequest` message.
+        ///   - serializer: A serializer for `Safemap_Account_V1_CreateWebSessionRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Account_V1_CreateWebSessionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createWebSession<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Account_V1_CreateWebSessionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_CreateWebSessionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_CreateWebSessionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Account_V1_AccountService.Method.CreateWebSession.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The live session behind a session id, with a fresh access token for its account (minted
+        /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+        /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_GetWebSessionRequest` message.
+        ///   - serializer: A serializer for `Safemap_Account_V1_GetWebSessionRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Account_V1_GetWebSessionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getWebSession<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Account_V1_GetWebSessionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Account_V1_GetWebSessionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_GetWebSessionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_GetWebSessionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Account_V1_AccountService.Method.GetWebSession.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EndWebSession" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Account_V1_EndWebSessionRequest` message.
+        ///   - serializer: A serializer for `Safemap_Account_V1_EndWebSessionRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Account_V1_EndWebSessionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func endWebSession<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Account_V1_EndWebSessionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Account_V1_EndWebSessionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Account_V1_EndWebSessionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_EndWebSessionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Account_V1_AccountService.Method.EndWebSession.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2165,6 +2685,101 @@ extension Safemap_Account_V1_AccountService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_WhoAmIRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_WhoAmIResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateWebSession" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+    /// > restart signs nobody out. Only web-service may call these three: its client certificate
+    /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+    /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+    /// > 
+    /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+    /// > at most 10 sessions: the oldest ends when an 11th opens.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Account_V1_CreateWebSessionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createWebSession<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Account_V1_CreateWebSessionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_CreateWebSessionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createWebSession(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_CreateWebSessionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_CreateWebSessionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetWebSession" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The live session behind a session id, with a fresh access token for its account (minted
+    /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+    /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Account_V1_GetWebSessionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getWebSession<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Account_V1_GetWebSessionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_GetWebSessionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getWebSession(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_GetWebSessionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_GetWebSessionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EndWebSession" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Account_V1_EndWebSessionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func endWebSession<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Account_V1_EndWebSessionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_EndWebSessionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.endWebSession(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Account_V1_EndWebSessionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Account_V1_EndWebSessionResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2523,6 +3138,113 @@ extension Safemap_Account_V1_AccountService.ClientProtocol {
             metadata: metadata
         )
         return try await self.whoAmI(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateWebSession" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Browser sessions, held here so that every web-service replica sees the same sessions and a
+    /// > restart signs nobody out. Only web-service may call these three: its client certificate
+    /// > must name it (mutual TLS), or, without TLS on loopback, its address must be a trusted
+    /// > proxy; anyone else gets PERMISSION_DENIED. No bearer token.
+    /// > 
+    /// > Signs in like Login (same throttle, same answers) and opens a session. An account holds
+    /// > at most 10 sessions: the oldest ends when an 11th opens.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createWebSession<Result>(
+        _ message: Safemap_Account_V1_CreateWebSessionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_CreateWebSessionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Account_V1_CreateWebSessionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createWebSession(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetWebSession" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The live session behind a session id, with a fresh access token for its account (minted
+    /// > here: browser sessions hold no refresh token, so replicas never race to rotate one).
+    /// > NOT_FOUND once it ended, expired (12 hours) or sat idle (30 minutes).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getWebSession<Result>(
+        _ message: Safemap_Account_V1_GetWebSessionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_GetWebSessionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Account_V1_GetWebSessionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getWebSession(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EndWebSession" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Ends a session (sign-out). Ending an unknown or ended session succeeds.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func endWebSession<Result>(
+        _ message: Safemap_Account_V1_EndWebSessionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Account_V1_EndWebSessionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Account_V1_EndWebSessionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.endWebSession(
             request: request,
             options: options,
             onResponse: handleResponse

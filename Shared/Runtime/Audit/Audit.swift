@@ -58,18 +58,21 @@ public enum Audit {
     )
   }
 
-  /// Records an attempt by a caller who holds no token (a failed login): the username as typed
-  /// stands for the actor. Kept in the national tenant, since the caller has no province.
+  /// Records an attempt by a caller who holds no token (a login): the username as typed stands
+  /// for the actor. Kept in the province of the account the username names (its officials see
+  /// who tries to sign in as them), or in the national tenant for a username that names no
+  /// account.
   public static func recordAnonymous(
     _ entry: AuditEntry,
     outcome: Outcome,
     username: String,
     clientAddress: String,
+    tenant: Tenant = .national,
     database: Database,
     cancellation: ServerContext.RPCCancellationHandle
   ) async {
     let clipped = String(username.prefix(128))
-    _ = try? await database.withTenantTransaction(.national, cancellation: cancellation) {
+    _ = try? await database.withTenantTransaction(tenant, cancellation: cancellation) {
       connection in
       try await insert(
         entry,
@@ -77,7 +80,7 @@ public enum Audit {
         actorID: nil,
         actorUsername: clipped,
         actorRole: "",
-        province: Tenant.national.code,
+        province: tenant.code,
         clientAddress: clientAddress,
         on: connection
       )

@@ -55,6 +55,15 @@ public struct EnvironmentReader: Sendable {
     return v
   }
 
+  /// A number that is not negative.
+  public func number(_ name: String) throws(Invalid) -> Double? {
+    guard let text = value(name) else { return nil }
+    guard let v = Double(text), v >= 0, v.isFinite else {
+      throw Invalid(description: "\(name) must be a number, at least 0, got \(text)")
+    }
+    return v
+  }
+
   public func flag(_ name: String) throws(Invalid) -> Bool? {
     guard let text = value(name) else { return nil }
     guard let on = ["true": true, "false": false][text.lowercased()] else {

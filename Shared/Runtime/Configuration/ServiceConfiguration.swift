@@ -1,3 +1,4 @@
+import Foundation
 public import GRPCNIOTransportHTTP2
 public import Logging
 public import SafeMapCore
@@ -48,6 +49,35 @@ public struct ServiceConfiguration: Sendable {
   /// Peers (web-service) whose `x-forwarded-for` names the real client, for throttling and
   /// the audit log; nobody by default.
   public var trustedProxies: TrustedProxies
+  /// Names a client certificate must carry for its caller to be believed as web-service
+  /// when the listener requires client certificates (mutual TLS); addresses then count for
+  /// nothing. `SAFEMAP_TRUSTED_PROXY_NAMES`, default `web-service`.
+  public var trustedProxyNames: Set<String>
+  /// Plaintext gRPC off loopback (listening, or calling account-service) is refused unless
+  /// this is set (`SAFEMAP_ALLOW_PLAINTEXT=true`, for networks encrypted by something else).
+  public var allowPlaintext: Bool
+  /// The rate each client may call the methods that need no token (login, the public map,
+  /// reference data); `nil` turns the limit off (tests that measure something else).
+  public var anonymousRateLimit: ClientRateLimiter.Rule?
+
+  /// Why this configuration would send or serve plaintext off loopback, or nil. Every service
+  /// but account-service calls account-service (signing keys, facility profiles).
+  public var plaintextProblem: String? {
+    tls.plaintextProblem(listeningOn: grpcHost, allowPlaintext: allowPlaintext)
+      ?? (service == .account
+        ? nil
+        : tls.plaintextProblem(
+          calling: "account-service",
+          at: accountServiceHost,
+          allowPlaintext: allowPlaintext
+        ))
+  }
+
+  /// Who may speak for a browser: web-service by certificate over mutual TLS, by address in
+  /// plaintext.
+  public var trustedProxyPolicy: TrustedProxyPolicy {
+    TrustedProxyPolicy(addresses: trustedProxies, certificateNames: trustedProxyNames)
+  }
 
   /// The address to listen on at `port`: `grpcHost`, IPv6 when it contains a colon.
   public func bindAddress(port: Int) -> GRPCNIOTransportCore.SocketAddress {
@@ -82,7 +112,14 @@ public struct ServiceConfiguration: Sendable {
     self.tls = TLSSettings()
     self.reflection = true
     self.trustedProxies = .none
+    self.trustedProxyNames = ["web-service"]
+    self.allowPlaintext = false
+    self.anonymousRateLimit = ServiceConfiguration.defaultAnonymousRateLimit
   }
+
+  /// 60 calls at once, then 5 a second, per client (IPv6: per /64): a person at a browser
+  /// never meets it, a script hammering the login or the public map does at once.
+  public static let defaultAnonymousRateLimit = ClientRateLimiter.Rule(burst: 60, perSecond: 5)
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
   public static func fromEnvironment(
@@ -145,6 +182,25 @@ public struct ServiceConfiguration: Sendable {
     }
     config.reflection = try env.flag("SAFEMAP_GRPC_REFLECTION") ?? config.reflection
     config.trustedProxies = try env.trustedProxies("SAFEMAP_TRUSTED_PROXIES") ?? .none
+    if let names = value("SAFEMAP_TRUSTED_PROXY_NAMES") {
+      config.trustedProxyNames = Set(
+        names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+          .filter { !$0.isEmpty }
+      )
+    }
+    if let rate = try env.number("SAFEMAP_ANONYMOUS_RATE") {
+      config.anonymousRateLimit =
+        rate == 0
+        ? nil
+        : ClientRateLimiter.Rule(
+          burst: try env.number("SAFEMAP_ANONYMOUS_BURST") ?? max(1, rate * 12),
+          perSecond: rate
+        )
+    } else if let burst = try env.number("SAFEMAP_ANONYMOUS_BURST") {
+      config.anonymousRateLimit?.burst = max(1, burst)
+    }
+    config.allowPlaintext = try env.flag("SAFEMAP_ALLOW_PLAINTEXT") ?? false
+    if let problem = config.plaintextProblem { throw Invalid(description: problem) }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {
         throw Invalid(

@@ -1,3 +1,4 @@
+import Foundation
 public import GRPCNIOTransportHTTP2
 
 /// TLS for a service's gRPC listener and for its calls to other services, from PEM files named
@@ -9,7 +10,8 @@ public import GRPCNIOTransportHTTP2
 /// - A CA: calls to other services (account-service) verify the server's certificate against
 ///   it, with its host name (or `serverName`).
 ///
-/// None set: plaintext, which ``ServiceHost`` accepts quietly only on a loopback address.
+/// None set: plaintext, which services, web-service and the CLI accept only on loopback, or
+/// with `SAFEMAP_ALLOW_PLAINTEXT=true` (then they warn): ``plaintextProblem(listeningOn:allowPlaintext:)``.
 public struct TLSSettings: Sendable, Hashable {
   public var certificateFile: String?
   public var keyFile: String?
@@ -74,8 +76,30 @@ public struct TLSSettings: Sendable, Hashable {
     }
   }
 
+  /// Why plaintext may not serve on `host`: a listener off loopback without a certificate,
+  /// unless `allowPlaintext` (`SAFEMAP_ALLOW_PLAINTEXT=true`) says so. nil when it may.
+  public func plaintextProblem(listeningOn host: String, allowPlaintext: Bool) -> String? {
+    guard !servesTLS, !Self.isLoopback(host), !allowPlaintext else { return nil }
+    return "refusing to serve plaintext gRPC on \(host), which is not loopback: set "
+      + "SAFEMAP_TLS_CERT_FILE and SAFEMAP_TLS_KEY_FILE (README: TLS), or "
+      + "SAFEMAP_ALLOW_PLAINTEXT=true where something else encrypts the network"
+  }
+
+  /// Why plaintext may not be used to call `service` at `host`: tokens, passwords and the
+  /// signing keys every token check trusts would cross the network readable and forgeable.
+  /// nil when TLS is configured, `host` is loopback, or `allowPlaintext` says so.
+  public func plaintextProblem(calling service: String, at host: String, allowPlaintext: Bool)
+    -> String?
+  {
+    guard caFile == nil, !Self.isLoopback(host), !allowPlaintext else { return nil }
+    return "refusing plaintext gRPC to \(service) at \(host), which is not loopback: set "
+      + "SAFEMAP_TLS_CA_FILE (README: TLS), or SAFEMAP_ALLOW_PLAINTEXT=true where something "
+      + "else encrypts the network"
+  }
+
   /// Whether `host` is a loopback address, where plaintext stays on the machine.
   public static func isLoopback(_ host: String) -> Bool {
-    host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    let host = host.lowercased().trimmingCharacters(in: ["[", "]"])
+    return host == "localhost" || host == "::1" || host.hasPrefix("127.")
   }
 }

@@ -1,10 +1,12 @@
+import Foundation
 public import GRPCCore
 import SafeMapAuth
 public import SafeMapCore
 
 /// Believes the `x-forwarded-for` metadata (the browser's address, sent by web-service) only
-/// from peers configured as trusted proxies (`SAFEMAP_TRUSTED_PROXIES`): anyone else could
-/// name any address and escape the per-address login throttle. Handlers read the result as
+/// from a trusted proxy (``TrustedProxyPolicy``: a client certificate naming web-service over
+/// mutual TLS, a configured address in plaintext): anyone else could name any address and
+/// escape the per-address login throttle and rate limits. Handlers read the result as
 /// `context.clientAddress`.
 public struct ForwardedClientInterceptor: ServerInterceptor {
   /// The metadata key web-service sends.
@@ -12,10 +14,10 @@ public struct ForwardedClientInterceptor: ServerInterceptor {
 
   @TaskLocal static var client: String?
 
-  let proxies: TrustedProxies
+  let policy: TrustedProxyPolicy
 
-  public init(proxies: TrustedProxies) {
-    self.proxies = proxies
+  public init(policy: TrustedProxyPolicy) {
+    self.policy = policy
   }
 
   public func intercept<Input: Sendable, Output: Sendable>(
@@ -26,13 +28,24 @@ public struct ForwardedClientInterceptor: ServerInterceptor {
       -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     let forwarded = request.metadata[stringValues: Self.metadataKey].first(where: { _ in true })
-    guard !proxies.isEmpty, let forwarded else {
+    guard let forwarded, let client = Self.client(forwarded, policy: policy, context: context)
+    else {
       return try await next(request, context)
     }
-    let client = proxies.client(peer: context.peerAddress, forwardedFor: forwarded)
     var response = try await Self.$client.withValue(client) { try await next(request, context) }
     // A streaming body sees the client too.
     response.bodyRuns { body in try await Self.$client.withValue(client) { try await body() } }
     return response
+  }
+
+  /// The client `forwarded` names, when the caller may name one.
+  static func client(_ forwarded: String, policy: TrustedProxyPolicy, context: ServerContext)
+    -> String?
+  {
+    guard policy.trusts(context) else { return nil }
+    // web-service sends one address; of a list, the hop nearest to it (appended last).
+    guard let last = forwarded.split(separator: ",").last else { return nil }
+    let address = last.trimmingCharacters(in: .whitespaces)
+    return TrustedProxies.isAddress(address) ? address : nil
   }
 }

@@ -4,6 +4,7 @@ public import Logging
 public import PostgresNIO
 import Prometheus
 import SafeMapAPI
+import SafeMapCore
 public import SafeMapAuth
 public import SafeMapDatabase
 import SafeMapReflection
@@ -64,6 +65,8 @@ public final class ServiceHost: Sendable {
   ///   - services: the RPC services of this process; health is added here.
   ///   - keySource: where the token verification keys come from.
   ///   - publicMethods: methods that need no token (login and the like).
+  ///   - rateLimitedMethods: methods held to ``ServiceConfiguration/anonymousRateLimit`` per
+  ///     client (those of `publicMethods` that anyone on the internet reaches).
   ///   - allowedDuringPasswordChange: methods a one-time-password holder may call.
   ///   - additionalServices: started before the server and stopped after it (gRPC clients).
   ///   - prepare: runs once the database pool is up and before the server listens (publishing
@@ -72,6 +75,7 @@ public final class ServiceHost: Sendable {
     services: [any RegistrableRPCService],
     keySource: any SigningKeySource,
     publicMethods: Set<MethodDescriptor> = [],
+    rateLimitedMethods: Set<MethodDescriptor> = [],
     allowedDuringPasswordChange: Set<MethodDescriptor> = [],
     additionalServices: [any Service] = [],
     signals: [UnixSignal] = [.sigterm, .sigint],
@@ -95,9 +99,14 @@ public final class ServiceHost: Sendable {
         )
       }
     )
-    if !configuration.tls.servesTLS && !TLSSettings.isLoopback(configuration.grpcHost) {
+    if let problem = configuration.plaintextProblem {
+      throw EnvironmentReader.Invalid(description: problem)
+    }
+    if configuration.allowPlaintext, !configuration.tls.servesTLS,
+      !TLSSettings.isLoopback(configuration.grpcHost)
+    {
       logger.warning(
-        "serving gRPC in plaintext on a non-loopback address; set SAFEMAP_TLS_CERT_FILE and SAFEMAP_TLS_KEY_FILE (README: TLS)",
+        "serving gRPC in plaintext off loopback because SAFEMAP_ALLOW_PLAINTEXT=true",
         metadata: ["host": "\(configuration.grpcHost)"]
       )
     }
@@ -121,16 +130,23 @@ public final class ServiceHost: Sendable {
         Grpc_Reflection_V1alpha_ServerReflection.descriptor,
       ])
     }
-    let server = GRPCServer(
-      transport: transport,
-      services: served,
-      interceptorPipeline: [
-        .apply(MetricsInterceptor(metrics: metrics), to: .all),
-        .apply(ForwardedClientInterceptor(proxies: configuration.trustedProxies), to: .all),
-        .apply(auth, to: .allExcluding(services: tokenless, methods: [])),
-        .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
-      ]
-    )
+    var interceptors: [ConditionalInterceptor<any ServerInterceptor>] = [
+      .apply(MetricsInterceptor(metrics: metrics), to: .all),
+      .apply(ForwardedClientInterceptor(policy: configuration.trustedProxyPolicy), to: .all),
+    ]
+    if let rule = configuration.anonymousRateLimit, !rateLimitedMethods.isEmpty {
+      interceptors.append(
+        .apply(
+          AnonymousRateLimitInterceptor(limiter: ClientRateLimiter(rule: rule)),
+          to: .only(services: [], methods: rateLimitedMethods)
+        )
+      )
+    }
+    interceptors += [
+      .apply(auth, to: .allExcluding(services: tokenless, methods: [])),
+      .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
+    ]
+    let server = GRPCServer(transport: transport, services: served, interceptorPipeline: interceptors)
 
     var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: postgres)]
     if let port = configuration.metricsPort {

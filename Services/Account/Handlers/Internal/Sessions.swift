@@ -58,9 +58,11 @@ enum Sessions {
     return Parsed(province: parts[0], tokenID: id, secret: parts[2])
   }
 
+  /// Ends every session of an account: its refresh tokens and its browser sessions.
   static func revokeAll(of account: UUID, province: String, on connection: PostgresConnection)
     async throws
   {
+    try await WebSessions.endAll(of: account, province: province, on: connection)
     try await connection.query(
       """
       UPDATE refresh_tokens SET revoked_at = now()

@@ -51,6 +51,15 @@ struct GlobalOptions: ParsableArguments {
   )
   var tlsServerName: String?
 
+  @Flag(
+    name: .customLong("allow-plaintext"),
+    help: """
+      Talk to services off this machine without TLS ($SAFEMAP_ALLOW_PLAINTEXT=true): only \
+      where something else encrypts the network.
+      """
+  )
+  var allowPlaintext = false
+
   @Option(
     name: .customLong("session-file"),
     help: "Where tokens are kept ($SAFEMAP_SESSION_FILE, default ~/.config/safemap/session.json)."
@@ -76,11 +85,13 @@ struct GlobalOptions: ParsableArguments {
     if tls.certificateFile != nil && tls.caFile == nil {
       throw CLIFailure("a client certificate needs --tls-ca-file (TLS) as well")
     }
+    let plaintext =
+      allowPlaintext || environment["SAFEMAP_ALLOW_PLAINTEXT"]?.lowercased() == "true"
     func endpoint(_ service: String, _ option: String, _ value: String?, _ port: Int) throws
       -> Endpoint
     {
       let variable = "SAFEMAP_\(option.uppercased())_SERVICE"
-      return try Endpoint(
+      let endpoint = try Endpoint(
         service: service,
         option: option,
         variable: variable,
@@ -88,6 +99,23 @@ struct GlobalOptions: ParsableArguments {
         defaultPort: port,
         tls: tls
       )
+      if let problem = tls.plaintextProblem(
+        calling: service,
+        at: endpoint.host,
+        allowPlaintext: plaintext
+      ) {
+        // The CLI's own words: its option names, not the services' variables.
+        throw CLIFailure(
+          problem.replacingOccurrences(of: "SAFEMAP_TLS_CA_FILE", with: "--tls-ca-file")
+            .replacingOccurrences(of: "SAFEMAP_ALLOW_PLAINTEXT=true", with: "--allow-plaintext")
+        )
+      }
+      if plaintext, tls.caFile == nil, !TLSSettings.isLoopback(endpoint.host) {
+        FileHandle.standardError.write(
+          Data("warning: \(service) at \(endpoint.address) without TLS\n".utf8)
+        )
+      }
+      return endpoint
     }
     return CLIContext(
       account: try endpoint("account-service", "account", account, 50051),

@@ -40,27 +40,66 @@ struct SessionStore: Sendable {
     }
   }
 
-  /// Writes `session` readable by its owner only: the folder is created 0700, the file is
-  /// written to a 0600 temporary file and renamed over the old one.
+  /// Writes `session` readable by its owner only (``writePrivately(_:to:)``).
   func save(_ session: Session) throws {
+    try Self.writePrivately(try Self.encode(session), to: path)
+  }
+
+  /// The device token a successful login of `username` left (sent with its next logins, so
+  /// others failing from the same address do not slow this user down), kept beside the
+  /// session in `devices.json`, which signing out keeps.
+  func deviceToken(for username: String) -> String {
+    (try? Self.devices(at: devicesPath))?[username.lowercased()] ?? ""
+  }
+
+  func saveDeviceToken(_ token: String, for username: String) throws {
+    guard !token.isEmpty else { return }
+    var devices = (try? Self.devices(at: devicesPath)) ?? [:]
+    devices[username.lowercased()] = token
+    // A handful of usernames at most on one machine; keep the file small anyway.
+    if devices.count > 20, let any = devices.keys.first(where: { $0 != username.lowercased() }) {
+      devices[any] = nil
+    }
+    try Self.writePrivately(try Self.encode(devices), to: devicesPath)
+  }
+
+  var devicesPath: String { (path as NSString).deletingLastPathComponent + "/devices.json" }
+
+  private static func devices(at path: String) throws -> [String: String] {
+    try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+  }
+
+  private static func encode(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try encoder.encode(value)
+  }
+
+  /// Writes `data` to `path` readable by its owner only, never for a moment by anyone else:
+  /// the folder is created, or tightened, to 0700; the file is created 0600 under a temporary
+  /// name (open with O_EXCL and that mode) and renamed over the old one.
+  static func writePrivately(_ data: Data, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
-    let manager = FileManager.default
-    try manager.createDirectory(
+    try FileManager.default.createDirectory(
       atPath: folder,
       withIntermediateDirectories: true,
       attributes: [.posixPermissions: 0o700]
     )
-    let encoder = JSONEncoder()
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    guard chmod(folder, 0o700) == 0 else {
+      throw CLIFailure("cannot protect \(folder): \(String(cString: strerror(errno)))")
+    }
     let temporary = path + ".tmp"
-    manager.createFile(
-      atPath: temporary,
-      contents: try encoder.encode(session),
-      attributes: [.posixPermissions: 0o600]
-    )
+    unlink(temporary)
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard descriptor >= 0 else {
+      throw CLIFailure("cannot write \(temporary): \(String(cString: strerror(errno)))")
+    }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    try handle.write(contentsOf: data)
+    try handle.close()
     guard rename(temporary, path) == 0 else {
-      throw CLIFailure("cannot write the session file \(path): \(String(cString: strerror(errno)))")
+      throw CLIFailure("cannot write \(path): \(String(cString: strerror(errno)))")
     }
   }
 

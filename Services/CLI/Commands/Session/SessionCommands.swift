@@ -23,14 +23,17 @@ struct Login: AsyncParsableCommand {
     let context = try global.context()
     let password = try Prompt.secret("Password", fromStandardInput: passwordStdin)
     let username = self.username
+    let device = context.sessions.deviceToken(for: username)
     let response = try await context.account.call(login: true) { client in
       try await Safemap_Account_V1_AccountService.Client(wrapping: client).login(
         .with {
           $0.username = username
           $0.password = password
+          $0.deviceToken = device
         }
       )
     }
+    try context.sessions.saveDeviceToken(response.deviceToken, for: username)
     try context.sessions.save(
       Session(
         username: response.account.username,

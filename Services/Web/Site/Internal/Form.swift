@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// A submitted `application/x-www-form-urlencoded` body, read up to the context's limit.
+/// A submitted `application/x-www-form-urlencoded` body, read up to the context's limit and
+/// parsed by ``FormEncoding`` (which cannot trap, whatever the body holds).
 struct Form: Sendable {
   private(set) var fields: [String: [String]] = [:]
   /// The body as it came, to hand on after the CSRF check read it.
@@ -10,10 +11,8 @@ struct Form: Sendable {
 
   init(encoded text: String) {
     encoded = text
-    var components = URLComponents()
-    components.percentEncodedQuery = text.replacingOccurrences(of: "+", with: "%20")
-    for item in components.queryItems ?? [] {
-      fields[item.name, default: []].append(item.value ?? "")
+    for (name, value) in FormEncoding.parse(text) {
+      fields[name, default: []].append(value)
     }
   }
 

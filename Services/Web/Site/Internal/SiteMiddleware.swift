@@ -12,8 +12,11 @@ import SafeMapCore
 struct SecurityHeadersMiddleware: RouterMiddleware {
   typealias Context = WebContext
   let contentSecurityPolicy: String
+  /// Served over HTTPS (secure cookies): browsers are told to use nothing else for a year.
+  let strictTransport: Bool
 
-  init(tileOrigin: String?) {
+  init(tileOrigin: String?, strictTransport: Bool = false) {
+    self.strictTransport = strictTransport
     let images = ["'self'", "data:"] + (tileOrigin.map { [$0] } ?? [])
     contentSecurityPolicy = [
       "default-src 'self'", "script-src 'self'", "style-src 'self'",
@@ -34,6 +37,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
     response.headers[HTTPField.Name("Permissions-Policy")!] = "geolocation=(), camera=()"
     response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+    if strictTransport {
+      response.headers[HTTPField.Name("Strict-Transport-Security")!] =
+        "max-age=31536000; includeSubDomains"
+    }
     return response
   }
 }
@@ -88,7 +95,9 @@ struct ErrorPageMiddleware: RouterMiddleware {
       status: shown.status.code,
       message: shown.message
     )
-    return templates.page("error", page, status: shown.status)
+    var response = templates.page("error", page, status: shown.status)
+    if let wait = shown.retryAfter { response.headers[.retryAfter] = String(wait) }
+    return response
   }
 }
 
@@ -98,13 +107,17 @@ struct ErrorPageMiddleware: RouterMiddleware {
 /// only the password page and sign-out open.
 struct SessionMiddleware: RouterMiddleware {
   typealias Context = WebContext
-  static let cookie = "safemap_session"
-  static let loginCookie = "safemap_login"
   static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+  /// Routes that take an upload (the issuance CSV) and may send up to the configured body
+  /// limit; every other body is a form, and a form over ``maximumFormBytes`` is refused.
+  static let uploadRoutes: Set<String> = ["/issue"]
+  static let maximumFormBytes = 64 * 1024
 
   let sessions: SessionStore
   let proxies: TrustedProxies
   let maximumBodyBytes: Int
+  let cookies: CookieNames
 
   func handle(
     _ request: Request,
@@ -113,13 +126,19 @@ struct SessionMiddleware: RouterMiddleware {
   ) async throws -> Response {
     var context = context
     var request = request
-    context.maximumBodyBytes = maximumBodyBytes
+    context.maximumBodyBytes =
+      Self.uploadRoutes.contains(request.uri.path) ? maximumBodyBytes : Self.maximumFormBytes
+    if let length = request.headers[.contentLength].flatMap({ Int($0) }),
+      length > context.maximumBodyBytes
+    {
+      throw WebError(status: .contentTooLarge, message: "Dữ liệu gửi lên quá lớn.")
+    }
     context.clientAddress = proxies.client(
       peer: context.peerAddress,
       forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!].last
     )
-    if let id = request.cookies[Self.cookie]?.value {
-      context.session = await sessions.find(id)
+    if let id = request.cookies[cookies.session]?.value {
+      context.session = try await sessions.find(id, client: context.clientAddress)
     }
     if request.method == .post {
       // The sign-in form belongs to no session (even when one is open): its token is the one
@@ -127,7 +146,7 @@ struct SessionMiddleware: RouterMiddleware {
       // either).
       let expected =
         request.uri.path == "/login"
-        ? request.cookies[Self.loginCookie]?.value ?? ""
+        ? request.cookies[cookies.login]?.value ?? ""
         : context.session?.csrfToken ?? ""
       var submitted = request.headers[Self.csrfHeader]
       if submitted == nil,
@@ -194,5 +213,33 @@ extension Duration {
   var nanoseconds: Int64 {
     let (seconds, attoseconds) = components
     return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+  }
+}
+
+/// Holds each browser without a session (IPv6: each /64) to a request rate on the pages anyone
+/// can open — the public map, its points, the sign-in page and the sign-in itself — answering
+/// 429 with `Retry-After` past it. Officials signed in are not held to it: their pages cost
+/// the services under their own token, which the services account for.
+struct AnonymousRateLimitMiddleware: RouterMiddleware {
+  typealias Context = WebContext
+  static let routes: Set<String> = ["/", "/api/public-map", "/login"]
+  let limiter: ClientRateLimiter
+
+  func handle(
+    _ request: Request,
+    context: WebContext,
+    next: (Request, WebContext) async throws -> Response
+  ) async throws -> Response {
+    guard context.session == nil, Self.routes.contains(request.uri.path) else {
+      return try await next(request, context)
+    }
+    if case .limited(let wait) = limiter.admit(context.clientAddress) {
+      throw WebError(
+        status: .tooManyRequests,
+        message: "Quá nhiều yêu cầu từ địa chỉ này. Hãy thử lại sau \(wait) giây.",
+        retryAfter: wait
+      )
+    }
+    return try await next(request, context)
   }
 }

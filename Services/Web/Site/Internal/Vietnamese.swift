@@ -17,6 +17,7 @@ enum Vietnamese {
   /// A map level: its words, its CSS class and its short letter (colour is never the only
   /// signal: points carry the letter, tables the words).
   struct Level: Sendable {
+    var mapLevel: Safemap_Common_V1_MapLevel
     var key: String
     var name: String
     var cssClass: String
@@ -24,33 +25,24 @@ enum Vietnamese {
   }
 
   static let levels: [Level] = [
-    Level(key: "SAFE", name: "An toàn", cssClass: "safe", letter: "A"),
-    Level(key: "AT_RISK", name: "Có nguy cơ", cssClass: "at-risk", letter: "N"),
-    Level(key: "UNSAFE", name: "Không an toàn", cssClass: "unsafe", letter: "K"),
-    Level(key: "OVERDUE", name: "Quá hạn đánh giá", cssClass: "overdue", letter: "Q"),
-    Level(key: "NOT_ASSESSED", name: "Chưa đánh giá", cssClass: "not-assessed", letter: "C"),
+    Level(mapLevel: .safe, key: "SAFE", name: "An toàn", cssClass: "safe", letter: "A"),
+    Level(mapLevel: .atRisk, key: "AT_RISK", name: "Có nguy cơ", cssClass: "at-risk", letter: "N"),
+    Level(
+      mapLevel: .unsafe, key: "UNSAFE", name: "Không an toàn", cssClass: "unsafe", letter: "K"),
+    Level(
+      mapLevel: .overdue, key: "OVERDUE", name: "Quá hạn đánh giá", cssClass: "overdue",
+      letter: "Q"),
+    Level(
+      mapLevel: .notAssessed, key: "NOT_ASSESSED", name: "Chưa đánh giá",
+      cssClass: "not-assessed", letter: "C"),
   ]
 
+  /// A level's words; anything unknown reads as not assessed.
   static func level(_ level: Safemap_Common_V1_MapLevel) -> Level {
-    let key: String =
-      switch level {
-      case .safe: "SAFE"
-      case .atRisk: "AT_RISK"
-      case .unsafe: "UNSAFE"
-      case .overdue: "OVERDUE"
-      default: "NOT_ASSESSED"
-      }
-    return levels.first { $0.key == key }!
+    levels.first { $0.mapLevel == level } ?? levels[levels.count - 1]
   }
 
   static func level(key: String) -> Safemap_Common_V1_MapLevel? {
-    switch key {
-    case "SAFE": .safe
-    case "AT_RISK": .atRisk
-    case "UNSAFE": .unsafe
-    case "OVERDUE": .overdue
-    case "NOT_ASSESSED": .notAssessed
-    default: nil
-    }
+    levels.first { $0.key == key }?.mapLevel
   }
 }

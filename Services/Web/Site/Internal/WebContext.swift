@@ -11,8 +11,9 @@ struct WebContext: RequestContext {
   /// The browser: the peer, or what a trusted proxy says (``WebConfiguration/trustedProxies``).
   var clientAddress: String
   var session: WebSession?
-  /// Set by the server from the configuration (forms and the issuance CSV).
-  var maximumBodyBytes = 8 * 1024 * 1024
+  /// Set by ``SessionMiddleware`` per route: 64 KiB for forms, the configured limit for the
+  /// issuance CSV.
+  var maximumBodyBytes = 64 * 1024
 
   init(source: ApplicationRequestContextSource) {
     coreContext = .init(source: source)

@@ -6,6 +6,8 @@ import Hummingbird
 struct WebError: Error {
   var status: HTTPResponse.Status
   var message: String
+  /// Seconds the browser should wait before trying again (`Retry-After`), for 429 and 503.
+  var retryAfter: Int?
 
   static func notFound(_ message: String = "Không tìm thấy trang này.") -> WebError {
     WebError(status: .notFound, message: message)
@@ -37,7 +39,12 @@ struct WebError: Error {
     case .invalidArgument, .failedPrecondition, .alreadyExists, .outOfRange:
       self.init(status: .badRequest, message: "Yêu cầu không hợp lệ: \(error.message)")
     case .resourceExhausted:
-      self.init(status: .tooManyRequests, message: "Quá nhiều yêu cầu. Hãy thử lại sau ít phút.")
+      self.init(
+        status: .tooManyRequests,
+        message: "Quá nhiều yêu cầu. Hãy thử lại sau ít phút.",
+        retryAfter: error.metadata[stringValues: "retry-after"].first(where: { _ in true })
+          .flatMap { Int($0) } ?? 5
+      )
     case .unavailable, .deadlineExceeded:
       self.init(
         status: .serviceUnavailable,
@@ -48,8 +55,9 @@ struct WebError: Error {
     }
   }
 
-  init(status: HTTPResponse.Status, message: String) {
+  init(status: HTTPResponse.Status, message: String, retryAfter: Int? = nil) {
     self.status = status
     self.message = message
+    self.retryAfter = retryAfter
   }
 }

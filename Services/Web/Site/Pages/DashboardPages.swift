@@ -145,15 +145,10 @@ struct DashboardPages {
       metadata: try await site.metadata(context)
     )
     let total = response.total
-    var asOf = URLQueryItem(name: "as_of", value: query.asOfText)
-    if query.asOfText.isEmpty { asOf.value = nil }
+    let asOf = query.asOfText.isEmpty ? nil : query.asOfText
     let rows = response.rows.map { row in
       var shown = Row(row)
-      var link = URLComponents()
-      link.path = "/dashboard"
-      link.queryItems =
-        [URLQueryItem(name: "province", value: row.groupKey)] + (asOf.value == nil ? [] : [asOf])
-      shown.link = link.string
+      shown.link = FormEncoding.link("/dashboard", [("province", row.groupKey), ("as_of", asOf)])
       return shown
     }
     return site.templates.page(

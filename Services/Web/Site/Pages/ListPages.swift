@@ -95,22 +95,18 @@ struct ListPages {
       metadata: try await site.metadata(context)
     )
     // The same list, as its next page and as the whole CSV.
-    func link(_ path: String, _ extra: [URLQueryItem] = []) -> String {
-      var components = URLComponents()
-      components.path = path
-      components.queryItems =
+    func link(_ path: String, _ extra: [(String, String?)] = []) -> String {
+      FormEncoding.link(
+        path,
         [
-          URLQueryItem(name: "kind", value: kind),
-          URLQueryItem(name: "province", value: query.province),
-          URLQueryItem(name: "district", value: filter.districtCode),
-          URLQueryItem(name: "as_of", value: query.asOfText),
-          URLQueryItem(name: "campaign", value: filter.campaignID),
+          ("kind", kind), ("province", query.province), ("district", filter.districtCode),
+          ("as_of", query.asOfText), ("campaign", filter.campaignID),
         ] + extra
-      return components.string ?? path
+      )
     }
     let next =
       response.nextPageToken.isEmpty
-      ? nil : link("/lists", [URLQueryItem(name: "page_token", value: response.nextPageToken)])
+      ? nil : link("/lists", [("page_token", response.nextPageToken)])
     return site.templates.page(
       "list",
       ListPage(

@@ -18,18 +18,25 @@ struct PublicMapPages {
   init(site: Site) {
     self.site = site
     cache = PublicMapCache(
-      ttl: .milliseconds(Int64(site.configuration.publicMapCacheSeconds * 1000))
+      ttl: .milliseconds(Int64(site.configuration.publicMapCacheSeconds * 1000)),
+      budget: site.configuration.publicMapCacheBytes
     )
     provinces = ProvinceNames(facilities: site.backend.facilities)
   }
 
   func register(_ router: Router<WebContext>) {
     router.get("/") { request, context in try await page(request, context) }
-    router.get("/api/public-map") { request, _ in try await points(request) }
+    router.get("/api/public-map") { request, context in try await points(request, context) }
+  }
+
+  /// A province and the levels chosen (none: every level).
+  struct Key {
+    var province: String
+    var levels: [Int]
   }
 
   /// Province and levels from the query; unknown values are refused, naming the parameter.
-  private func key(_ request: Request) throws -> PublicMapCache.Key {
+  private func key(_ request: Request) throws -> Key {
     let query = request.uri.queryParameters
     let province = query["province"].map(String.init) ?? site.configuration.defaultProvince
     guard Tenant.province(province) != nil else {
@@ -45,16 +52,17 @@ struct PublicMapPages {
     return .init(province: province, levels: Array(Set(levels)).sorted())
   }
 
-  private func map(_ key: PublicMapCache.Key) async throws -> PublicMap {
+  /// The province's whole map (a level filter is cut from it), from the cache or one read.
+  /// The browser's address goes along: reporting-service holds each client to its rate.
+  private func map(_ province: String, context: WebContext) async throws -> PublicMap {
     let reports = site.backend.reports
-    return try await cache.map(key) {
+    let metadata = Backend.metadata(token: nil, client: context.clientAddress)
+    return try await cache.map(province) {
       let response = try await reports.getPublicMap(
-        .with {
-          $0.provinceCode = key.province
-          $0.mapLevels = key.levels.compactMap(Safemap_Common_V1_MapLevel.init(rawValue:))
-        }
+        .with { $0.provinceCode = province },
+        metadata: metadata
       )
-      return try PublicMap(response: response, province: key.province)
+      return try PublicMap(response: response, province: province)
     }
   }
 
@@ -112,7 +120,7 @@ struct PublicMapPages {
     guard let province = all.first(where: { $0.code == key.province }) else {
       throw WebError.notFound("Không có tỉnh mã \(key.province).")
     }
-    let map = try await map(key).response
+    let map = try await map(key.province, context: context).summary
     let counts = map.districtCounts
     let districts = counts.map { d in
       DistrictRow(
@@ -132,12 +140,12 @@ struct PublicMapPages {
       counts.reduce(0) { $0 + Int($1.notAssessed) },
     ]
     let chosen = Set(key.levels)
-    var query = URLComponents()
-    query.queryItems =
-      [URLQueryItem(name: "province", value: key.province)]
-      + Vietnamese.levels.filter { level in
-        chosen.contains(Vietnamese.level(key: level.key)!.rawValue)
-      }.map { URLQueryItem(name: "level", value: $0.key) }
+    let query = FormEncoding.encode(
+      [("province", key.province)]
+        + Vietnamese.levels.filter { chosen.contains($0.mapLevel.rawValue) }.map {
+          ("level", $0.key)
+        }
+    )
     return site.templates.page(
       "map",
       MapPage(
@@ -153,10 +161,10 @@ struct PublicMapPages {
             name: level.name,
             cssClass: level.cssClass,
             letter: level.letter,
-            checked: chosen.isEmpty || chosen.contains(Vietnamese.level(key: level.key)!.rawValue)
+            checked: chosen.isEmpty || chosen.contains(level.mapLevel.rawValue)
           )
         },
-        query: query.percentEncodedQuery ?? "",
+        query: query,
         tileURL: site.configuration.tileURL,
         tileAttribution: site.configuration.tileAttribution,
         totals: zip(Vietnamese.levels, sums).map {
@@ -178,8 +186,9 @@ struct PublicMapPages {
   /// `{"province", "asOf", "truncated", "districts": {code: name}, "points": [[latitude,
   /// longitude, level, district, name, last assessment date], …]}`: arrays, not objects, so
   /// the largest province stays a few megabytes.
-  func points(_ request: Request) async throws -> Response {
-    let map = try await map(try key(request))
+  func points(_ request: Request, _ context: WebContext) async throws -> Response {
+    let key = try key(request)
+    let map = try await map(key.province, context: context)
     var headers: HTTPFields = [
       .contentType: "application/json; charset=utf-8",
       .cacheControl: "public, max-age=\(Int(site.configuration.publicMapCacheSeconds))",
@@ -187,18 +196,19 @@ struct PublicMapPages {
     ]
     let gzip = request.headers[values: .acceptEncoding].contains { $0.contains("gzip") }
     if gzip { headers[.contentEncoding] = "gzip" }
-    return Response(
-      status: .ok,
-      headers: headers,
-      body: .init(byteBuffer: gzip ? map.gzipped : map.json)
-    )
+    let body = try map.body(levels: Set(key.levels), gzip: gzip)
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
   }
 }
 
-/// The JSON of ``PublicMapPages/points(_:)``.
+/// The JSON of ``PublicMapPages/points(_:_:)``, in two parts that ``PublicMap`` joins: the
+/// head (province, time, truncation, district names) and the points, each an array
+/// `[latitude, longitude, level, district, name, last assessment date]`.
 struct PublicMapJSON: Encodable {
   let map: Safemap_Reporting_V1_GetPublicMapResponse
   let province: String
+  /// Without the points, the object is the head that ``PublicMap`` appends them to.
+  var withPoints = true
 
   enum CodingKeys: String, CodingKey {
     case province, asOf, truncated, districts, points
@@ -213,15 +223,23 @@ struct PublicMapJSON: Encodable {
       Dictionary(map.districtCounts.map { ($0.districtCode, $0.districtName) }) { a, _ in a },
       forKey: .districts
     )
-    var points = container.nestedUnkeyedContainer(forKey: .points)
-    for point in map.points {
-      var row = points.nestedUnkeyedContainer()
-      try row.encode(point.location.latitude)
-      try row.encode(point.location.longitude)
-      try row.encode(Vietnamese.level(point.mapLevel).key)
-      try row.encode(point.districtCode)
-      try row.encode(point.name)
-      try row.encode(point.lastAssessmentDate)
+    if withPoints { try container.encode(Points(points: map.points), forKey: .points) }
+  }
+
+  struct Points: Encodable {
+    let points: [Safemap_Reporting_V1_PublicMapPoint]
+
+    func encode(to encoder: any Encoder) throws {
+      var points = encoder.unkeyedContainer()
+      for point in self.points {
+        var row = points.nestedUnkeyedContainer()
+        try row.encode(point.location.latitude)
+        try row.encode(point.location.longitude)
+        try row.encode(Vietnamese.level(point.mapLevel).key)
+        try row.encode(point.districtCode)
+        try row.encode(point.name)
+        try row.encode(point.lastAssessmentDate)
+      }
     }
   }
 }

@@ -10,11 +10,16 @@ struct SignInPages {
   let site: Site
 
   static func loginPath(returningTo path: String) -> String {
-    guard path.hasPrefix("/"), !path.hasPrefix("//"), path != "/login" else { return "/login" }
-    var components = URLComponents()
-    components.path = "/login"
-    components.queryItems = [URLQueryItem(name: "next", value: path)]
-    return components.string ?? "/login"
+    guard isLocalPath(path), path != "/login" else { return "/login" }
+    return FormEncoding.link("/login", [("next", path)])
+  }
+
+  /// A path on this site and nothing else: it starts with one `/`, and holds no backslash and
+  /// no control character (browsers drop tabs and newlines, so `/\t/evil.example` would be
+  /// read as `//evil.example`, another site).
+  static func isLocalPath(_ path: String) -> Bool {
+    path.hasPrefix("/") && !path.hasPrefix("//") && path.utf8.count <= 2_048
+      && !path.unicodeScalars.contains { $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
   }
 
   func register(_ router: Router<WebContext>) {
@@ -52,7 +57,7 @@ struct SignInPages {
       ),
       status: status
     )
-    response.setCookie(cookie(SessionMiddleware.loginCookie, token, maxAge: 3600))
+    response.setCookie(cookie(site.cookies.login, token, maxAge: 3600))
     return response
   }
 
@@ -63,14 +68,17 @@ struct SignInPages {
     guard !password.isEmpty, password.count <= 1_024 else {
       throw WebError.badRequest("Mật khẩu: bắt buộc.")
     }
-    let response: Safemap_Account_V1_LoginResponse
+    // Signing in again (as someone else, perhaps) ends the session the browser had.
+    if let previous = context.session {
+      try? await site.sessions.end(previous.id, client: context.clientAddress)
+    }
+    let opened: (session: WebSession, deviceToken: String)
     do {
-      response = try await site.backend.accounts.login(
-        .with {
-          $0.username = username
-          $0.password = password
-        },
-        metadata: Backend.metadata(token: nil, client: context.clientAddress)
+      opened = try await site.sessions.create(
+        username: username,
+        password: password,
+        deviceToken: request.cookies[site.cookies.device]?.value ?? "",
+        client: context.clientAddress
       )
     } catch let error as RPCError where error.code == .unauthenticated {
       return try await loginForm(
@@ -81,47 +89,39 @@ struct SignInPages {
         status: .unauthorized
       )
     } catch let error as RPCError where error.code == .resourceExhausted {
-      return try await loginForm(
+      var page = try await loginForm(
         request,
         context,
         username: username,
         error: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau ít phút.",
         status: .tooManyRequests
       )
+      page.headers[.retryAfter] = WebError(error).retryAfter.map(String.init)
+      return page
     }
-    let account = SignedInAccount(
-      response.account,
-      passwordChangeRequired: response.passwordChangeRequired
-    )
-    // Signing in again (as someone else, perhaps) ends the session the browser had.
-    if let previous = context.session { _ = await site.sessions.remove(previous.id) }
-    let session: WebSession
-    do {
-      session = try await site.sessions.create(tokens: .init(response.tokens), account: account)
-    } catch {
-      throw WebError(
-        status: .serviceUnavailable,
-        message: "Hệ thống đang quá tải. Hãy thử đăng nhập lại sau ít phút."
-      )
-    }
+    let account = opened.session.account
     let destination =
       account.passwordChangeRequired ? "/password" : safeNext(form["next"], for: account)
     var redirect = Response.redirect(to: destination, type: .found)
-    redirect.setCookie(cookie(SessionMiddleware.cookie, session.id, maxAge: nil))
-    redirect.setCookie(cookie(SessionMiddleware.loginCookie, "", maxAge: 0))
+    setSessionCookies(&redirect, opened.session, deviceToken: opened.deviceToken)
+    redirect.setCookie(cookie(site.cookies.login, "", maxAge: 0))
     return redirect
   }
 
+  /// The session cookie (ends with the browser) and the device cookie (180 days).
+  private func setSessionCookies(_ response: inout Response, _ session: WebSession, deviceToken: String) {
+    response.setCookie(cookie(site.cookies.session, session.id, maxAge: nil))
+    if !deviceToken.isEmpty {
+      response.setCookie(cookie(site.cookies.device, deviceToken, maxAge: 180 * 86_400))
+    }
+  }
+
   func logout(_ request: Request, _ context: WebContext) async throws -> Response {
-    if let session = context.session, let ended = await site.sessions.remove(session.id) {
-      // Revoke the refresh token too: a copy of the session could not be brought back.
-      _ = try? await site.backend.accounts.logout(
-        .with { $0.refreshToken = ended.tokens.refresh },
-        metadata: Backend.metadata(token: ended.tokens.access, client: context.clientAddress)
-      )
+    if let session = context.session {
+      try? await site.sessions.end(session.id, client: context.clientAddress)
     }
     var redirect = Response.redirect(to: "/", type: .found)
-    redirect.setCookie(cookie(SessionMiddleware.cookie, "", maxAge: 0))
+    redirect.setCookie(cookie(site.cookies.session, "", maxAge: 0))
     return redirect
   }
 
@@ -160,9 +160,8 @@ struct SignInPages {
         status: .badRequest
       )
     }
-    let response: Safemap_Account_V1_ChangePasswordResponse
     do {
-      response = try await site.backend.accounts.changePassword(
+      _ = try await site.backend.accounts.changePassword(
         .with {
           $0.currentPassword = current
           $0.newPassword = new
@@ -178,12 +177,18 @@ struct SignInPages {
         status: .badRequest
       )
     }
-    await site.sessions.update(
-      session.id,
-      tokens: .init(response.tokens),
-      passwordChangeRequired: false
+    // The change ended every session of the account, this one too: the browser gets a new
+    // session id (a copy of the old cookie opens nothing).
+    await site.sessions.forget(session.id)
+    let opened = try await site.sessions.create(
+      username: session.account.username,
+      password: new,
+      deviceToken: request.cookies[site.cookies.device]?.value ?? "",
+      client: context.clientAddress
     )
-    return .redirect(to: Self.home(session.account), type: .found)
+    var redirect = Response.redirect(to: Self.home(opened.session.account), type: .found)
+    setSessionCookies(&redirect, opened.session, deviceToken: opened.deviceToken)
+    return redirect
   }
 
   /// The service's reason in Vietnamese where it is one the policy names.
@@ -205,9 +210,7 @@ struct SignInPages {
 
   /// A `next` that stays on this site; otherwise the account's home (or the map).
   private func safeNext(_ next: String?, for account: SignedInAccount? = nil) -> String {
-    if let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
-      next != "/login"
-    {
+    if let next, Self.isLocalPath(next), next != "/login" {
       return next
     }
     return account.map(Self.home) ?? ""

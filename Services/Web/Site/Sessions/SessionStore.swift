@@ -1,118 +1,150 @@
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SafeMapAPI
+import SwiftProtobuf
 
-/// The server-side sessions of this web-service process, bounded: past `maximum` live
-/// sessions a sign-in is refused (``Full``) rather than memory growing. Sessions end after
-/// `idle` without a request and after `lifetime` in any case.
+/// Browser sessions live in account-service (`CreateWebSession`, `GetWebSession`,
+/// `EndWebSession`): a restart of web-service signs nobody out, and every replica knows every
+/// session. What is kept here is a cache of recent answers, so a page that makes several
+/// calls asks once: an entry is reused for ``freshness`` while its access token has more than
+/// a minute left, concurrent requests of one session share one lookup, and at most `maximum`
+/// entries are held (past that, the oldest go). Losing the cache loses nothing.
 ///
-/// Held in memory: a restart signs everyone out (their tokens stay revocable at
-/// account-service), and replicas need session affinity (deploy/kubernetes sets it).
+/// Sessions hold no refresh token: account-service mints an access token with each lookup,
+/// so replicas racing over one session never spend anything twice.
 actor SessionStore {
   private struct Entry {
-    var session: WebSession
-    /// A refresh in flight: refresh tokens are single use, so concurrent requests of one
-    /// session wait for the same exchange instead of spending the token twice.
-    var refreshing: Task<WebSession.Tokens, any Error>?
+    var session: WebSession?
+    var fetched: Date
+    var lookup: Task<WebSession?, any Error>?
   }
 
   private var entries: [String: Entry] = [:]
-  let idle: TimeInterval
-  let lifetime: TimeInterval
   let maximum: Int
-  /// Access tokens this close to expiry are exchanged before a call.
+  /// How long an answer of account-service is reused (a session ended by another replica is
+  /// honoured here within this time; its access token lives longer anyway).
+  static let freshness: TimeInterval = 10
+  /// Access tokens this close to expiry are replaced before a call.
   static let refreshMargin: TimeInterval = 60
+  /// Longest session id account-service issues, with room.
+  static let maximumIDLength = 256
 
-  init(idle: TimeInterval, lifetime: TimeInterval, maximum: Int) {
-    self.idle = idle
-    self.lifetime = lifetime
-    self.maximum = maximum
+  private let accounts: Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>
+
+  init(
+    accounts: Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>,
+    maximum: Int
+  ) {
+    self.accounts = accounts
+    self.maximum = max(1, maximum)
   }
 
-  struct Full: Error {}
+  /// Lookups account-service answered (for tests: one per session however many requests).
+  private(set) var lookups = 0
 
-  var count: Int { entries.count }
-
-  func create(tokens: WebSession.Tokens, account: SignedInAccount, now: Date = Date()) throws(Full)
-    -> WebSession
-  {
-    if entries.count >= maximum { sweep(now: now) }
-    guard entries.count < maximum else { throw Full() }
-    let session = WebSession(
-      id: RandomToken.make(),
-      csrfToken: RandomToken.make(),
-      tokens: tokens,
-      account: account,
-      created: now,
-      lastSeen: now
+  /// Signs in and opens a session. Throws the service's refusal (UNAUTHENTICATED,
+  /// RESOURCE_EXHAUSTED, …).
+  func create(
+    username: String,
+    password: String,
+    deviceToken: String,
+    client: String
+  ) async throws -> (session: WebSession, deviceToken: String) {
+    let response = try await accounts.createWebSession(
+      .with {
+        $0.username = username
+        $0.password = password
+        $0.deviceToken = deviceToken
+      },
+      metadata: Backend.metadata(token: nil, client: client)
     )
-    entries[session.id] = Entry(session: session)
-    return session
+    let session = WebSession(id: response.sessionID, response.session)
+    store(session.id, Entry(session: session, fetched: Date()))
+    return (session, response.deviceToken)
   }
 
-  /// The live session named by a cookie, touched; nil when unknown or expired.
-  func find(_ id: String, now: Date = Date()) -> WebSession? {
-    guard var entry = entries[id] else { return nil }
-    guard isLive(entry.session, now: now) else {
-      entries[id] = nil
-      return nil
+  /// The live session named by a cookie, nil when account-service knows none.
+  func find(_ id: String, client: String, now: Date = Date()) async throws -> WebSession? {
+    guard Self.isWellFormed(id) else { return nil }
+    if let entry = entries[id] {
+      if let lookup = entry.lookup { return try await lookup.value }
+      if now.timeIntervalSince(entry.fetched) < Self.freshness,
+        entry.session.map({ $0.accessExpiry.timeIntervalSince(now) > Self.refreshMargin })
+          ?? true
+      {
+        return entry.session
+      }
     }
-    entry.session.lastSeen = now
-    entries[id] = entry
-    return entry.session
-  }
-
-  func remove(_ id: String) -> WebSession? {
-    entries.removeValue(forKey: id)?.session
-  }
-
-  /// After a password change: new tokens without the restriction.
-  func update(_ id: String, tokens: WebSession.Tokens, passwordChangeRequired: Bool) {
-    entries[id]?.session.tokens = tokens
-    entries[id]?.session.account.passwordChangeRequired = passwordChangeRequired
-  }
-
-  /// A valid access token for the session, exchanging the refresh token first when the
-  /// access token is about to expire. Throws what `exchange` throws (the session is ended
-  /// then: its refresh token is spent or revoked).
-  func accessToken(
-    _ id: String,
-    now: Date = Date(),
-    exchange: @escaping @Sendable (String) async throws -> WebSession.Tokens
-  ) async throws -> String? {
-    guard let entry = entries[id] else { return nil }
-    if entry.session.tokens.accessExpiry.timeIntervalSince(now) > Self.refreshMargin {
-      return entry.session.tokens.access
+    let accounts = self.accounts
+    let lookup = Task { () throws -> WebSession? in
+      do {
+        let response = try await accounts.getWebSession(
+          .with { $0.sessionID = id },
+          metadata: Backend.metadata(token: nil, client: client)
+        )
+        return WebSession(id: id, response.session)
+      } catch let error as RPCError where error.code == .notFound {
+        return nil
+      }
     }
-    let task: Task<WebSession.Tokens, any Error>
-    if let running = entry.refreshing {
-      task = running
-    } else {
-      let refresh = entry.session.tokens.refresh
-      task = Task { try await exchange(refresh) }
-      entries[id]?.refreshing = task
-    }
+    store(id, Entry(session: entries[id]?.session, fetched: now, lookup: lookup))
     do {
-      let tokens = try await task.value
-      entries[id]?.session.tokens = tokens
-      entries[id]?.refreshing = nil
-      return tokens.access
+      let session = try await lookup.value
+      lookups += 1
+      store(id, Entry(session: session, fetched: Date()))
+      return session
     } catch {
       entries[id] = nil
       throw error
     }
   }
 
-  private func isLive(_ session: WebSession, now: Date) -> Bool {
-    now.timeIntervalSince(session.lastSeen) < idle
-      && now.timeIntervalSince(session.created) < lifetime
+  /// `<two digits>.<UUID>.<base64url>`: anything else names no session and costs no call.
+  static func isWellFormed(_ id: String) -> Bool {
+    let parts = id.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard id.utf8.count <= maximumIDLength, parts.count == 3, parts[0].count == 2,
+      parts[0].allSatisfy({ (0x30...0x39).contains($0) }), parts[1].count == 36,
+      UUID(uuidString: String(decoding: parts[1], as: UTF8.self)) != nil, !parts[2].isEmpty
+    else { return false }
+    return parts[2].allSatisfy { byte in
+      (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
   }
 
-  /// Drops every expired session.
-  func sweep(now: Date = Date()) {
-    entries = entries.filter { isLive($0.value.session, now: now) }
+  /// Ends the session at account-service (sign-out).
+  func end(_ id: String, client: String) async throws {
+    entries[id] = nil
+    _ = try await accounts.endWebSession(
+      .with { $0.sessionID = id },
+      metadata: Backend.metadata(token: nil, client: client)
+    )
+  }
+
+  /// Drops a cached answer (after a password change ended the session).
+  func forget(_ id: String) {
+    entries[id] = nil
+  }
+
+  var count: Int { entries.count }
+
+  private func store(_ id: String, _ entry: Entry) {
+    if entries[id] == nil && entries.count >= maximum {
+      let cutoff = Date().addingTimeInterval(-Self.freshness)
+      entries = entries.filter { $0.value.lookup != nil || $0.value.fetched > cutoff }
+      if entries.count >= maximum,
+        let oldest = entries.filter({ $0.value.lookup == nil })
+          .min(by: { $0.value.fetched < $1.value.fetched })
+      {
+        entries[oldest.key] = nil
+      }
+    }
+    entries[id] = entry
   }
 }
 
-/// 256 random bits, base64url without padding: session ids and CSRF tokens.
+/// 256 random bits, base64url without padding: the sign-in form's CSRF token.
 enum RandomToken {
   static func make() -> String {
     var generator = SystemRandomNumberGenerator()

@@ -2,26 +2,32 @@ import Foundation
 import SafeMapAPI
 import SwiftProtobuf
 
-/// What the server keeps for a signed-in browser: the browser holds only the session's id, in
-/// an HttpOnly cookie; the gRPC tokens never reach it.
+/// A signed-in browser as account-service describes it (``SessionStore``): the browser holds
+/// only the session's id, in an HttpOnly cookie; access tokens never reach it.
 struct WebSession: Sendable {
-  /// The cookie's value: 256 random bits.
+  /// The cookie's value: `<province>.<id>.<secret>`, 256 random bits, known to
+  /// account-service by its hash only.
   let id: String
   /// Every form of the session carries it; a POST without it is refused.
   let csrfToken: String
-  var tokens: Tokens
+  /// A fresh access token for the account, minted by account-service.
+  var accessToken: String
+  var accessExpiry: Date
   var account: SignedInAccount
-  let created: Date
-  var lastSeen: Date
+  /// The session's absolute end.
+  var expires: Date
 
-  struct Tokens: Sendable {
-    var access: String
-    var accessExpiry: Date
-    var refresh: String
+  init(id: String, _ session: Safemap_Account_V1_WebSession) {
+    self.id = id
+    csrfToken = session.csrfToken
+    accessToken = session.accessToken
+    accessExpiry = session.accessTokenExpireTime.date
+    account = SignedInAccount(session.account, passwordChangeRequired: session.passwordChangeRequired)
+    expires = session.expireTime.date
   }
 }
 
-/// Who is signed in, as account-service described the account at login.
+/// Who is signed in, as account-service described the account.
 struct SignedInAccount: Sendable {
   var accountID: String
   var username: String
@@ -48,12 +54,4 @@ struct SignedInAccount: Sendable {
 
   var isFacility: Bool { role == .facility }
   var isOfficial: Bool { !isFacility && role != .unspecified }
-}
-
-extension WebSession.Tokens {
-  init(_ pair: Safemap_Account_V1_TokenPair) {
-    access = pair.accessToken
-    accessExpiry = pair.accessTokenExpireTime.date
-    refresh = pair.refreshToken
-  }
 }
