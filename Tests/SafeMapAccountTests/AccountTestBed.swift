@@ -29,6 +29,8 @@ struct AccountTestBed: Sendable {
     environment.merge(extraEnvironment) { $1 }
     var configuration = TestServices.configuration(.account, cluster: cluster, database: database)
     configuration.grpcHost = grpcHost
+    // `::` is every address of this test machine, not the network's: plaintext is fine here.
+    configuration.allowPlaintext = !TLSSettings.isLoopback(grpcHost)
     return AccountTestBed(
       service: try await TestServices.start(
         .account,

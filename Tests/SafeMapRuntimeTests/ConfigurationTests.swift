@@ -1,5 +1,6 @@
 import GRPCCore
 import Logging
+import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
 import Testing
@@ -32,6 +33,7 @@ struct ConfigurationTests {
         "SAFEMAP_GRPC_PORT": "6000",
         "SAFEMAP_METRICS_PORT": "0",
         "SAFEMAP_ACCOUNT_SERVICE": "account:50051",
+        "SAFEMAP_ALLOW_PLAINTEXT": "true",
         "SAFEMAP_LOG_LEVEL": "debug",
         "SAFEMAP_SHUTDOWN_DELAY_S": "5",
       ]
@@ -56,6 +58,65 @@ struct ConfigurationTests {
         try ServiceConfiguration.fromEnvironment(service: .account, environment: [name: value])
       } throws: { String(describing: $0).contains(name) }
     }
+  }
+
+  @Test("plaintext off loopback is refused unless SAFEMAP_ALLOW_PLAINTEXT says so")
+  func plaintextRefused() throws {
+    // Listening on every address without a certificate.
+    #expect {
+      try ServiceConfiguration.fromEnvironment(
+        service: .account,
+        environment: ["SAFEMAP_GRPC_HOST": "0.0.0.0"]
+      )
+    } throws: { "\($0)".contains("SAFEMAP_TLS_CERT_FILE") && "\($0)".contains("0.0.0.0") }
+    // Fetching the signing keys every token check trusts from another machine without TLS.
+    #expect {
+      try ServiceConfiguration.fromEnvironment(
+        service: .reporting,
+        environment: ["SAFEMAP_ACCOUNT_SERVICE": "account.safemap.svc:50051"]
+      )
+    } throws: { "\($0)".contains("SAFEMAP_TLS_CA_FILE") && "\($0)".contains("account-service") }
+    let allowed = try ServiceConfiguration.fromEnvironment(
+      service: .reporting,
+      environment: [
+        "SAFEMAP_GRPC_HOST": "0.0.0.0", "SAFEMAP_ACCOUNT_SERVICE": "account:50051",
+        "SAFEMAP_ALLOW_PLAINTEXT": "true",
+      ]
+    )
+    #expect(allowed.plaintextProblem == nil)
+    let secured = try ServiceConfiguration.fromEnvironment(
+      service: .reporting,
+      environment: [
+        "SAFEMAP_GRPC_HOST": "0.0.0.0", "SAFEMAP_ACCOUNT_SERVICE": "account:50051",
+        "SAFEMAP_TLS_CERT_FILE": "/tls/r.pem", "SAFEMAP_TLS_KEY_FILE": "/tls/r.key",
+        "SAFEMAP_TLS_CA_FILE": "/tls/ca.pem",
+      ]
+    )
+    #expect(secured.plaintextProblem == nil)
+    #expect(try ServiceConfiguration.fromEnvironment(service: .account, environment: [:]).grpcHost
+      == "127.0.0.1")
+  }
+
+  @Test("the anonymous rate: on by default, set or turned off by variables")
+  func anonymousRate() throws {
+    let defaults = try ServiceConfiguration.fromEnvironment(service: .account, environment: [:])
+    #expect(defaults.anonymousRateLimit == ServiceConfiguration.defaultAnonymousRateLimit)
+    let set = try ServiceConfiguration.fromEnvironment(
+      service: .account,
+      environment: ["SAFEMAP_ANONYMOUS_RATE": "2", "SAFEMAP_ANONYMOUS_BURST": "10"]
+    )
+    #expect(set.anonymousRateLimit == .init(burst: 10, perSecond: 2))
+    let off = try ServiceConfiguration.fromEnvironment(
+      service: .account,
+      environment: ["SAFEMAP_ANONYMOUS_RATE": "0"]
+    )
+    #expect(off.anonymousRateLimit == nil)
+    #expect {
+      try ServiceConfiguration.fromEnvironment(
+        service: .account,
+        environment: ["SAFEMAP_ANONYMOUS_RATE": "-3"]
+      )
+    } throws: { "\($0)".contains("SAFEMAP_ANONYMOUS_RATE") }
   }
 
   @Test("page sizes default to 50, cap at 1000, refuse negatives; tokens round-trip")

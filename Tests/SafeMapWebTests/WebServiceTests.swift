@@ -432,18 +432,21 @@ struct WebServiceTests {
       headers: ["X-Forwarded-For": "198.51.100.23, 203.0.113.7"]
     )
     #expect(signedIn.status == 302)
-    // Logins are audited nationally (before sign-in there is no province to file them in).
+    // Sign-ins of an existing account are audited in its province (its officials see who
+    // signs in as them); the web's are browser sessions opened at account-service.
     let ministry = try await bed.token("admin", WebTestBed.adminPassword)
     let events = try await withLocalClient(port: bed.account.port) { client in
       try await Safemap_Account_V1_FacilityService.Client(wrapping: client).listAuditEvents(
         .with {
-          $0.provinceCode = Tenant.national.code
+          $0.provinceCode = "74"
           $0.pageSize = 1000
         },
         metadata: ministry
       ).events
     }
-    let logins = events.filter { $0.action == "Login" && $0.actorUsername == WebTestBed.officer }
+    let logins = events.filter {
+      $0.action == "CreateWebSession" && $0.actorUsername == WebTestBed.officer
+    }
     // The last hop the load balancer saw, not what the browser wrote before it.
     #expect(logins.contains { $0.clientAddress == "203.0.113.7" }, "\(logins.map(\.clientAddress))")
     #expect(!logins.contains { $0.clientAddress == "198.51.100.23" })

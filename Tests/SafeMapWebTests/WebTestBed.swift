@@ -55,28 +55,54 @@ struct WebTestBed: Sendable {
       logger in
       try await NationalDemo(configuration: loaded, logger: logger).load(owner: owner) { _ in }
     }
-    var configuration = WebConfiguration()
-    configuration.host = "127.0.0.1"
-    configuration.port = 0
-    configuration.metricsPort = try FreePort.find()
-    configuration.accountService = .init(host: "127.0.0.1", port: account.port)
-    configuration.assessmentService = .init(host: "127.0.0.1", port: assessment.port)
-    configuration.reportingService = .init(host: "127.0.0.1", port: reporting.port)
-    // Tests change levels and look again at once.
-    configuration.publicMapCacheSeconds = 0
-    // The tests' HTTP client plays the load balancer in front of web-service.
-    configuration.trustedProxies = try TrustedProxies(parsing: "127.0.0.1")
-    var logger = Logger(label: "test.web-service")
-    logger.logLevel = .warning
-    let web = try WebServer(configuration: configuration, logger: logger)
-    Task { try await web.run(signals: []) }
-    let port = try await web.listeningPort()
+    let ports = (account: account.port, assessment: assessment.port, reporting: reporting.port)
+    let (web, port) = try await startWeb(ports) { configuration in
+      configuration.metricsPort = try FreePort.find()
+    }
     return WebTestBed(
       account: account,
       assessment: assessment,
       reporting: reporting,
       web: web,
       webPort: port
+    )
+  }
+
+  /// A web-service in front of the three services, started in-process on a free port; the
+  /// defaults are the shared bed's (no metrics port, no cache, no anonymous rate limit, the
+  /// test client trusted as the load balancer), `configure` changes them.
+  static func startWeb(
+    _ ports: (account: Int, assessment: Int, reporting: Int),
+    configure: (inout WebConfiguration) throws -> Void = { _ in }
+  ) async throws -> (WebServer, Int) {
+    var configuration = WebConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    configuration.metricsPort = nil
+    configuration.accountService = .init(host: "127.0.0.1", port: ports.account)
+    configuration.assessmentService = .init(host: "127.0.0.1", port: ports.assessment)
+    configuration.reportingService = .init(host: "127.0.0.1", port: ports.reporting)
+    // Tests change levels and look again at once.
+    configuration.publicMapCacheSeconds = 0
+    // Many sign-ins and maps from one address; the tests of the limit turn it on.
+    configuration.anonymousRateLimit = nil
+    // The tests' HTTP client plays the load balancer in front of web-service.
+    configuration.trustedProxies = try TrustedProxies(parsing: "127.0.0.1")
+    try configure(&configuration)
+    var logger = Logger(label: "test.web-service")
+    logger.logLevel = .warning
+    let web = try WebServer(configuration: configuration, logger: logger)
+    Task { try await web.run(signals: []) }
+    return (web, try await web.listeningPort())
+  }
+
+  /// Another web-service in front of this bed's services (a second replica, a restart).
+  func startWeb(configure: (inout WebConfiguration) throws -> Void = { _ in }) async throws
+    -> (WebServer, Int)
+  {
+    try await Self.startWeb(
+      (account.port, assessment.port, reporting.port),
+      configure: configure
     )
   }
 

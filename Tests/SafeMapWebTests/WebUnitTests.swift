@@ -22,6 +22,7 @@ struct WebUnitTests {
       "SAFEMAP_WEB_PORT": "9000", "SAFEMAP_REPORTING_SERVICE": "reporting:50053",
       "SAFEMAP_WEB_TILE_URL": "https://tile.example.vn/{z}/{x}/{y}.png",
       "SAFEMAP_WEB_TRUSTED_PROXIES": "10.0.0.0/8", "SAFEMAP_WEB_SECURE_COOKIES": "true",
+      "SAFEMAP_ALLOW_PLAINTEXT": "true",
     ])
     #expect(config.port == 9000)
     #expect(config.reportingService == .init(host: "reporting", port: 50053))

@@ -9,7 +9,7 @@ public enum TenantFixtures {
   public static let tenantTables = [
     "accounts", "assessments", "audit_events", "campaigns", "facilities",
     "facility_class_counts", "facility_status", "inspections", "issuance_batches",
-    "operating_status_changes", "province_settings", "refresh_tokens", "zones",
+    "operating_status_changes", "province_settings", "refresh_tokens", "web_sessions", "zones",
   ]
 
   /// A district of each province used by the fixtures.
@@ -57,6 +57,14 @@ public enum TenantFixtures {
         INSERT INTO refresh_tokens (province_code, token_id, account_id, family_id, secret_hash,
                                     expires_at)
         VALUES (\(province), \(UUID()), \(account), \(UUID()), '\\x00', now() + interval '1 day')
+        """,
+        logger: logger
+      )
+      try await tx.query(
+        """
+        INSERT INTO web_sessions (province_code, session_id, account_id, secret_hash, csrf_token,
+                                  expires_at)
+        VALUES (\(province), \(UUID()), \(account), '\\x00', 'csrf', now() + interval '1 day')
         """,
         logger: logger
       )

@@ -19,12 +19,14 @@ SELECT create_reference_table('catalogues');
 SELECT create_reference_table('account_directory');
 SELECT create_reference_table('signing_keys');
 SELECT create_reference_table('login_throttle');
+SELECT create_reference_table('login_devices');
 
 -- Citus distributes the partitioned parent; its province partitions follow.
 SELECT create_distributed_table('zones', 'province_code');
 SELECT create_distributed_table('facilities', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('accounts', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('refresh_tokens', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('web_sessions', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('audit_events', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('operating_status_changes', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('issuance_batches', 'province_code', colocate_with => 'zones');

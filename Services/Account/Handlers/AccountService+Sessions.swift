@@ -150,7 +150,7 @@ extension AccountService {
       database: database,
       cancellation: cancellation
     )
-    let reserved = try await LoginThrottle.reserve(
+    let attempt = try await LoginThrottle.begin(
       LoginThrottle.keys(username: username, address: address, device: device),
       database: database,
       cancellation: cancellation
@@ -161,8 +161,9 @@ extension AccountService {
     guard let (accountID, province) = located,
       let accountTenant = province == "00" ? Tenant.national : Tenant.province(province)
     else {
-      // Same work, same answer as a wrong password; the reserved failure stands.
+      // Same work, same answer as a wrong password.
       try await hasher.verifyDummy(password, cancellation: cancellation)
+      try await LoginThrottle.failed(attempt, database: database, cancellation: cancellation)
       throw Self.badCredentials
     }
     tenant = accountTenant
@@ -174,12 +175,15 @@ extension AccountService {
     }
     guard let account,
       try await hasher.verify(password, against: account.passwordHash, cancellation: cancellation)
-    else { throw Self.badCredentials }
+    else {
+      try await LoginThrottle.failed(attempt, database: database, cancellation: cancellation)
+      throw Self.badCredentials
+    }
     guard !account.disabled else {
       throw RPCError(code: .unauthenticated, message: "account is disabled")
     }
     try Self.requireUnexpiredOneTimePassword(account)
-    try await LoginThrottle.succeeded(reserved, database: database, cancellation: cancellation)
+    try await LoginThrottle.succeeded(attempt, database: database, cancellation: cancellation)
     let token = try await LoginDevices.remember(
       presented: device == nil ? nil : deviceToken,
       username: username,
@@ -434,9 +438,9 @@ extension AccountService {
       "must differ from the current password"
     )
     // Guessing the current password with a stolen access token is throttled like a login.
-    let reserved: [LoginThrottle.Key]
+    let attempt: LoginThrottle.Attempt
     do {
-      reserved = try await LoginThrottle.reserve(
+      attempt = try await LoginThrottle.begin(
         LoginThrottle.keys(username: account.username, address: address),
         database: database,
         cancellation: cancellation
@@ -450,8 +454,11 @@ extension AccountService {
         against: account.passwordHash,
         cancellation: cancellation
       )
-    else { throw RPCError(code: .invalidArgument, message: "current_password: does not match") }
-    try await LoginThrottle.succeeded(reserved, database: database, cancellation: cancellation)
+    else {
+      try await LoginThrottle.failed(attempt, database: database, cancellation: cancellation)
+      throw RPCError(code: .invalidArgument, message: "current_password: does not match")
+    }
+    try await LoginThrottle.succeeded(attempt, database: database, cancellation: cancellation)
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let hash = try await hasher.hash(request.newPassword, cancellation: cancellation)
     let appContext = self.context

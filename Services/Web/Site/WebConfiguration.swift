@@ -32,6 +32,9 @@ public struct WebConfiguration: Sendable {
   /// Sessions whose account-service answer is cached at once (sessions themselves live in
   /// account-service, which also sets their idle and absolute ends).
   public var maximumSessions: Int
+  /// How long account-service's answer about a session is reused (a session ended through
+  /// another replica is honoured within this time).
+  public var sessionCacheSeconds: Double
   /// Largest request body (forms, the issuance CSV).
   public var maximumBodyBytes: Int
   /// Peers (load balancers) whose `X-Forwarded-For` names the browser.
@@ -66,6 +69,7 @@ public struct WebConfiguration: Sendable {
     leafletDirectory = "/usr/share/javascript/leaflet"
     secureCookies = false
     maximumSessions = 50_000
+    sessionCacheSeconds = 10
     maximumBodyBytes = 8 * 1024 * 1024
     trustedProxies = .none
     publicMapCacheSeconds = 5
@@ -127,6 +131,8 @@ public struct WebConfiguration: Sendable {
     }
     config.leafletDirectory = value("SAFEMAP_WEB_LEAFLET_DIR") ?? config.leafletDirectory
     config.secureCookies = try env.flag("SAFEMAP_WEB_SECURE_COOKIES") ?? config.secureCookies
+    config.sessionCacheSeconds =
+      try env.seconds("SAFEMAP_WEB_SESSION_CACHE_S") ?? config.sessionCacheSeconds
     config.maximumSessions =
       try env.integer("SAFEMAP_WEB_MAX_SESSIONS", 1...10_000_000) ?? config.maximumSessions
     config.maximumBodyBytes =

@@ -32,7 +32,11 @@ public final class WebServer: Sendable {
     self.logger = logger
     metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
     backend = try Backend(configuration: configuration)
-    sessions = SessionStore(accounts: backend.accounts, maximum: configuration.maximumSessions)
+    sessions = SessionStore(
+      accounts: backend.accounts,
+      maximum: configuration.maximumSessions,
+      freshness: configuration.sessionCacheSeconds
+    )
   }
 
   /// Serves until SIGTERM or SIGINT (or ``shutdown()``).

@@ -8,7 +8,8 @@ public import SafeMapDatabase
 /// README.md has the table; `fromEnvironment` is the only place that names the variables.
 public struct ServiceConfiguration: Sendable {
   public var service: SafeMapService
-  /// gRPC listen address; 0.0.0.0 so probes reach it in a container.
+  /// gRPC listen address: loopback unless told otherwise (the image sets 0.0.0.0, with TLS,
+  /// so that probes and peers reach it in a container).
   public var grpcHost: String
   /// 0 picks a free port (tests).
   public var grpcPort: Int
@@ -92,7 +93,7 @@ public struct ServiceConfiguration: Sendable {
 
   public init(service: SafeMapService, database: DatabaseConfiguration) {
     self.service = service
-    self.grpcHost = "0.0.0.0"
+    self.grpcHost = "127.0.0.1"
     self.grpcPort = service.defaultGRPCPort
     self.metricsPort = service.defaultMetricsPort
     self.database = database

@@ -100,7 +100,9 @@ public final class ServiceHost: Sendable {
       }
     )
     if let problem = configuration.plaintextProblem {
-      throw EnvironmentReader.Invalid(description: problem)
+      let refusal = EnvironmentReader.Invalid(description: problem)
+      port.resolve(.failure(refusal))
+      throw refusal
     }
     if configuration.allowPlaintext, !configuration.tls.servesTLS,
       !TLSSettings.isLoopback(configuration.grpcHost)

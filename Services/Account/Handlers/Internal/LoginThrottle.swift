@@ -8,12 +8,13 @@ import SafeMapDatabase
 /// `ChangePassword`'s current password), with a delay that doubles per failure up to 15
 /// minutes; failures older than an hour are forgotten.
 ///
-/// **Reserved before hashing.** Every attempt first counts itself as a failure against each of
-/// its keys, in one atomic upsert that refuses (and counts nothing) while a key is blocked; the
-/// right password gives the reservation back. So concurrent guesses cannot all pass a check
-/// made before any of them failed: of any number of parallel wrong passwords for one username
-/// from one address, at most `freeFailures + 1` reach the hash before the first delay, and one
-/// more per delay after that.
+/// **Reserved before hashing.** An attempt first counts itself as a failure against its
+/// username's key (or its device's), in one atomic upsert that refuses (and counts nothing)
+/// while the key is blocked; the right password clears the key. So concurrent guesses cannot
+/// all pass a check made before any of them failed: of any number of parallel wrong passwords
+/// for one username from one address, at most `freeFailures + 1` reach the hash before the
+/// first delay, and one more per delay after that. The per-address key is checked before and
+/// counted after a failure only: an office signing in at once must not block itself.
 ///
 /// **Keys.** Without a device token: per (username, address) — 3 free failures, then 1 s, 2 s,
 /// … 15 min — and per address, 20 free failures over all usernames. Nothing is counted per
@@ -35,6 +36,14 @@ enum LoginThrottle {
   struct Key: Sendable {
     var name: String
     var rule: Rule
+    /// Counted before the hash (the username's and the device's keys); otherwise checked
+    /// before and counted after a failure (the address's).
+    var reserved = true
+  }
+
+  /// The keys of one attempt, as ``begin(_:database:cancellation:)`` left them.
+  struct Attempt: Sendable {
+    var keys: [Key]
   }
 
   /// Longest username kept in a key (longer ones are refused before this anyway).
@@ -49,78 +58,126 @@ enum LoginThrottle {
         name: "user:\(source)|\(username.lowercased().prefix(usernameLimit))",
         rule: perUsernameAndAddress
       ),
-      Key(name: "address:\(source)", rule: perAddress),
+      Key(name: "address:\(source)", rule: perAddress, reserved: false),
     ]
   }
 
-  /// Counts one failure against every key before the password is checked, or refuses with
-  /// RESOURCE_EXHAUSTED and the wait while any key is blocked (then nothing stays counted).
-  ///
-  /// `refused` is how many attempts the blocking key has refused in its current block: the
-  /// caller audits the 1st, 10th, 100th, … rather than every one.
-  static func reserve(
+  /// Before the password is checked: refuses with ``Throttled`` (RESOURCE_EXHAUSTED and the
+  /// wait) while any key is blocked, else counts one failure against the reserved keys.
+  static func begin(
     _ keys: [Key],
     database: Database,
     cancellation: ServerContext.RPCCancellationHandle
-  ) async throws -> [Key] {
+  ) async throws -> Attempt {
+    let reserved = keys.filter(\.reserved)
+    let checked = keys.filter { !$0.reserved }.map(\.name)
+    let refusal = try await database.withGlobalConnection(cancellation: cancellation) {
+      connection -> Throttled? in
+      if let refusal = try await refuseIfBlocked(checked, on: connection) { return refusal }
+      let counted = try await count(reserved, on: connection)
+      guard counted.count < reserved.count else { return nil }
+      return try await refuseIfBlocked(
+        reserved.map(\.name).filter { !counted.contains($0) },
+        on: connection
+      )
+    }
+    if let refusal { throw refusal }
+    return Attempt(keys: keys)
+  }
+
+  /// The password was wrong (or the username unknown): the keys not reserved count it now.
+  static func failed(
+    _ attempt: Attempt,
+    database: Database,
+    cancellation: ServerContext.RPCCancellationHandle
+  ) async throws {
+    let keys = attempt.keys.filter { !$0.reserved }
+    guard !keys.isEmpty else { return }
+    try await database.withGlobalConnection(cancellation: cancellation) { connection in
+      _ = try await count(keys, on: connection)
+    }
+  }
+
+  /// The right password: the count for this username from this address (or this device)
+  /// starts again.
+  static func succeeded(
+    _ attempt: Attempt,
+    database: Database,
+    cancellation: ServerContext.RPCCancellationHandle
+  ) async throws {
+    let names = attempt.keys.filter(\.reserved).map(\.name)
+    try await database.withGlobalConnection(cancellation: cancellation) { connection in
+      try await connection.query(
+        "DELETE FROM login_throttle WHERE throttle_key = ANY(\(names))",
+        logger: connection.logger
+      )
+    }
+  }
+
+  /// One failure more on each key that is not blocked now, atomically (keys in one order, so
+  /// concurrent attempts lock their rows in that order); the names counted.
+  private static func count(_ keys: [Key], on connection: PostgresConnection) async throws
+    -> Set<String>
+  {
+    guard !keys.isEmpty else { return [] }
     let names = keys.map(\.name)
     let free = keys.map(\.rule.freeFailures)
     let maximum = keys.map(\.rule.maximumDelay)
-    let outcome = try await database.withGlobalConnection(cancellation: cancellation) {
-      connection -> (reserved: Set<String>, wait: Double, refused: Int) in
-      // Keys in one order everywhere, so concurrent attempts lock their rows in that order.
-      let rows = try await connection.query(
-        """
-        INSERT INTO login_throttle AS t (throttle_key, failures, last_failure_at, blocked_until,
-                                         free_failures, maximum_delay)
-        SELECT i.k, 1, now(),
-               now() + make_interval(secs => CASE WHEN 1 <= i.free THEN 0
-                                                  ELSE least(i.max_delay, 1) END),
-               i.free, i.max_delay
-        FROM unnest(\(names)::text[], \(free)::int[], \(maximum)::float8[])
-          AS i(k, free, max_delay)
-        ORDER BY i.k
-        ON CONFLICT (throttle_key) DO UPDATE SET
-          failures = CASE WHEN t.last_failure_at < now() - interval '1 hour' THEN 1
-                          ELSE t.failures + 1 END,
-          last_failure_at = now(),
-          refused = 0,
-          free_failures = excluded.free_failures,
-          maximum_delay = excluded.maximum_delay,
-          blocked_until = now() + make_interval(secs => CASE
-            WHEN t.last_failure_at < now() - interval '1 hour' THEN 0
-            WHEN t.failures + 1 <= excluded.free_failures THEN 0
-            ELSE least(excluded.maximum_delay,
-                       power(2, t.failures + 1 - excluded.free_failures - 1)) END)
-        WHERE t.blocked_until <= now()
-        RETURNING throttle_key
-        """,
-        logger: connection.logger
+    let rows = try await connection.query(
+      """
+      INSERT INTO login_throttle AS t (throttle_key, failures, last_failure_at, blocked_until,
+                                       free_failures, maximum_delay)
+      SELECT i.k, 1, now(),
+             now() + make_interval(secs => CASE WHEN 1 <= i.free THEN 0
+                                                ELSE least(i.max_delay, 1) END),
+             i.free, i.max_delay
+      FROM unnest(\(names)::text[], \(free)::int[], \(maximum)::float8[])
+        AS i(k, free, max_delay)
+      ORDER BY i.k
+      ON CONFLICT (throttle_key) DO UPDATE SET
+        failures = CASE WHEN t.last_failure_at < now() - interval '1 hour' THEN 1
+                        ELSE t.failures + 1 END,
+        last_failure_at = now(),
+        refused = 0,
+        free_failures = excluded.free_failures,
+        maximum_delay = excluded.maximum_delay,
+        blocked_until = now() + make_interval(secs => CASE
+          WHEN t.last_failure_at < now() - interval '1 hour' THEN 0
+          WHEN t.failures + 1 <= excluded.free_failures THEN 0
+          ELSE least(excluded.maximum_delay,
+                     power(2, t.failures + 1 - excluded.free_failures - 1)) END)
+      WHERE t.blocked_until <= now()
+      RETURNING throttle_key
+      """,
+      logger: connection.logger
+    )
+    var counted: Set<String> = []
+    for try await name in rows.decode(String.self) { counted.insert(name) }
+    return counted
+  }
+
+  /// The refusal when one of `names` is blocked now (its refusal counted), else nil.
+  private static func refuseIfBlocked(_ names: [String], on connection: PostgresConnection)
+    async throws -> Throttled?
+  {
+    guard !names.isEmpty else { return nil }
+    let rows = try await connection.query(
+      """
+      UPDATE login_throttle SET refused = refused + 1
+      WHERE throttle_key = ANY(\(names)) AND blocked_until > now()
+      RETURNING greatest(extract(epoch FROM blocked_until - now()), 1)::float8, refused
+      """,
+      logger: connection.logger
+    )
+    var refusal: Throttled?
+    for try await (seconds, refused) in rows.decode((Double, Int32).self) {
+      let wait = Int(seconds.rounded(.up))
+      refusal = Throttled(
+        waitSeconds: max(wait, refusal?.waitSeconds ?? 0),
+        refused: max(Int(refused), refusal?.refused ?? 0)
       )
-      var reserved: Set<String> = []
-      for try await name in rows.decode(String.self) { reserved.insert(name) }
-      guard reserved.count < names.count else { return (reserved, 0, 0) }
-      // Blocked: give back what was reserved, and count the refusal on the blocking keys.
-      try await release(keys.filter { reserved.contains($0.name) }, on: connection)
-      let blocked = names.filter { !reserved.contains($0) }
-      let refusals = try await connection.query(
-        """
-        UPDATE login_throttle SET refused = refused + 1
-        WHERE throttle_key = ANY(\(blocked))
-        RETURNING greatest(extract(epoch FROM blocked_until - now()), 1)::float8, refused
-        """,
-        logger: connection.logger
-      )
-      var wait = 1.0
-      var refused = 0
-      for try await (seconds, count) in refusals.decode((Double, Int32).self) {
-        wait = max(wait, seconds)
-        refused = max(refused, Int(count))
-      }
-      return (reserved, wait, refused)
     }
-    guard outcome.wait > 0 else { return keys }
-    throw Throttled(waitSeconds: Int(outcome.wait.rounded(.up)), refused: outcome.refused)
+    return refusal
   }
 
   /// The refusal of an attempt while blocked.
@@ -140,40 +197,5 @@ enum LoginThrottle {
       while mark < refused { mark *= 10 }
       return mark == refused
     }
-  }
-
-  /// The right password: the reservation is given back, and the count for this username
-  /// from this address (or this device) starts again.
-  static func succeeded(
-    _ reserved: [Key],
-    database: Database,
-    cancellation: ServerContext.RPCCancellationHandle
-  ) async throws {
-    let reset = reserved.filter { !$0.name.hasPrefix("address:") }.map(\.name)
-    let shared = reserved.filter { $0.name.hasPrefix("address:") }
-    try await database.withGlobalConnection(cancellation: cancellation) { connection in
-      try await connection.query(
-        "DELETE FROM login_throttle WHERE throttle_key = ANY(\(reset))",
-        logger: connection.logger
-      )
-      try await release(shared, on: connection)
-    }
-  }
-
-  /// Takes one reserved failure back from each key; a key that drops to its free failures
-  /// is no longer blocked.
-  private static func release(_ keys: [Key], on connection: PostgresConnection) async throws {
-    guard !keys.isEmpty else { return }
-    let names = keys.map(\.name)
-    try await connection.query(
-      """
-      UPDATE login_throttle SET
-        failures = greatest(failures - 1, 0),
-        blocked_until = CASE WHEN failures - 1 <= free_failures THEN least(blocked_until, now())
-                             ELSE blocked_until END
-      WHERE throttle_key = ANY(\(names))
-      """,
-      logger: connection.logger
-    )
   }
 }

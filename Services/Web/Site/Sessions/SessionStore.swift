@@ -7,7 +7,7 @@ import SwiftProtobuf
 /// Browser sessions live in account-service (`CreateWebSession`, `GetWebSession`,
 /// `EndWebSession`): a restart of web-service signs nobody out, and every replica knows every
 /// session. What is kept here is a cache of recent answers, so a page that makes several
-/// calls asks once: an entry is reused for ``freshness`` while its access token has more than
+/// calls asks once: an entry is reused for `freshness` seconds while its access token has more than
 /// a minute left, concurrent requests of one session share one lookup, and at most `maximum`
 /// entries are held (past that, the oldest go). Losing the cache loses nothing.
 ///
@@ -24,7 +24,7 @@ actor SessionStore {
   let maximum: Int
   /// How long an answer of account-service is reused (a session ended by another replica is
   /// honoured here within this time; its access token lives longer anyway).
-  static let freshness: TimeInterval = 10
+  let freshness: TimeInterval
   /// Access tokens this close to expiry are replaced before a call.
   static let refreshMargin: TimeInterval = 60
   /// Longest session id account-service issues, with room.
@@ -34,10 +34,12 @@ actor SessionStore {
 
   init(
     accounts: Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>,
-    maximum: Int
+    maximum: Int,
+    freshness: TimeInterval = 10
   ) {
     self.accounts = accounts
     self.maximum = max(1, maximum)
+    self.freshness = freshness
   }
 
   /// Lookups account-service answered (for tests: one per session however many requests).
@@ -69,7 +71,7 @@ actor SessionStore {
     guard Self.isWellFormed(id) else { return nil }
     if let entry = entries[id] {
       if let lookup = entry.lookup { return try await lookup.value }
-      if now.timeIntervalSince(entry.fetched) < Self.freshness,
+      if now.timeIntervalSince(entry.fetched) < freshness,
         entry.session.map({ $0.accessExpiry.timeIntervalSince(now) > Self.refreshMargin })
           ?? true
       {
@@ -131,7 +133,7 @@ actor SessionStore {
 
   private func store(_ id: String, _ entry: Entry) {
     if entries[id] == nil && entries.count >= maximum {
-      let cutoff = Date().addingTimeInterval(-Self.freshness)
+      let cutoff = Date().addingTimeInterval(-freshness)
       entries = entries.filter { $0.value.lookup != nil || $0.value.fetched > cutoff }
       if entries.count >= maximum,
         let oldest = entries.filter({ $0.value.lookup == nil })
