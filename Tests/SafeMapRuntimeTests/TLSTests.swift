@@ -1,7 +1,9 @@
 import Foundation
+import PostgresNIO
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
+import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestSupport
 import SwiftProtobuf
@@ -99,6 +101,81 @@ struct TLSTests {
         security: client(certs.strangerCertificate, certs.strangerKey)
       )
     }
+    try await account.stop()
+  }
+
+  @Test(
+    "over mTLS only a certificate naming web-service may forward an address or hold sessions"
+  )
+  func webServiceIdentity() async throws {
+    let certs = try await Self.certificates.value
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
+    var configuration = TestServices.configuration(.account, cluster: cluster, database: database)
+    configuration.tls = TLSSettings(
+      certificateFile: certs.serverCertificate,
+      keyFile: certs.serverKey,
+      clientCAFile: certs.caFile
+    )
+    // The address every test client comes from: over mTLS it counts for nothing.
+    configuration.trustedProxies = try TrustedProxies(parsing: "127.0.0.1")
+    let account = try await TestServices.start(.account, configuration: configuration)
+    func call<R: Sendable>(
+      as certificate: String,
+      _ key: String,
+      _ body: @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>)
+        async throws -> R
+    ) async throws -> R {
+      let transport = try HTTP2ClientTransport.Posix(
+        target: .ipv4(address: "127.0.0.1", port: account.port),
+        transportSecurity: .tls {
+          $0.trustRoots = .certificates([.file(path: certs.caFile, format: .pem)])
+          $0.certificateChain = [.file(path: certificate, format: .pem)]
+          $0.privateKey = .file(path: key, format: .pem)
+        },
+        config: .defaults { $0.http2.authority = "localhost" }
+      )
+      return try await withGRPCClient(transport: transport) { client in
+        try await body(Safemap_Account_V1_AccountService.Client(wrapping: client))
+      }
+    }
+    // Another service's certificate, from the same CA and the same address: refused.
+    await #expect {
+      try await call(as: certs.clientCertificate, certs.clientKey) {
+        try await $0.getWebSession(.with { $0.sessionID = "74.x.y" })
+      }
+    } throws: { ($0 as? RPCError)?.code == .permissionDenied }
+    // web-service's: past the identity check (an unknown session is NOT_FOUND).
+    await #expect {
+      try await call(as: certs.webCertificate, certs.webKey) {
+        try await $0.getWebSession(.with { $0.sessionID = "74.\(UUID()).abc" })
+      }
+    } throws: { ($0 as? RPCError)?.code == .notFound }
+    // x-forwarded-for: believed from web-service's certificate only.
+    for (certificate, key, claimed) in [
+      (certs.clientCertificate, certs.clientKey, "203.0.113.1"),
+      (certs.webCertificate, certs.webKey, "203.0.113.2"),
+    ] {
+      _ = try? await call(as: certificate, key) {
+        try await $0.login(
+          .with {
+            $0.username = "nobody.\(claimed)"
+            $0.password = "wrong"
+          },
+          metadata: ["x-forwarded-for": .string(claimed)]
+        )
+      }
+    }
+    let addresses = try await PostgresTesting.withClient(
+      cluster.configuration(database: database)
+    ) { client, logger in
+      try await client.query(
+        "SELECT actor_username, client_address FROM audit_events WHERE action = 'Login'",
+        logger: logger
+      ).decode((String, String).self).reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+    }
+    #expect(addresses["nobody.203.0.113.1"] == "127.0.0.1")
+    #expect(addresses["nobody.203.0.113.2"] == "203.0.113.2")
     try await account.stop()
   }
 

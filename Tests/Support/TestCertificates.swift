@@ -10,6 +10,9 @@ public struct TestCertificates: Sendable {
   public var serverKey: String { directory + "/server.key" }
   public var clientCertificate: String { directory + "/client.pem" }
   public var clientKey: String { directory + "/client.key" }
+  /// web-service's client certificate: its name is what account-service believes.
+  public var webCertificate: String { directory + "/web.pem" }
+  public var webKey: String { directory + "/web.key" }
   public var strangerCertificate: String { directory + "/stranger.pem" }
   public var strangerKey: String { directory + "/stranger.key" }
 
@@ -32,6 +35,12 @@ public struct TestCertificates: Sendable {
       ca: "ca",
       name: "assessment-service",
       extensions: "extendedKeyUsage=clientAuth"
+    )
+    try await certificates.leaf(
+      "web",
+      ca: "ca",
+      name: "web",
+      extensions: "subjectAltName=DNS:web,DNS:web-service\nextendedKeyUsage=clientAuth"
     )
     try await certificates.leaf(
       "stranger",
