@@ -1,5 +1,5 @@
 # SafeMap: the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build setup generate check-generated lint bench-account bench-assessment bench-reporting clean
+.PHONY: run test build setup generate check-generated lint fuzz-web bench-account bench-assessment bench-reporting clean
 
 setup:
 	@scripts/setup.sh
@@ -17,6 +17,14 @@ test:
 	@scripts/setup.sh --tests
 	swift build --build-tests
 	swift test --skip-build
+
+# 100,000 random and mutated HTTP requests against web-service (CI sends 2,000); every request
+# sent is written to .build/fuzz-web.log.
+fuzz-web:
+	@scripts/setup.sh --tests
+	swift build --build-tests
+	SAFEMAP_FUZZ_REQUESTS=$${SAFEMAP_FUZZ_REQUESTS:-100000} SAFEMAP_FUZZ_LOG=$$PWD/.build/fuzz-web.log \
+	  swift test --skip-build --filter WebFuzzTests
 
 # swift-format lint over the tree (generated code aside); CI fails on any finding.
 lint:

@@ -52,7 +52,9 @@ if [ -z "${SAFEMAP_DATABASE_URL:-}" ]; then
   SUPERUSER_PW=$(secret postgres)
   if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
     echo "run: creating a private PostgreSQL cluster in $PGDIR"
-    PWFILE=$(mktemp) && echo "$SUPERUSER_PW" > "$PWFILE" && chmod 644 "$PWFILE"
+    # Readable by its owner only, even for the moment initdb reads it (as postgres when root).
+    PWFILE=$(mktemp) && echo "$SUPERUSER_PW" > "$PWFILE" && chmod 600 "$PWFILE"
+    [ ${#AS[@]} -gt 0 ] && chown postgres "$PWFILE"
     "${AS[@]}" "$PG_BIN/initdb" -D "$PGDIR/data" -U postgres -A scram-sha-256 \
       --pwfile="$PWFILE" -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$PWFILE"
@@ -63,6 +65,16 @@ if [ -z "${SAFEMAP_DATABASE_URL:-}" ]; then
     PG_STOP="${AS[*]} $PG_BIN/pg_ctl -D $PGDIR/data -m fast -w stop"
   fi
   export PGPASSWORD=$SUPERUSER_PW
+  # The demo is complete only once seed-demo finished (the marker below): a first run stopped
+  # during the load left part of a country, which the next run must not take for the demo.
+  # This private cluster holds nothing but the demo, so it starts over.
+  DEMO_DONE=$DATA/demo-complete
+  if [ -z "${SAFEMAP_BOOTSTRAP_ADMIN:-}" ] && [ ! -f "$DEMO_DONE" ] \
+    && psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = 'safemap'" | grep -q 1; then
+    echo "run: the last demo load did not finish; loading it again from the start"
+    psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "DROP DATABASE safemap WITH (FORCE)"
+  fi
   psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'safemap'" | grep -q 1 \
     || psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE DATABASE safemap"
@@ -89,6 +101,8 @@ export SAFEMAP_LOG_FORMAT=${SAFEMAP_LOG_FORMAT:-text}
 # A crash exits at once and frees its ports: the Swift backtracer's helper would inherit the
 # listening sockets and hold them while it works (README: crashes).
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
+# Tools here may list and describe the services (off by default elsewhere).
+export SAFEMAP_GRPC_REFLECTION=${SAFEMAP_GRPC_REFLECTION:-true}
 # Plaintext stays on this machine: listen on loopback unless told otherwise (README: TLS).
 export SAFEMAP_GRPC_HOST=${SAFEMAP_GRPC_HOST:-127.0.0.1}
 # web-service runs beside them: account-service believes the browser address it forwards.
@@ -120,6 +134,7 @@ if [ "${DEMO:-}" = yes ]; then
     --admin-password-file "$SECRETS/admin-password" \
     --officer-password-file "$SECRETS/officer-password" \
     --signing-key-file "$DATA/signing-keys"
+  touch "$DEMO_DONE"
   cat <<EOF
 run: ready. The public map: $WEB_URL (sign in there as below)
      account-service :50051, assessment-service :50052, reporting-service :50053,

@@ -18,7 +18,8 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.30.0"
-SECRETS = {"safemap-db", "safemap-signing", "safemap-tls", "safemap-bootstrap"}
+SECRETS = {"safemap-db", "safemap-signing", "safemap-bootstrap"} | {
+    f"safemap-tls-{name}" for name in ("account", "assessment", "reporting", "web")}
 SERVICES = {"account-service", "assessment-service", "reporting-service"}
 WEB = "web-service"
 
@@ -85,11 +86,24 @@ def check_overlay(overlay, problems):
             config = ref.get("configMapRef", {}).get("name")
             if config and config not in by_kind.get("ConfigMap", {}):
                 problems.append(f"{name}: ConfigMap {config} is not rendered")
+        if pod.get("automountServiceAccountToken") is not False:
+            problems.append(f"{name}: mounts a service-account token it never uses")
+        image = container.get("image", "")
+        if ":" not in image.rsplit("/", 1)[-1] and "@sha256:" not in image or image.endswith(":latest"):
+            problems.append(f"{name}: image {image} is not pinned to a tag or digest")
+        # Each pod holds its own certificate and key only, never another's or the CA's key.
+        short = service.split("-")[0]
+        tls = {s for s in secret_names(pod) if s.startswith("safemap-tls")}
+        if tls != {f"safemap-tls-{short}"}:
+            problems.append(f"{name}: mounts TLS secrets {sorted(tls)}")
+        policy = by_kind.get("NetworkPolicy", {}).get(service)
+        if not policy or policy["spec"]["podSelector"].get("matchLabels") != labels:
+            problems.append(f"{name}: no NetworkPolicy selecting its pods")
         svc = by_kind.get("Service", {}).get(service)
         if service == WEB:
-            # Sessions are in a pod's memory: a browser keeps to one pod.
-            if not svc or svc["spec"].get("sessionAffinity") != "ClientIP" or svc["spec"]["selector"] != labels:
-                problems.append(f"{name}: no Service with session affinity selecting its pods")
+            # Sessions live in account-service: any pod serves any browser.
+            if not svc or svc["spec"]["selector"] != labels:
+                problems.append(f"{name}: no Service selecting its pods")
         elif not svc or svc["spec"].get("clusterIP") != "None" or svc["spec"]["selector"] != labels:
             problems.append(f"{name}: no headless Service selecting its pods")
         hpa = by_kind.get("HorizontalPodAutoscaler", {}).get(service)
@@ -105,6 +119,9 @@ def check_overlay(overlay, problems):
             problems.append(f"{name}: its PodDisruptionBudget could block a node drain")
     if "safemap-migrate" not in by_kind.get("Job", {}):
         problems.append(f"{overlay}: no migration Job")
+    deny = by_kind.get("NetworkPolicy", {}).get("default-deny-ingress")
+    if not deny or deny["spec"]["podSelector"] != {} or deny["spec"].get("ingress"):
+        problems.append(f"{overlay}: no default-deny NetworkPolicy")
     return {
         "objects": len(objects),
         "min_replicas": {
@@ -133,6 +150,11 @@ def check_compose(problems):
         waits_for("web", service, "service_healthy")
     if "readyz" not in " ".join(services.get("web", {}).get("healthcheck", {}).get("test", [])):
         problems.append("compose: web has no readiness check")
+    for service in ("account", "assessment", "reporting", "web"):
+        # Its own certificate folder only: no other key, never the CA's private key.
+        volumes = services.get(service, {}).get("volumes", [])
+        if volumes != [f"./tls/out/{service}:/tls:ro"]:
+            problems.append(f"compose: {service} mounts {volumes}")
     for service in ("account", "assessment", "reporting"):
         test = services.get(service, {}).get("healthcheck", {}).get("test", [])
         if "health" not in " ".join(test):

@@ -90,19 +90,25 @@ struct AccountTestBed: Sendable {
     }
   }
 
-  /// Bearer metadata from a login. Tests running in parallel sign in as the same user from
-  /// the same address at once, and the throttle reserves a failure for each attempt before
-  /// its password is checked: a refusal then is waited out (the right password clears it).
-  func session(_ username: String, _ password: String) async throws -> Metadata {
+  /// A login that succeeds. Tests running in parallel sign in as the same user from the same
+  /// address at once, and the throttle reserves a failure for each attempt before its
+  /// password is checked: a refusal then is waited out (the right password clears it).
+  func signedIn(_ username: String, _ password: String) async throws
+    -> Safemap_Account_V1_LoginResponse
+  {
     for _ in 0..<10 {
       do {
-        let response = try await login(username, password)
-        return ["authorization": "Bearer \(response.tokens.accessToken)"]
+        return try await login(username, password)
       } catch let error as RPCError where error.code == .resourceExhausted {
         try await Task.sleep(for: .milliseconds(300))
       }
     }
-    let response = try await login(username, password)
+    return try await login(username, password)
+  }
+
+  /// Bearer metadata from a login that succeeds.
+  func session(_ username: String, _ password: String) async throws -> Metadata {
+    let response = try await signedIn(username, password)
     return ["authorization": "Bearer \(response.tokens.accessToken)"]
   }
 

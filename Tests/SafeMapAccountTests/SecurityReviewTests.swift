@@ -224,7 +224,7 @@ struct SecurityReviewTests {
   @Test("a session ends 30 days after its login, however often it was refreshed")
   func absoluteSessionLifetime() async throws {
     let bed = try await Self.bed.value
-    let login = try await bed.login("bo.admin", AccountTestBed.adminPassword)
+    let login = try await bed.signedIn("bo.admin", AccountTestBed.adminPassword)
     // The session began 29 days ago: a rotation may run for one more day, not fourteen.
     let tokenID = String(login.tokens.refreshToken.split(separator: ".")[1])
     try await bed.superuser { client, logger in

@@ -81,7 +81,7 @@ struct SessionTests {
   @Test("refresh tokens rotate, and presenting a used one revokes the whole session")
   func refreshRotationAndReuse() async throws {
     let bed = try await Self.bed.value
-    let login = try await bed.login("bo.admin", AccountTestBed.adminPassword)
+    let login = try await bed.signedIn("bo.admin", AccountTestBed.adminPassword)
     let second = try await bed.accounts {
       try await $0.refreshToken(.with { $0.refreshToken = login.tokens.refreshToken })
     }
@@ -109,7 +109,7 @@ struct SessionTests {
   @Test("logout ends the session's refresh token")
   func logout() async throws {
     let bed = try await Self.bed.value
-    let login = try await bed.login("bo.admin", AccountTestBed.adminPassword)
+    let login = try await bed.signedIn("bo.admin", AccountTestBed.adminPassword)
     let auth: Metadata = ["authorization": "Bearer \(login.tokens.accessToken)"]
     _ = try await bed.accounts {
       try await $0.logout(.with { $0.refreshToken = login.tokens.refreshToken }, metadata: auth)

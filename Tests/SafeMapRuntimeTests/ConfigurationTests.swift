@@ -21,6 +21,7 @@ struct ConfigurationTests {
     let reporting = try ServiceConfiguration.fromEnvironment(service: .reporting, environment: [:])
     #expect(reporting.grpcPort == 50053)
     #expect(Set([account, assessment, reporting].compactMap(\.metricsPort)).count == 3)
+    #expect(!account.reflection, "reflection is off unless SAFEMAP_GRPC_REFLECTION=true")
   }
 
   @Test("environment variables override the defaults")

@@ -107,14 +107,24 @@ struct WebTestBed: Sendable {
   }
 
   /// A real token for `username` (signed in through account-service).
+  /// Tests in parallel sign in as the same officer at once, and the throttle reserves a
+  /// failure for each attempt before its password is checked: a refusal is waited out.
   func token(_ username: String, _ password: String) async throws -> Metadata {
     let response = try await withLocalClient(port: account.port) { client in
-      try await Safemap_Account_V1_AccountService.Client(wrapping: client).login(
-        .with {
-          $0.username = username
-          $0.password = password
+      var attempts = 0
+      while true {
+        do {
+          return try await Safemap_Account_V1_AccountService.Client(wrapping: client).login(
+            .with {
+              $0.username = username
+              $0.password = password
+            }
+          )
+        } catch let error as RPCError where error.code == .resourceExhausted && attempts < 10 {
+          attempts += 1
+          try await Task.sleep(for: .milliseconds(300))
         }
-      )
+      }
     }
     var metadata = Metadata()
     metadata.addString("Bearer \(response.tokens.accessToken)", forKey: "authorization")

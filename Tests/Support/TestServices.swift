@@ -93,6 +93,8 @@ public enum TestServices {
     config.databaseProbeIntervalSeconds = 0.2
     // Test beds sign in many times from 127.0.0.1; the tests of the limit turn it on.
     config.anonymousRateLimit = nil
+    // The reflection tests ask a test service, as `make run` serves it.
+    config.reflection = true
     config.shutdownTimeoutSeconds = 10
     config.dataDirectory =
       FileManager.default.temporaryDirectory

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes a private CA and one certificate per service for running SafeMap with TLS and mutual
+# Makes a private CA and one certificate per service, each in its own folder for running SafeMap with TLS and mutual
 # TLS (README "TLS"). Each service's certificate serves its gRPC port and is also its client
 # certificate when it calls account-service, so it carries both serverAuth and clientAuth;
 # web-service's serves nothing over TLS itself (its Ingress does) and is its client certificate.
@@ -26,5 +26,15 @@ for service in account assessment reporting web; do
   openssl x509 -req -in "$service.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 397 \
     -out "$service.pem" -extfile "$service.ext"
   rm -f "$service.csr" "$service.ext"
+  # What the service's pod or container gets: its own certificate and key and the CA's
+  # certificate. Never another service's key, never the CA's private key.
+  mkdir -p "$service"
+  cp ca.pem "$service/ca.pem"
+  mv "$service.pem" "$service.key" "$service/"
 done
-echo "certificates in $out: ca.pem, {account,assessment,reporting,web}.{pem,key}; keep ca.key offline"
+rm -f ca.srl
+echo "certificates in $out: one folder per service ({account,assessment,reporting,web}/:"
+echo "ca.pem, <service>.pem, <service>.key). ca.key stays here: keep it offline, in no secret."
+for service in account assessment reporting web; do
+  echo "  kubectl -n safemap create secret generic safemap-tls-$service --from-file=$out/$service"
+done

@@ -57,6 +57,15 @@ extension ReportingService {
     var next = cursor
     next.total = total
     next.lastFacility = rows.last?.facilityID
+    // A page of personal data (names, phones, usernames): who read which list, how much.
+    await auditRead(
+      "ListFacilityStatuses",
+      principal,
+      list,
+      filter: request.filter,
+      rows: rows.count,
+      context: context
+    )
     return .with {
       $0.rows = rows
       $0.totalSize = Int32(total)
@@ -79,17 +88,82 @@ extension ReportingService {
     let tenant = try Self.tenant(list.scope)
     var instant = requested
     var after: String?
-    repeat {
-      let page = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) { [instant, after] connection in
-        try await list.page(at: instant, after: after, limit: 500, on: connection)
+    var written = 0
+    do {
+      repeat {
+        let page = try await database.withTenantTransaction(
+          tenant,
+          cancellation: context.cancellation
+        ) { [instant, after] connection in
+          try await list.page(at: instant, after: after, limit: 500, on: connection)
+        }
+        for row in page {
+          try await response.write(.with { $0.row = row })
+          written += 1
+        }
+        after = page.count == 500 ? page.last?.facilityID : nil
+        instant = .past(requested.date)
+      } while after != nil
+    } catch {
+      await auditRead(
+        "ExportFacilityStatuses",
+        principal,
+        list,
+        filter: request.filter,
+        rows: written,
+        context: context,
+        interrupted: true
+      )
+      throw error
+    }
+    await auditRead(
+      "ExportFacilityStatuses",
+      principal,
+      list,
+      filter: request.filter,
+      rows: written,
+      context: context
+    )
+  }
+
+  /// Records who read a list of personal data, with its filter and how many rows went out,
+  /// in the caller's province (the ministry's in the province it read). Best effort: a read
+  /// is not refused because its audit row could not be written, but it is logged.
+  private func auditRead(
+    _ action: String,
+    _ principal: Principal,
+    _ list: StatusList,
+    filter: Safemap_Reporting_V1_FacilityStatusFilter,
+    rows: Int,
+    context: ServerContext,
+    interrupted: Bool = false
+  ) async {
+    let tenant = Audit.refusalTenant(actor: principal, requestedProvince: list.scope.province)
+    let described = (try? filter.jsonString()) ?? ""
+    let entry = AuditEntry(
+      action: action,
+      targetType: "facility_status_list",
+      targetID: list.scope.province ?? "national",
+      detail: "\(rows) rows\(interrupted ? " (interrupted)" : ""); filter \(described.prefix(300))"
+    )
+    let address = context.clientAddress
+    do {
+      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
+        connection in
+        try await Audit.record(
+          entry,
+          actor: principal,
+          province: tenant.code,
+          clientAddress: address,
+          on: connection
+        )
       }
-      for row in page { try await response.write(.with { $0.row = row }) }
-      after = page.count == 500 ? page.last?.facilityID : nil
-      instant = .past(requested.date)
-    } while after != nil
+    } catch {
+      database.logger.warning(
+        "list read not audited",
+        metadata: ["action": "\(action)", "error": "\(error)"]
+      )
+    }
   }
 }
 

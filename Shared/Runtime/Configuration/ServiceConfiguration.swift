@@ -45,7 +45,8 @@ public struct ServiceConfiguration: Sendable {
   /// serves TLS); `nil` for none.
   public var healthPort: Int?
   /// Whether `grpc.reflection.v1` and `v1alpha` are served (without a token: they describe
-  /// the public contract, not data).
+  /// the public contract, not data). Off unless `SAFEMAP_GRPC_REFLECTION=true` (`make run`
+  /// turns it on): a deployment does not describe itself to the internet.
   public var reflection: Bool
   /// Peers (web-service) whose `x-forwarded-for` names the real client, for throttling and
   /// the audit log; nobody by default.
@@ -111,7 +112,7 @@ public struct ServiceConfiguration: Sendable {
     self.requestLimits = RequestLimits()
     self.maximumConcurrentStreams = 256
     self.tls = TLSSettings()
-    self.reflection = true
+    self.reflection = false
     self.trustedProxies = .none
     self.trustedProxyNames = ["web-service"]
     self.allowPlaintext = false

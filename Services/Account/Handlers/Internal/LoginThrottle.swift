@@ -74,27 +74,43 @@ enum LoginThrottle {
     let refusal = try await database.withGlobalConnection(cancellation: cancellation) {
       connection -> Throttled? in
       if let refusal = try await refuseIfBlocked(checked, on: connection) { return refusal }
-      let counted = try await count(reserved, on: connection)
-      guard counted.count < reserved.count else { return nil }
-      return try await refuseIfBlocked(
-        reserved.map(\.name).filter { !counted.contains($0) },
-        on: connection
-      )
+      // A key may stop being blocked between the upsert that skipped it and the look that
+      // would refuse: then it is counted on the next turn, never skipped.
+      var remaining = reserved
+      for _ in 0..<3 {
+        let counted = try await count(remaining, on: connection)
+        remaining.removeAll { counted.contains($0.name) }
+        if remaining.isEmpty { return nil }
+        if let refusal = try await refuseIfBlocked(remaining.map(\.name), on: connection) {
+          return refusal
+        }
+      }
+      return Throttled(waitSeconds: 1, refused: 0)
     }
     if let refusal { throw refusal }
     return Attempt(keys: keys)
   }
 
-  /// The password was wrong (or the username unknown): the keys not reserved count it now.
+  /// The password was wrong (or the username unknown): the keys not reserved count it now,
+  /// and the reserved keys' delay runs from now, not from before the hash.
   static func failed(
     _ attempt: Attempt,
     database: Database,
     cancellation: ServerContext.RPCCancellationHandle
   ) async throws {
-    let keys = attempt.keys.filter { !$0.reserved }
-    guard !keys.isEmpty else { return }
+    let counted = attempt.keys.filter { !$0.reserved }
+    let reserved = attempt.keys.filter(\.reserved).map(\.name)
     try await database.withGlobalConnection(cancellation: cancellation) { connection in
-      _ = try await count(keys, on: connection)
+      _ = try await count(counted, on: connection)
+      guard !reserved.isEmpty else { return }
+      try await connection.query(
+        """
+        UPDATE login_throttle
+        SET blocked_until = now() + (blocked_until - last_failure_at), last_failure_at = now()
+        WHERE throttle_key = ANY(\(reserved)) AND blocked_until > last_failure_at
+        """,
+        logger: connection.logger
+      )
     }
   }
 
