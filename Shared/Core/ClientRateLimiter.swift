@@ -54,7 +54,8 @@ public final class ClientRateLimiter: Sendable {
     let maximumClients = self.maximumClients
     return state.withLock { state in
       var bucket = state.buckets[key] ?? Bucket(tokens: rule.burst, updated: now)
-      let elapsed = Double((now - bucket.updated).components.seconds)
+      let elapsed =
+        Double((now - bucket.updated).components.seconds)
         + Double((now - bucket.updated).components.attoseconds) / 1e18
       bucket.tokens = min(rule.burst, bucket.tokens + max(0, elapsed) * rule.perSecond)
       bucket.updated = now

@@ -21,7 +21,12 @@ struct ThrottleRaceTests {
   func parallelGuesses() async throws {
     let bed = try await AccountTestBed.start()
     let admin = try await bed.admin
-    _ = try await bed.activeOfficer("race.officer", role: .provinceOfficer, province: "25", as: admin)
+    _ = try await bed.activeOfficer(
+      "race.officer",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     let started = ContinuousClock.now
     let results = await withTaskGroup(of: RPCError.Code?.self) { group in
       for attempt in 0..<200 {
@@ -71,7 +76,12 @@ struct ThrottleRaceTests {
   func deviceTokens() async throws {
     let bed = try await AccountTestBed.start()
     let admin = try await bed.admin
-    _ = try await bed.activeOfficer("owner.officer", role: .provinceOfficer, province: "25", as: admin)
+    _ = try await bed.activeOfficer(
+      "owner.officer",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
     let first = try await bed.login("owner.officer", "Phu Tho factories 2021")
     #expect(!first.deviceToken.isEmpty)
     // Someone behind the same address (an office, a carrier's NAT) fails with other names
@@ -101,8 +111,15 @@ struct ThrottleRaceTests {
     let bed = try await AccountTestBed.start(trustedProxies: "127.0.0.1")
     let stranger = try await AccountTestBed.start()
     let admin = try await bed.admin
-    _ = try await bed.activeOfficer("web.officer", role: .provinceOfficer, province: "25", as: admin)
-    @Sendable func open(_ on: AccountTestBed) async throws -> Safemap_Account_V1_CreateWebSessionResponse {
+    _ = try await bed.activeOfficer(
+      "web.officer",
+      role: .provinceOfficer,
+      province: "25",
+      as: admin
+    )
+    @Sendable func open(_ on: AccountTestBed) async throws
+      -> Safemap_Account_V1_CreateWebSessionResponse
+    {
       try await on.accounts {
         try await $0.createWebSession(
           .with {

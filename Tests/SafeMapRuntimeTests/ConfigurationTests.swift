@@ -94,8 +94,10 @@ struct ConfigurationTests {
       ]
     )
     #expect(secured.plaintextProblem == nil)
-    #expect(try ServiceConfiguration.fromEnvironment(service: .account, environment: [:]).grpcHost
-      == "127.0.0.1")
+    #expect(
+      try ServiceConfiguration.fromEnvironment(service: .account, environment: [:]).grpcHost
+        == "127.0.0.1"
+    )
   }
 
   @Test("the anonymous rate: on by default, set or turned off by variables")

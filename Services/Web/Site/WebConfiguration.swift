@@ -89,7 +89,11 @@ public struct WebConfiguration: Sendable {
       ("account-service", accountService), ("assessment-service", assessmentService),
       ("reporting-service", reportingService),
     ].lazy.compactMap { name, address in
-      self.tls.plaintextProblem(calling: name, at: address.host, allowPlaintext: self.allowPlaintext)
+      self.tls.plaintextProblem(
+        calling: name,
+        at: address.host,
+        allowPlaintext: self.allowPlaintext
+      )
     }.first
   }
 

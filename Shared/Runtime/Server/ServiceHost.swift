@@ -4,8 +4,8 @@ public import Logging
 public import PostgresNIO
 import Prometheus
 import SafeMapAPI
-import SafeMapCore
 public import SafeMapAuth
+import SafeMapCore
 public import SafeMapDatabase
 import SafeMapReflection
 public import ServiceLifecycle
@@ -148,7 +148,11 @@ public final class ServiceHost: Sendable {
       .apply(auth, to: .allExcluding(services: tokenless, methods: [])),
       .apply(RequestLimitsInterceptor(limits: configuration.requestLimits), to: .all),
     ]
-    let server = GRPCServer(transport: transport, services: served, interceptorPipeline: interceptors)
+    let server = GRPCServer(
+      transport: transport,
+      services: served,
+      interceptorPipeline: interceptors
+    )
 
     var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: postgres)]
     if let port = configuration.metricsPort {

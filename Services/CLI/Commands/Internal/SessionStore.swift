@@ -66,7 +66,10 @@ struct SessionStore: Sendable {
   var devicesPath: String { (path as NSString).deletingLastPathComponent + "/devices.json" }
 
   private static func devices(at path: String) throws -> [String: String] {
-    try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    try JSONDecoder().decode(
+      [String: String].self,
+      from: Data(contentsOf: URL(fileURLWithPath: path))
+    )
   }
 
   private static func encode(_ value: some Encodable) throws -> Data {

@@ -68,7 +68,8 @@ enum FormEncoding {
         UInt8(ascii: "_"), UInt8(ascii: "~"):
         output.unicodeScalars.append(Unicode.Scalar(byte))
       default:
-        output += "%" + String(byte >> 4, radix: 16, uppercase: true)
+        output +=
+          "%" + String(byte >> 4, radix: 16, uppercase: true)
           + String(byte & 0xF, radix: 16, uppercase: true)
       }
     }

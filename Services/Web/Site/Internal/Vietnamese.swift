@@ -28,13 +28,26 @@ enum Vietnamese {
     Level(mapLevel: .safe, key: "SAFE", name: "An toàn", cssClass: "safe", letter: "A"),
     Level(mapLevel: .atRisk, key: "AT_RISK", name: "Có nguy cơ", cssClass: "at-risk", letter: "N"),
     Level(
-      mapLevel: .unsafe, key: "UNSAFE", name: "Không an toàn", cssClass: "unsafe", letter: "K"),
+      mapLevel: .unsafe,
+      key: "UNSAFE",
+      name: "Không an toàn",
+      cssClass: "unsafe",
+      letter: "K"
+    ),
     Level(
-      mapLevel: .overdue, key: "OVERDUE", name: "Quá hạn đánh giá", cssClass: "overdue",
-      letter: "Q"),
+      mapLevel: .overdue,
+      key: "OVERDUE",
+      name: "Quá hạn đánh giá",
+      cssClass: "overdue",
+      letter: "Q"
+    ),
     Level(
-      mapLevel: .notAssessed, key: "NOT_ASSESSED", name: "Chưa đánh giá",
-      cssClass: "not-assessed", letter: "C"),
+      mapLevel: .notAssessed,
+      key: "NOT_ASSESSED",
+      name: "Chưa đánh giá",
+      cssClass: "not-assessed",
+      letter: "C"
+    ),
   ]
 
   /// A level's words; anything unknown reads as not assessed.

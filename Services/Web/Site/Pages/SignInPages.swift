@@ -109,7 +109,11 @@ struct SignInPages {
   }
 
   /// The session cookie (ends with the browser) and the device cookie (180 days).
-  private func setSessionCookies(_ response: inout Response, _ session: WebSession, deviceToken: String) {
+  private func setSessionCookies(
+    _ response: inout Response,
+    _ session: WebSession,
+    deviceToken: String
+  ) {
     response.setCookie(cookie(site.cookies.session, session.id, maxAge: nil))
     if !deviceToken.isEmpty {
       response.setCookie(cookie(site.cookies.device, deviceToken, maxAge: 180 * 86_400))

@@ -22,7 +22,10 @@ struct WebSession: Sendable {
     csrfToken = session.csrfToken
     accessToken = session.accessToken
     accessExpiry = session.accessTokenExpireTime.date
-    account = SignedInAccount(session.account, passwordChangeRequired: session.passwordChangeRequired)
+    account = SignedInAccount(
+      session.account,
+      passwordChangeRequired: session.passwordChangeRequired
+    )
     expires = session.expireTime.date
   }
 }
