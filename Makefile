@@ -23,7 +23,8 @@ test:
 fuzz-web:
 	@scripts/setup.sh --tests
 	swift build --build-tests
-	SAFEMAP_FUZZ_REQUESTS=$${SAFEMAP_FUZZ_REQUESTS:-100000} SAFEMAP_FUZZ_LOG=$$PWD/.build/fuzz-web.log \
+	SAFEMAP_FUZZ_REQUESTS=$${SAFEMAP_FUZZ_REQUESTS:-100000} SAFEMAP_FUZZ_CONCURRENCY=8 \
+	  SAFEMAP_FUZZ_LOG=$$PWD/.build/fuzz-web.log \
 	  swift test --skip-build --filter WebFuzzTests
 
 # swift-format lint over the tree (generated code aside); CI fails on any finding.

@@ -15,7 +15,10 @@ struct DeploymentTests {
     #expect(summary["problems"] as? [String] == [])
     for overlay in ["small", "national"] {
       let rendered = try #require(summary[overlay] as? [String: Any])
-      #expect(rendered["objects"] as? Int == 19, "namespace, config, job, 4 × 4 per service")
+      #expect(
+        rendered["objects"] as? Int == 24,
+        "namespace, config, job, 4 × 4 per service, 5 network policies"
+      )
     }
     let national = try #require(summary["national"] as? [String: Any])
     #expect(

@@ -10,6 +10,12 @@ import Testing
 /// and writes every request it sent to SAFEMAP_FUZZ_LOG when set.
 @Suite("web-service fuzz")
 struct WebFuzzTests {
+  /// Requests in flight at once: two keep one core for the rest of the test suite, which
+  /// runs beside this test on a two-core machine.
+  static var concurrency: Int {
+    ProcessInfo.processInfo.environment["SAFEMAP_FUZZ_CONCURRENCY"].flatMap { Int($0) } ?? 2
+  }
+
   static var requests: Int {
     ProcessInfo.processInfo.environment["SAFEMAP_FUZZ_REQUESTS"].flatMap { Int($0) } ?? 2_000
   }
@@ -50,7 +56,7 @@ struct WebFuzzTests {
     let started = ContinuousClock.now
     var sent = 0
     while sent < total {
-      let batch = (0..<min(8, total - sent)).map { _ in fuzzer.next() }
+      let batch = (0..<min(Self.concurrency, total - sent)).map { _ in fuzzer.next() }
       sent += batch.count
       let replies = try await withThrowingTaskGroup(of: (Int, RawHTTP.Reply).self) { group in
         for (index, request) in batch.enumerated() {
@@ -70,7 +76,7 @@ struct WebFuzzTests {
         }
         log?.write(Data((RequestFuzzer.describe(request) + "\n").utf8))
       }
-      if sent % 200 < 8 {
+      if sent % 200 < Self.concurrency {
         let health = try await RawHTTP.sendOffPool(RequestFuzzer.health, port: port)
         #expect(health.status == 200, "web-service stopped serving after \(sent) requests")
         if health.status != 200 { break }

@@ -94,6 +94,14 @@ struct IssuancePages {
       throw WebError.badRequest("Tệp không có cơ sở nào để cấp tài khoản.")
     }
     let province = session.account.provinceCode
+    let officer = session.account.accountID
+    guard await sheets.hasRoom(for: officer) else {
+      throw WebError(
+        status: .serviceUnavailable,
+        message: "Đang có quá nhiều bảng mật khẩu chờ tải về. Hãy thử lại sau ít phút.",
+        retryAfter: 60
+      )
+    }
     let note = String((request.uri.queryParameters["note"].map(String.init) ?? "").prefix(500))
     let requestID = FacilityCSV.batchRequestID(file: Data(text.utf8), province: province)
     let metadata = try await site.metadata(context)
@@ -157,7 +165,7 @@ struct IssuancePages {
             return (summary, sheet, problems)
           }
           let token =
-            summary.issued > 0 ? await sheets.keep(sheet, session: session.id) : nil
+            summary.issued > 0 ? await sheets.keep(sheet, officer: officer) : nil
           let rejectedHere = parsed.rejected.map { Event.Problem(line: $0.line, reason: $0.reason) }
           var final = Event()
           final.summary = summary
@@ -191,7 +199,7 @@ struct IssuancePages {
   func download(_ context: WebContext) async throws -> Response {
     let session = try site.official(context)
     let token = try context.parameters.require("token")
-    guard let sheet = await sheets.take(token, session: session.id) else {
+    guard let sheet = await sheets.take(token, officer: session.account.accountID) else {
       throw WebError.notFound(
         "Bảng mật khẩu này đã được tải về hoặc đã hết hạn: mỗi bảng chỉ tải được một lần."
       )
@@ -205,34 +213,62 @@ struct IssuancePages {
   }
 }
 
-/// Credential sheets waiting for their one download, by random token, for the session that
-/// issued them only. Bounded: at most `capacity` sheets, each for `lifetime`; an expired one is
-/// gone (its accounts can be reset from the facility list).
+/// Credential sheets waiting for their one download, by random token, held per officer
+/// (account) and given only to that officer. Bounded without ever dropping one officer's sheet
+/// for another's: an officer keeps at most `perOfficer` sheets (a fourth pushes out that
+/// officer's own oldest), at most `officers` officers hold sheets at once, and when that table
+/// is full a new officer's upload is refused before anything is issued (``hasRoom(for:)``);
+/// each sheet lives `lifetime` (an expired one is gone: its accounts can be reset from the
+/// facility list).
 actor CredentialSheets {
-  private var sheets:
-    [String: (session: String, rows: [[String]], created: ContinuousClock.Instant)] =
-      [:]
-  let capacity = 100
-  let lifetime: Duration = .seconds(15 * 60)
+  private struct Sheet {
+    var token: String
+    var rows: [[String]]
+    var created: ContinuousClock.Instant
+  }
 
-  func keep(_ rows: [[String]], session: String) -> String {
-    let now = ContinuousClock.now
-    sheets = sheets.filter { now - $0.value.created < lifetime }
-    while sheets.count >= capacity,
-      let oldest = sheets.min(by: { $0.value.created < $1.value.created })
-    {
-      sheets[oldest.key] = nil
-    }
+  private var byOfficer: [String: [Sheet]] = [:]
+  let officers: Int
+  let perOfficer: Int
+  let lifetime: Duration
+
+  init(officers: Int = 100, perOfficer: Int = 3, lifetime: Duration = .seconds(15 * 60)) {
+    self.officers = officers
+    self.perOfficer = perOfficer
+    self.lifetime = lifetime
+  }
+
+  /// Whether a sheet of `officer`'s next issuance can be kept: checked before issuing, so a
+  /// full table refuses the upload rather than losing the passwords it would create.
+  func hasRoom(for officer: String) -> Bool {
+    sweep()
+    return byOfficer[officer] != nil || byOfficer.count < officers
+  }
+
+  func keep(_ rows: [[String]], officer: String) -> String {
+    sweep()
+    var sheets = byOfficer[officer] ?? []
+    if sheets.count >= perOfficer { sheets.removeFirst(sheets.count - perOfficer + 1) }
     let token = RandomToken.make()
-    sheets[token] = (session, rows, now)
+    sheets.append(Sheet(token: token, rows: rows, created: .now))
+    byOfficer[officer] = sheets
     return token
   }
 
-  func take(_ token: String, session: String) -> [[String]]? {
-    guard let sheet = sheets[token], sheet.session == session,
-      ContinuousClock.now - sheet.created < lifetime
+  func take(_ token: String, officer: String) -> [[String]]? {
+    sweep()
+    guard var sheets = byOfficer[officer], let index = sheets.firstIndex(where: { $0.token == token })
     else { return nil }
-    sheets[token] = nil
+    let sheet = sheets.remove(at: index)
+    byOfficer[officer] = sheets.isEmpty ? nil : sheets
     return sheet.rows
+  }
+
+  private func sweep() {
+    let now = ContinuousClock.now
+    byOfficer = byOfficer.compactMapValues { sheets in
+      let live = sheets.filter { now - $0.created < lifetime }
+      return live.isEmpty ? nil : live
+    }
   }
 }
