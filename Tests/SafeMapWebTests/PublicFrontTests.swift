@@ -199,22 +199,21 @@ struct PublicFrontTests {
   func idleConnections() async throws {
     let bed = try await WebTestBed.shared.value
     let (web, port) = try await bed.startWeb { $0.idleTimeoutSeconds = 2 }
-    var sockets: [Int32] = []
-    defer { for socket in sockets { close(socket) } }
-    for _ in 0..<1_000 { sockets.append(try RawHTTP.connect(port: port)) }
-    // One more sends only half a request head, as slow clients do.
-    let slow = try RawHTTP.connect(port: port)
-    sockets.append(slow)
-    _ = "GET / HTTP/1.1\r\nHost:".withCString { Glibc.send(slow, $0, 20, Int32(MSG_NOSIGNAL)) }
+    // Opened off the cooperative pool: web-service's accept loop runs there.
+    let (sockets, slow) = try await RawHTTP.onThread { () throws -> ([Int32], Int32) in
+      var sockets: [Int32] = []
+      for _ in 0..<1_000 { sockets.append(try RawHTTP.connect(port: port)) }
+      // One more sends only half a request head, as slow clients do.
+      let slow = try RawHTTP.connect(port: port)
+      _ = "GET / HTTP/1.1\r\nHost:".withCString { Glibc.send(slow, $0, 20, Int32(MSG_NOSIGNAL)) }
+      return (sockets, slow)
+    }
+    defer { for socket in sockets + [slow] { close(socket) } }
     let started = ContinuousClock.now
     let health = try await RawHTTP.sendOffPool(RequestFuzzer.health, port: port)
     #expect(health.status == 200)
     #expect(ContinuousClock.now - started < .seconds(2))
-    let closed = await withCheckedContinuation { continuation in
-      DispatchQueue.global().async {
-        continuation.resume(returning: RawHTTP.isClosed(slow, within: 6))
-      }
-    }
+    let closed = try await RawHTTP.onThread { RawHTTP.isClosed(slow, within: 6) }
     #expect(closed, "a connection idle past the timeout is closed")
     await web.shutdown()
   }

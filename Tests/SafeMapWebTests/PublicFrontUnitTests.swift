@@ -176,7 +176,9 @@ struct PublicFrontUnitTests {
 
 @Suite("web-service: credential sheets")
 struct CredentialSheetTests {
-  @Test("held per officer: one officer's sheets never push out another's; a full table refuses first")
+  @Test(
+    "held per officer: one officer's sheets never push out another's; a full table refuses first"
+  )
   func perOfficer() async {
     let sheets = CredentialSheets(officers: 2, perOfficer: 2)
     let a1 = await sheets.keep([["a1"]], officer: "A")

@@ -79,13 +79,19 @@ enum RawHTTP {
 }
 
 extension RawHTTP {
-  /// ``send(_:port:)`` on a thread of its own: blocking sockets must never hold the
-  /// cooperative pool that the in-process server's handlers run on.
+  /// ``send(_:port:)`` on a thread of its own (``onThread(_:)``).
   static func sendOffPool(_ request: [UInt8], port: Int) async throws -> Reply {
+    try await onThread { try send(request, port: port) }
+  }
+
+  /// Runs blocking socket work on a thread of its own: never on Swift's cooperative pool or
+  /// Dispatch's global queues, which the in-process servers' handlers (and their accept
+  /// loops) need to answer the very requests this work waits for.
+  static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async {
-        continuation.resume(with: Result { try send(request, port: port) })
-      }
+      let thread = Thread { continuation.resume(with: Result { try body() }) }
+      thread.stackSize = 1 << 20
+      thread.start()
     }
   }
 }

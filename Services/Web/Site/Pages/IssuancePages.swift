@@ -257,7 +257,8 @@ actor CredentialSheets {
 
   func take(_ token: String, officer: String) -> [[String]]? {
     sweep()
-    guard var sheets = byOfficer[officer], let index = sheets.firstIndex(where: { $0.token == token })
+    guard var sheets = byOfficer[officer],
+      let index = sheets.firstIndex(where: { $0.token == token })
     else { return nil }
     let sheet = sheets.remove(at: index)
     byOfficer[officer] = sheets.isEmpty ? nil : sheets
