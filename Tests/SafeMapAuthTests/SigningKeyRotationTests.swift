@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
 import SafeMapCore
@@ -47,6 +48,33 @@ struct SigningKeyRotationTests {
     } catch is RPCError {
       return true
     }
+  }
+
+  @Test("a replica still configured with an older key set cannot retire a newer key")
+  func laggingReplicaKeepsNewerKey() async throws {
+    let cluster = try await PostgresCluster.shared()
+    let database = try await cluster.makeMigratedDatabase()
+    let old = PrivateSigningKey.generate()
+    let new = PrivateSigningKey.generate()
+    let first = try await Self.startAccount(keys: [old], cluster: cluster, database: database)
+    // The rollout: the new key signs, the old one still verifies.
+    let rolled = try await Self.startAccount(
+      keys: [new, old],
+      cluster: cluster,
+      database: database
+    )
+    // A replica the rollout has not reached yet starts again with the old set.
+    let lagging = try await Self.startAccount(keys: [old], cluster: cluster, database: database)
+    let retired = try await PostgresTesting.withClient(cluster.configuration(database: database)) {
+      client,
+      logger in
+      try await client.query(
+        "SELECT key_id FROM signing_keys WHERE retired_at IS NOT NULL",
+        logger: logger
+      ).decode(String.self).reduce(into: [String]()) { $0.append($1) }
+    }
+    #expect(retired.isEmpty, "retired: \(retired)")
+    for service in [first, rolled, lagging] { try await service.stop() }
   }
 
   @Test("a removed key is retired, refused everywhere within a refresh, and never comes back")

@@ -10,10 +10,10 @@ import Testing
 /// and writes every request it sent to SAFEMAP_FUZZ_LOG when set.
 @Suite("web-service fuzz")
 struct WebFuzzTests {
-  /// Requests in flight at once: two keep one core for the rest of the test suite, which
+  /// Requests in flight at once: one leaves a core for the rest of the test suite, which
   /// runs beside this test on a two-core machine.
   static var concurrency: Int {
-    ProcessInfo.processInfo.environment["SAFEMAP_FUZZ_CONCURRENCY"].flatMap { Int($0) } ?? 2
+    ProcessInfo.processInfo.environment["SAFEMAP_FUZZ_CONCURRENCY"].flatMap { Int($0) } ?? 1
   }
 
   static var requests: Int {

@@ -95,6 +95,9 @@ public enum TestServices {
     config.anonymousRateLimit = nil
     // The reflection tests ask a test service, as `make run` serves it.
     config.reflection = true
+    // Sixty suites share two cores at the start of a run: a profile lookup may wait longer
+    // than in service before account-service gets a turn.
+    config.profileTimeoutSeconds = 20
     config.shutdownTimeoutSeconds = 10
     config.dataDirectory =
       FileManager.default.temporaryDirectory

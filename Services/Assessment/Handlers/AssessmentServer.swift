@@ -10,7 +10,13 @@ public enum AssessmentServer {
     let database = host.database
     try await host.run(
       services: [
-        AssessmentService(database: database, facilities: FacilityDirectory(client: accounts))
+        AssessmentService(
+          database: database,
+          facilities: FacilityDirectory(
+            client: accounts,
+            timeout: .milliseconds(Int64(host.configuration.profileTimeoutSeconds * 1000))
+          )
+        )
       ],
       keySource: AccountServiceKeySource(client: accounts),
       additionalServices: [GRPCClientService(client: accounts)],

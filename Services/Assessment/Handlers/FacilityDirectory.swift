@@ -21,6 +21,8 @@ public protocol FacilityProfiles: Sendable {
 public final class FacilityDirectory<Transport: ClientTransport>: FacilityProfiles {
   let client: GRPCClient<Transport>
   let ttl: Duration
+  /// Longest wait for account-service's answer (`SAFEMAP_PROFILE_TIMEOUT_S`).
+  let timeout: Duration
 
   private struct Entry {
     var facility: Safemap_Account_V1_Facility
@@ -28,9 +30,14 @@ public final class FacilityDirectory<Transport: ClientTransport>: FacilityProfil
   }
   private let cache = Mutex<[String: Entry]>([:])
 
-  public init(client: GRPCClient<Transport>, ttl: Duration = .seconds(10)) {
+  public init(
+    client: GRPCClient<Transport>,
+    ttl: Duration = .seconds(10),
+    timeout: Duration = .seconds(3)
+  ) {
     self.client = client
     self.ttl = ttl
+    self.timeout = timeout
   }
 
   public func profile(province: String, facilityID: String) async throws
@@ -44,7 +51,7 @@ public final class FacilityDirectory<Transport: ClientTransport>: FacilityProfil
     if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.facility }
     let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
     var options = CallOptions.defaults
-    options.timeout = .seconds(3)
+    options.timeout = timeout
     let facility: Safemap_Account_V1_Facility
     do {
       facility = try await facilities.getFacility(

@@ -11,6 +11,8 @@ import SwiftProtobuf
 struct Site: Sendable {
   let backend: Backend
   let sessions: SessionStore
+  /// The provinces' names, so pages name a province ("Bình Dương"), not its code.
+  let provinces: ProvinceNames
   let templates: Templates
   let configuration: WebConfiguration
   let logger: Logger

@@ -44,6 +44,7 @@ public final class WebServer: Sendable {
     let site = Site(
       backend: backend,
       sessions: sessions,
+      provinces: ProvinceNames(facilities: backend.facilities),
       templates: try await Templates.load(),
       configuration: configuration,
       logger: logger

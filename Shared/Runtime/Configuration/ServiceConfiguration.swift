@@ -35,6 +35,8 @@ public struct ServiceConfiguration: Sendable {
   /// How often token verification keys are fetched again: a key account-service retired is
   /// refused everywhere within this time.
   public var keyRefreshIntervalSeconds: Double
+  /// assessment-service: longest wait for a facility profile from account-service.
+  public var profileTimeoutSeconds: Double
   /// Size of a request message and length of its text fields.
   public var requestLimits: RequestLimits
   /// Calls open at once on one client connection.
@@ -109,6 +111,7 @@ public struct ServiceConfiguration: Sendable {
     self.dataDirectory = ".data"
     self.databaseProbeIntervalSeconds = 2
     self.keyRefreshIntervalSeconds = 60
+    self.profileTimeoutSeconds = 3
     self.requestLimits = RequestLimits()
     self.maximumConcurrentStreams = 256
     self.tls = TLSSettings()
@@ -200,6 +203,9 @@ public struct ServiceConfiguration: Sendable {
         )
     } else if let burst = try env.number("SAFEMAP_ANONYMOUS_BURST") {
       config.anonymousRateLimit?.burst = max(1, burst)
+    }
+    if let timeout = try seconds("SAFEMAP_PROFILE_TIMEOUT_S"), timeout > 0 {
+      config.profileTimeoutSeconds = timeout
     }
     config.allowPlaintext = try env.flag("SAFEMAP_ALLOW_PLAINTEXT") ?? false
     if let problem = config.plaintextProblem { throw Invalid(description: problem) }

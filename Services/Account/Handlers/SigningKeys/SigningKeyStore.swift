@@ -54,7 +54,7 @@ public enum SigningKeyStore {
   }
 
   /// Publishes the public halves of the configured keys and retires every published key that
-  /// is not among them, in one transaction. Nothing un-retires a key: a key taken out of the
+  /// is not among them and was published before the newest of them, in one transaction. Nothing un-retires a key: a key taken out of the
   /// configuration stays out, whatever an older replica still configured with it publishes.
   /// Fails when the signing key (the first) has been retired, since nobody would accept its
   /// tokens.
@@ -73,10 +73,14 @@ public enum SigningKeyStore {
             logger: database.logger
           )
         }
+        // Only keys published before the newest configured one: a replica still configured
+        // with an older key set (a lagging rollout, a rollback) must not retire a newer key
+        // that other replicas already sign with.
         try await tx.query(
           """
           UPDATE signing_keys SET retired_at = now()
           WHERE retired_at IS NULL AND NOT (key_id = ANY(\(ids)))
+            AND created_at < (SELECT max(created_at) FROM signing_keys WHERE key_id = ANY(\(ids)))
           """,
           logger: database.logger
         )

@@ -19,6 +19,7 @@ struct DashboardPages {
   struct DashboardPage {
     var chrome: Chrome
     var province: String
+    var provinceName: String
     var isMinistry: Bool
     var isNational: Bool
     var asOf: String
@@ -116,11 +117,13 @@ struct DashboardPages {
     )
     let total = response.total
     let checks = Self.checks(total, rows: response.rows, sumsToTotal: grouping.2 != .zone)
+    let provinceName = await site.provinces.name(query.province)
     return site.templates.page(
       "dashboard",
       DashboardPage(
-        chrome: Chrome(title: "Báo cáo tỉnh \(query.province)", session: session),
+        chrome: Chrome(title: "Báo cáo tỉnh \(provinceName)", session: session),
         province: query.province,
+        provinceName: provinceName,
         isMinistry: isMinistry,
         isNational: false,
         asOf: query.asOfText,
@@ -156,6 +159,7 @@ struct DashboardPages {
       DashboardPage(
         chrome: Chrome(title: "Báo cáo toàn quốc", session: session),
         province: "",
+        provinceName: "",
         isMinistry: true,
         isNational: true,
         asOf: query.asOfText,

@@ -175,6 +175,12 @@ actor ProvinceNames {
     self.facilities = facilities
   }
 
+  /// The name of province `code`; its code when the names cannot be read now (a page is not
+  /// refused for want of a name).
+  func name(_ code: String) async -> String {
+    (try? await all())?.first { $0.code == code }?.name ?? code
+  }
+
   func all() async throws -> [(code: String, name: String)] {
     if !names.isEmpty { return names }
     let response = try await facilities.listProvinces(.with { $0.pageSize = 100 })

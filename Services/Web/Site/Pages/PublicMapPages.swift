@@ -13,7 +13,6 @@ import SwiftProtobuf
 struct PublicMapPages {
   let site: Site
   let cache: PublicMapCache
-  let provinces: ProvinceNames
 
   init(site: Site) {
     self.site = site
@@ -21,7 +20,6 @@ struct PublicMapPages {
       ttl: .milliseconds(Int64(site.configuration.publicMapCacheSeconds * 1000)),
       budget: site.configuration.publicMapCacheBytes
     )
-    provinces = ProvinceNames(facilities: site.backend.facilities)
   }
 
   func register(_ router: Router<WebContext>) {
@@ -116,7 +114,7 @@ struct PublicMapPages {
 
   func page(_ request: Request, _ context: WebContext) async throws -> Response {
     let key = try key(request)
-    let all = try await provinces.all()
+    let all = try await site.provinces.all()
     guard let province = all.first(where: { $0.code == key.province }) else {
       throw WebError.notFound("Không có tỉnh mã \(key.province).")
     }
