@@ -64,21 +64,6 @@ public struct EnvironmentReader: Sendable {
     return v
   }
 
-  /// A per-client rate from `<prefix>_RATE` (requests a second; `0` turns the limit off) and
-  /// `<prefix>_BURST` (default: 12 seconds' worth); `current` when neither is set.
-  public func rateLimit(_ prefix: String, current: ClientRateLimiter.Rule?) throws(Invalid)
-    -> ClientRateLimiter.Rule?
-  {
-    let burst = try number("\(prefix)_BURST")
-    guard let rate = try number("\(prefix)_RATE") else {
-      guard var rule = current, let burst else { return current }
-      rule.burst = max(1, burst)
-      return rule
-    }
-    guard rate > 0 else { return nil }
-    return ClientRateLimiter.Rule(burst: burst ?? max(1, rate * 12), perSecond: rate)
-  }
-
   public func flag(_ name: String) throws(Invalid) -> Bool? {
     guard let text = value(name) else { return nil }
     guard let on = ["true": true, "false": false][text.lowercased()] else {

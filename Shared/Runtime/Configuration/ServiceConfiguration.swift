@@ -193,8 +193,22 @@ public struct ServiceConfiguration: Sendable {
           .filter { !$0.isEmpty }
       )
     }
-    config.anonymousRateLimit =
-      try env.rateLimit("SAFEMAP_ANONYMOUS", current: config.anonymousRateLimit)
+    if let rate = try env.number("SAFEMAP_ANONYMOUS_RATE") {
+      config.anonymousRateLimit =
+        rate == 0
+        ? nil
+        : ClientRateLimiter.Rule(
+          burst: try env.number("SAFEMAP_ANONYMOUS_BURST") ?? max(1, rate * 12),
+          perSecond: rate
+        )
+    } else if let burst = try env.number("SAFEMAP_ANONYMOUS_BURST") {
+      config.anonymousRateLimit?.burst = max(1, burst)
+    }
+    if let timeout = try seconds("SAFEMAP_PROFILE_TIMEOUT_S"), timeout > 0 {
+      config.profileTimeoutSeconds = timeout
+    }
+    config.allowPlaintext = try env.flag("SAFEMAP_ALLOW_PLAINTEXT") ?? false
+    if let problem = config.plaintextProblem { throw Invalid(description: problem) }
     if let refresh = try seconds("SAFEMAP_KEY_REFRESH_S") {
       guard refresh >= 1 else {
         throw Invalid(
