@@ -7,7 +7,8 @@ import SafeMapTestSupport
 
 /// The plainest correct SQL for each benchmarked answer, written without the service's query
 /// builder (so a slow shape there shows up against it), run as `safemap_reporting` under the
-/// same row-level security, the p50 of a few runs. The rules are DESIGN.md §6's, spelt out.
+/// same row-level security, the p50 of a few runs. The rules are those of docs/domain.md
+/// (reports), spelt out.
 struct Baselines {
   let configuration: DatabaseConfiguration
   let province: String

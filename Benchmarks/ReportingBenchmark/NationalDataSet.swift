@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import SafeMapCore
 
-/// A national data set at the scale DESIGN.md §7 designs for: facilities across the 63
+/// A national data set at the scale docs/architecture.md designs for: facilities across the 63
 /// provinces (the largest, Bình Dương, about 12 % of them), zones in every province, locations
 /// inside the province (a grid of districts around its centre), and `days` of history: every
 /// issued facility assessing its workplace about weekly, a fifth also a dormitory, some never,
@@ -40,7 +40,7 @@ struct NationalDataSet {
       guard !districts.isEmpty else {
         throw GeneratorError(
           "province \(province) has no districts: import them first "
-            + "(safemap-admin import-districts ../shared/data/districts.csv)"
+            + "(safemap-admin import-districts districts.csv)"
         )
       }
       let (lat, lon) = ProvinceGeography.centres[province]!

@@ -2,7 +2,7 @@ public import Foundation
 public import JWTKit
 public import SafeMapCore
 
-/// The claims of a SafeMap access token (DESIGN.md §4): who, which role, which part of the
+/// The claims of a SafeMap access token (docs/architecture.md): who, which role, which part of the
 /// country, for which audience, until when. Short names keep the token small.
 public struct AccessTokenClaims: JWTPayload, Equatable {
   public var subject: SubjectClaim

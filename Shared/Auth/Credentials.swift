@@ -7,7 +7,7 @@ public enum Credentials {
   static let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")
 
   /// A one-time password of 20 symbols (115 bits), in groups of four for reading aloud:
-  /// `Ab3d-Ef4h-…`. DESIGN.md §4 asks for at least 96 bits.
+  /// `Ab3d-Ef4h-…`. docs/architecture.md asks for at least 96 bits.
   public static func oneTimePassword() -> String {
     var generator = SystemRandomNumberGenerator()
     let symbols = (0..<20).map { _ in alphabet.randomElement(using: &generator)! }

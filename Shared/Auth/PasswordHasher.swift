@@ -4,8 +4,8 @@ public import GRPCCore
 public import NIOPosix
 import Synchronization
 
-/// Argon2id password hashing (DESIGN.md §4: OWASP's 19 MiB, 2 iterations, 1 lane), stored as a
-/// PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) so parameters can be raised later.
+/// Argon2id password hashing (docs/architecture.md: OWASP's 19 MiB, 2 iterations, 1 lane), stored
+/// as a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) so parameters can be raised later.
 ///
 /// Hashing costs ~20 MiB and tens of milliseconds, so it runs on a dedicated thread pool whose
 /// size bounds both the concurrency and the memory: event loops never block. The queue in front

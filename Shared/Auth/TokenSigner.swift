@@ -6,7 +6,7 @@ public import SafeMapCore
 public struct TokenSigner: Sendable {
   public let audience: String
   public let issuer: String
-  /// Access-token lifetime: 15 minutes (DESIGN.md §4).
+  /// Access-token lifetime: 15 minutes (docs/architecture.md: tokens and passwords).
   public let lifetime: Double
   public let activeKeyID: String
   private let keys: JWTKeyCollection

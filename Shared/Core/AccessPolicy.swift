@@ -1,4 +1,4 @@
-/// Who may see and do what (DESIGN.md §1), in one place for all three services.
+/// Who may see and do what (docs/domain.md: roles), in one place for all three services.
 ///
 /// Every rule reads only the verified ``Principal``; request fields can narrow what a rule
 /// allows, never widen it. Services ask these questions and turn a "no" into the gRPC status
@@ -95,7 +95,7 @@ public enum AccessPolicy {
   /// R6 and national trends.
   public static func mayReadNationalReports(_ p: Principal) -> Bool { p.role == .ministryAdmin }
 
-  /// Campaigns are the province department's deadlines (DESIGN.md §2 step 5).
+  /// Campaigns are the province department's deadlines (docs/domain.md: workflow step 5).
   public static func mayCreateCampaign(_ p: Principal) -> Bool { p.role == .provinceOfficer }
 
   /// Creating, resetting or disabling an account of `role` in `province`: the ministry every

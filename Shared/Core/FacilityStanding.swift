@@ -1,6 +1,6 @@
 import Foundation
 
-/// A facility's colour now (DESIGN.md §3): the worse of its latest workplace and (if it has a
+/// A facility's colour now (docs/domain.md): the worse of its latest workplace and (if it has a
 /// dormitory) dormitory results; NOT_ASSESSED with none; OVERDUE when a latest result is past
 /// its validity plus the province's grace days. Reports apply the same rule in SQL.
 public enum FacilityStanding {

@@ -1,4 +1,4 @@
-/// The password rules of DESIGN.md §4: 8–128 characters, not the username, not a common
+/// The password rules of docs/architecture.md: 8–128 characters, not the username, not a common
 /// password (the list is data, passed in). Each broken rule gets its own message.
 public enum PasswordPolicy {
   public static let minimumLength = 8

@@ -1,4 +1,4 @@
-/// What a principal may do (DESIGN.md §1). Raw values are the names used in tokens and SQL.
+/// What a principal may do (docs/domain.md). Raw values are the names used in tokens and SQL.
 public enum Role: String, CaseIterable, Sendable, Hashable {
   case ministryAdmin = "MINISTRY_ADMIN"
   case provinceOfficer = "PROVINCE_OFFICER"
@@ -10,7 +10,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
   /// Whether the role's scope is the whole country rather than one province.
   public var isNational: Bool { self == .ministryAdmin }
 
-  /// Roles an account of this role may create (DESIGN.md §1): the ministry creates province
+  /// Roles an account of this role may create (docs/domain.md): the ministry creates province
   /// officers (and further ministry admins); a province officer creates district, zone and
   /// inspector accounts of its province. Facility accounts come only from bulk issuance.
   public var creatableRoles: Set<Role> {

@@ -1,4 +1,4 @@
-/// The risk model of Decision 2194/QĐ-BCĐQG (DESIGN.md §3): criteria points add up to a score,
+/// The risk model of Decision 2194/QĐ-BCĐQG (docs/domain.md): criteria points add up to a score,
 /// the score over the catalogue's maximum is the risk index, the index falls into one of five
 /// risk levels, and each risk level maps to a colour on the map. Pure logic: catalogues are data
 /// and arrive here already loaded.
@@ -104,7 +104,7 @@ public struct ScoringCatalogue: Sendable, Hashable {
 
   public var maxPoints: Int { criteria.map(\.maxPoints).reduce(0, +) }
 
-  /// DESIGN.md §3's bands and mapping.
+  /// the bands and mapping of docs/domain.md.
   public static let standardThresholds: [(RiskLevel, Double)] = [
     (.veryLow, 15), (.low, 30), (.medium, 50), (.high, 80),
   ]

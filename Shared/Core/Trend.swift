@@ -90,7 +90,7 @@ public struct FacilityTimeline: Sendable {
     self.statusChanges = statusChanges
   }
 
-  /// Whether the facility is active at `instant` (the rule of DESIGN.md §6).
+  /// Whether the facility is active at `instant` (the rule of docs/domain.md: reports).
   func isActive(at instant: Int64) -> Bool {
     var active = true
     for change in statusChanges where change.recorded <= instant && change.effective <= instant {

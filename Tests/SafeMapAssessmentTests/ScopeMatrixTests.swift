@@ -6,7 +6,7 @@ import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
 
-/// Every RPC of AssessmentService against every kind of caller (DESIGN.md §1): the ministry,
+/// Every RPC of AssessmentService against every kind of caller (docs/domain.md): the ministry,
 /// officers of the facility's province and of another one, district and zone officers inside
 /// and outside the facility's district or zone, health inspectors of both provinces, the
 /// facility itself and another facility. Every request names Phú Thọ (25), as a client acting

@@ -2,7 +2,7 @@ import Foundation
 import SafeMapCore
 import Testing
 
-/// The colour a facility shows now (DESIGN.md §3).
+/// The colour a facility shows now (docs/domain.md: assessment model).
 @Suite("Facility standing")
 struct FacilityStandingTests {
   static let now = Date(timeIntervalSince1970: 1_632_000_000)  // 18 Sep 2021

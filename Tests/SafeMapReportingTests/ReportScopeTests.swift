@@ -7,7 +7,7 @@ import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
 
-/// Every RPC of ReportingService against every kind of caller (DESIGN.md §1), on the scenario's
+/// Every RPC of ReportingService against every kind of caller (docs/domain.md), on the scenario's
 /// province. Requests name Phú Thọ (25), as a client acting on it would; a district officer of
 /// Việt Trì (227) and the zone officer of KCN Thụy Vân must get only their part, whatever they
 /// ask for.

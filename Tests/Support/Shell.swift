@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs external programs from async tests. Waits by polling instead of `waitUntilExit()`,
-/// which was seen to hang when called from async code (LIBRARY-NOTES §5).
+/// which was seen to hang when called from async code (Foundation's `Process` on Linux).
 public enum Shell {
   public struct Failure: Error, CustomStringConvertible {
     public var description: String

@@ -1,5 +1,5 @@
 -- Distributes the SafeMap schema over a Citus cluster by province, when one PostgreSQL server
--- is no longer enough (DESIGN.md §7). Run as the owner on the coordinator, after the
+-- is no longer enough (docs/architecture.md). Run as the owner on the coordinator, after the
 -- migrations, on an empty database (or during a maintenance window).
 --
 -- Every tenant table already leads its primary, unique and foreign keys with province_code,

@@ -18,7 +18,7 @@ public struct AccountContext: Sendable {
   public var sessionLifetime: TimeInterval = 30 * 24 * 3600
   /// Most rows one issuance batch may carry.
   public var issuanceMaximumRows = 50_000
-  /// Lifetime of a one-time password (DESIGN.md §4: 30 days).
+  /// Lifetime of a one-time password (docs/architecture.md: tokens and passwords: 30 days).
   public var oneTimePasswordLifetime: TimeInterval = 30 * 24 * 3600
   /// Who may call the browser-session RPCs: web-service alone.
   public var webService: TrustedProxyPolicy = .none

@@ -32,7 +32,7 @@ public enum AccountServer {
     Safemap_Account_V1_FacilityService.Method.ListDistricts.descriptor,
   ]
 
-  /// All a holder of a one-time password may do (DESIGN.md §2 step 2).
+  /// All a holder of a one-time password may do (docs/domain.md: workflow step 2).
   public static let allowedDuringPasswordChange: Set<MethodDescriptor> = [
     Safemap_Account_V1_AccountService.Method.ChangePassword.descriptor,
     Safemap_Account_V1_AccountService.Method.WhoAmI.descriptor,

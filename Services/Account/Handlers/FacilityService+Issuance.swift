@@ -9,7 +9,7 @@ import SafeMapRuntime
 import SwiftProtobuf
 
 extension FacilityService {
-  /// Bulk issuance (DESIGN.md §2 step 1). The first message carries the batch options, every
+  /// Bulk issuance (docs/domain.md). The first message carries the batch options, every
   /// later one a row. Rows that have arrived are issued together, a chunk per transaction
   /// (`IssuanceChunk`), and their results are written only after it commits, so an
   /// acknowledged credential is durable. A bad row gets its own error and the batch goes on; the

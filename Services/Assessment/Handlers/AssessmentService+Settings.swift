@@ -9,7 +9,7 @@ import SafeMapRuntime
 import SwiftProtobuf
 
 extension AssessmentService {
-  /// DESIGN.md §2 step 2: an assessment stays valid 7 days unless the province says otherwise.
+  /// docs/domain.md.
   static let defaultValidityDays: Int32 = 7
 
   static func readSettings(_ province: String, on connection: PostgresConnection) async throws

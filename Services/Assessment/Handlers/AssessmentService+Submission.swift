@@ -14,7 +14,7 @@ extension AssessmentService {
   /// More than any catalogue has criteria; a bound on what one request can make us check.
   static let maxAnswersPerUnit = 200
 
-  /// DESIGN.md §2 step 2 and §3. The facility's own account only, for its own active facility;
+  /// docs/domain.md. The facility's own account only, for its own active facility;
   /// every answer checked against the catalogue version; CS1/CS2 from the profile; the worst unit
   /// decides. The assessment and the facility's current status are written in one transaction;
   /// the same request id returns the first result, also when duplicates race.

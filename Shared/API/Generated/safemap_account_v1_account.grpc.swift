@@ -1,4 +1,4 @@
-/// Identity: login, tokens, passwords and officer accounts (DESIGN.md §1, §4).
+/// Identity: login, tokens, passwords and officer accounts (docs/domain.md, docs/architecture.md).
 
 // DO NOT EDIT.
 // swift-format-ignore-file

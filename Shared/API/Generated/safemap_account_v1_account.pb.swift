@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Identity: login, tokens, passwords and officer accounts (DESIGN.md §1, §4).
+/// Identity: login, tokens, passwords and officer accounts (docs/domain.md, docs/architecture.md).
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials

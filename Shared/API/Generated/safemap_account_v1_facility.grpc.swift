@@ -1,5 +1,5 @@
 /// The facility registry, zones, bulk account issuance, reference data and the audit log
-/// (DESIGN.md §2 steps 1 and 3). Served by account-service.
+/// (docs/domain.md: workflow steps 1 and 3). Served by account-service.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

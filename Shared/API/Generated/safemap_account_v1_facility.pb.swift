@@ -9,7 +9,7 @@
 //   https://github.com/apple/swift-protobuf/
 
 /// The facility registry, zones, bulk account issuance, reference data and the audit log
-/// (DESIGN.md §2 steps 1 and 3). Served by account-service.
+/// (docs/domain.md: workflow steps 1 and 3). Served by account-service.
 
 public import SwiftProtobuf
 

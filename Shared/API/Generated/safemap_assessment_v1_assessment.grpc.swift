@@ -1,4 +1,4 @@
-/// Self-assessment, scoring, history, current status and inspections (DESIGN.md §2, §3).
+/// Self-assessment, scoring, history, current status and inspections (docs/domain.md).
 
 // DO NOT EDIT.
 // swift-format-ignore-file

@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Self-assessment, scoring, history, current status and inspections (DESIGN.md §2, §3).
+/// Self-assessment, scoring, history, current status and inspections (docs/domain.md).
 
 public import SwiftProtobuf
 

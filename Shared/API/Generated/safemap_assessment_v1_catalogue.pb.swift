@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Versioned criteria catalogues: criteria live in data, not code (DESIGN.md §3).
+/// Versioned criteria catalogues: criteria live in data, not code (docs/domain.md).
 
 public import SwiftProtobuf
 

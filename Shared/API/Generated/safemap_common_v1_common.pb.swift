@@ -22,7 +22,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-/// What a principal may do; see DESIGN.md §1. The scope that goes with a role comes only from the
+/// What a principal may do; see docs/domain.md. The scope that goes with a role comes only from the
 /// verified access token, never from a request field.
 public nonisolated enum Safemap_Common_V1_Role: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
@@ -90,7 +90,7 @@ public nonisolated enum Safemap_Common_V1_Role: SwiftProtobuf.Enum, Swift.CaseIt
 
 }
 
-/// A facility's colour on the map (DESIGN.md §3).
+/// A facility's colour on the map (docs/domain.md: assessment model).
 public nonisolated enum Safemap_Common_V1_MapLevel: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0

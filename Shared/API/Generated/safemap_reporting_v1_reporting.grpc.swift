@@ -1,4 +1,4 @@
-/// Reports, lists, exports, the map layer, campaigns and trends (DESIGN.md §2 steps 4–5, §6).
+/// Reports, lists, exports, the map layer, campaigns and trends (docs/domain.md).
 /// Every report is a live query; `as_of_time` (unset = now) reads the immutable history instead.
 
 // DO NOT EDIT.

@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Reports, lists, exports, the map layer, campaigns and trends (DESIGN.md §2 steps 4–5, §6).
+/// Reports, lists, exports, the map layer, campaigns and trends (docs/domain.md).
 /// Every report is a live query; `as_of_time` (unset = now) reads the immutable history instead.
 
 public import SwiftProtobuf

@@ -1,9 +1,9 @@
 public import GRPCCore
 public import Prometheus
 
-/// The Prometheus figures every service exports (DESIGN.md §4): calls started and handled by
-/// method and status code and their latency (the names of go-grpc-prometheus), the database
-/// pool, and the process.
+/// The Prometheus figures every service exports (docs/architecture.md): calls started and
+/// handled by method and status code and their latency (the names of go-grpc-prometheus), the
+/// database pool, and the process.
 public struct ServerMetrics: Sendable {
   public let registry: PrometheusCollectorRegistry
   public let pool: PoolMetrics

@@ -1,9 +1,9 @@
 import Foundation
 public import GRPCCore
 
-/// `page_size` / `page_token` handling shared by every list RPC (DESIGN.md §5: default 50,
-/// at most 1000). Tokens are opaque to clients: the base64url of the last key of the previous
-/// page, so pages stay stable while rows are added (keyset paging, no OFFSET scans).
+/// `page_size` / `page_token` handling shared by every list RPC (docs/architecture.md, the API:
+/// default 50, at most 1000). Tokens are opaque to clients: the base64url of the last key of the
+/// previous page, so pages stay stable while rows are added (keyset paging, no OFFSET scans).
 public enum Paging {
   public static let defaultPageSize = 50
   public static let maximumPageSize = 1000

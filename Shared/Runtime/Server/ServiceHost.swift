@@ -215,6 +215,10 @@ public final class ServiceHost: Sendable {
     groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(
       Int64((configuration.shutdownTimeoutSeconds + configuration.shutdownDelaySeconds) * 1000)
     )
+    // A task that ignores cancellation (a query on a connection PostgreSQL cut, in postgres-nio
+    // 1.33.2) would otherwise keep the process alive for ever after SIGTERM: past this the
+    // group ends the process with a message naming the cause, and the orchestrator restarts it.
+    groupConfiguration.maximumCancellationDuration = .seconds(5)
     let group = ServiceGroup(configuration: groupConfiguration)
     self.group.withLock { $0 = group }
 

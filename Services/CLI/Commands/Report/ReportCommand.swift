@@ -131,7 +131,7 @@ struct ReportNational: AsyncParsableCommand {
 }
 
 extension Table {
-  /// The columns of DESIGN.md §6, one row per group and the total last.
+  /// The columns of docs/domain.md: reports, one row per group and the total last.
   static func summary(
     _ rows: [Safemap_Reporting_V1_SummaryRow],
     total: Safemap_Reporting_V1_SummaryRow

@@ -2,7 +2,7 @@ import Foundation
 import SafeMapCore
 
 /// One row per facility whose account was issued by the report's instant, with everything a
-/// report counts (DESIGN.md §6): where it is, whether it is active, its map level, whether it
+/// report counts (docs/domain.md): where it is, whether it is active, its map level, whether it
 /// was inspected and whether it self-assessed safe but was found unsafe.
 ///
 /// Both instants start from `facility_status`, one narrow row per facility that carries the

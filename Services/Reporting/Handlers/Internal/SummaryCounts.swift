@@ -3,7 +3,7 @@ import PostgresNIO
 import SafeMapAPI
 import SwiftProtobuf
 
-/// The counted columns of a summary row (DESIGN.md §6). `active` and `assessed` are derived,
+/// The counted columns of a summary row (docs/domain.md). `active` and `assessed` are derived,
 /// because every issued facility is exactly one of stopped or active, and every active one has
 /// exactly one map level: the invariants hold by construction, not by luck.
 struct SummaryCounts: Sendable, Hashable {
