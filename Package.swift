@@ -52,6 +52,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
     .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
   ],
   targets: [
     // MARK: Shared layers
@@ -68,7 +69,12 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     /// Domain types and rules without I/O.
-    .target(name: "SafeMapCore", path: "Shared/Core", swiftSettings: swiftSettings),
+    .target(
+      name: "SafeMapCore",
+      dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")],
+      path: "Shared/Core",
+      swiftSettings: swiftSettings
+    ),
     /// The reference Argon2 implementation (Debian: libargon2-dev).
     .systemLibrary(
       name: "CArgon2",

@@ -89,9 +89,9 @@ enum ReportingBenchmark {
       try await client.query("DROP DATABASE IF EXISTS bench", logger: logger)
     }
     try await cluster.createMigratedDatabase("bench")
+    let owner = cluster.configuration(database: "bench")
     if let districtsCSV {
       let csv = try String(contentsOfFile: districtsCSV, encoding: .utf8)
-      let owner = cluster.configuration(database: "bench")
       try await PostgresTesting.withClient(owner) { client, logger in
         try await client.withConnection { connection in
           _ = try await ReferenceData.importDistricts(csv: csv, on: connection, logger: logger)

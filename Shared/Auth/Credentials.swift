@@ -15,14 +15,6 @@ public enum Credentials {
       .joined(separator: "-")
   }
 
-  /// 32 random bytes, base64url without padding.
-  public static func randomToken() -> String {
-    var generator = SystemRandomNumberGenerator()
-    let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-      .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-  }
-
   public static func sha256(_ text: String) -> Data {
     Data(SHA256.hash(data: Data(text.utf8)))
   }
@@ -32,13 +24,5 @@ public enum Credentials {
   /// accounts is not held up by 20 MiB hashes; chosen passwords always get Argon2id.
   public static func oneTimePasswordHash(_ password: String) -> String {
     "$sha256$" + sha256(password).map { String(format: "%02x", $0) }.joined()
-  }
-
-  /// Constant-time comparison of two byte strings.
-  public static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for (x, y) in zip(a, b) { difference |= x ^ y }
-    return difference == 0
   }
 }

@@ -2,6 +2,7 @@ import CArgon2
 import Foundation
 public import GRPCCore
 public import NIOPosix
+import SafeMapCore
 import Synchronization
 
 /// Argon2id password hashing (docs/architecture.md: OWASP's 19 MiB, 2 iterations, 1 lane), stored
@@ -139,7 +140,7 @@ public struct PasswordHasher: Sendable {
       let expected = Data(Credentials.oneTimePasswordHash(password).utf8)
       let dummy = Self.dummy
       _ = try await run(cancellation) { Self.verifyNow(password, against: dummy) }
-      return Credentials.constantTimeEqual(expected, Data(encoded.utf8))
+      return Secret.equal(expected, Data(encoded.utf8))
     }
     return try await run(cancellation) { Self.verifyNow(password, against: encoded) }
   }
@@ -156,7 +157,7 @@ public struct PasswordHasher: Sendable {
   /// A valid Argon2id hash of nothing anyone knows (computed once at start-up).
   public var dummyHash: String { Self.dummy }
   private static let dummy: String =
-    (try? hashNow(Credentials.randomToken(), parameters: .owasp))
+    (try? hashNow(Secret.randomToken(), parameters: .owasp))
     ?? "$argon2id$v=19$m=19456,t=2,p=1$"
 
   /// Whether `encoded` was made with weaker parameters than the current ones.

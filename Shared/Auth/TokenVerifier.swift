@@ -152,8 +152,8 @@ public final class TokenVerifier: Sendable {
   /// Decodes the JOSE header without trusting it, to refuse what we never accept.
   static func header(of token: String) throws -> Header {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 3, let data = Base64URL.decode(parts[0]),
-      let header = try? JSONDecoder().decode(Header.self, from: data)
+    guard parts.count == 3, let bytes = Base64URL.decode(parts[0]),
+      let header = try? JSONDecoder().decode(Header.self, from: Data(bytes))
     else { throw refusal("token is malformed") }
     return header
   }
@@ -161,17 +161,4 @@ public final class TokenVerifier: Sendable {
 
 private func eddsaPublicKey(_ raw: [UInt8]) throws -> EdDSA.PublicKey {
   try EdDSA.PublicKey(x: Base64URL.encode(raw), curve: .ed25519)
-}
-
-enum Base64URL {
-  static func decode(_ text: Substring) -> Data? {
-    var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-    while s.count % 4 != 0 { s.append("=") }
-    return Data(base64Encoded: s)
-  }
-
-  static func encode(_ bytes: [UInt8]) -> String {
-    Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-      .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-  }
 }

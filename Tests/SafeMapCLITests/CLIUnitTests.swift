@@ -104,7 +104,7 @@ struct CLIUnitTests {
       defaultPort: 50053,
       tls: .init()
     )
-    #expect(endpoint.address == "127.0.0.1:50053")
+    #expect(endpoint.address.description == "127.0.0.1:50053")
     func line(_ code: RPCError.Code, _ message: String, login: Bool = false) -> String {
       CLIFailure(RPCError(code: code, message: message), calling: endpoint, login: login)
         .description

@@ -62,7 +62,7 @@ struct WebUnitTests {
 
   @Test("session ids are checked for their shape before any call; cookies take __Host- on HTTPS")
   func sessionIDsAndCookies() {
-    let id = "74.\(UUID().uuidString.lowercased()).\(RandomToken.make())"
+    let id = "74.\(UUID().uuidString.lowercased()).\(Secret.randomToken())"
     #expect(SessionStore.isWellFormed(id))
     for bad in [
       "", "74", "74.x.y", "7a.\(UUID().uuidString).abc", "74.\(UUID().uuidString).a b",

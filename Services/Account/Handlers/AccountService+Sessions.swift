@@ -271,7 +271,7 @@ extension AccountService {
         found = row
       }
       guard let (accountID, family, hash, expired, used, revoked, started) = found,
-        Credentials.constantTimeEqual(hash, Credentials.sha256(parsed.secret))
+        Secret.equal(hash, Credentials.sha256(parsed.secret))
       else { return .refused("refresh_token: invalid") }
       if used || revoked {
         // A rotated token presented again: someone holds a copy. End the whole session.

@@ -149,17 +149,10 @@ public struct WebConfiguration: Sendable {
     config.publicMapCacheBytes =
       try env.integer("SAFEMAP_WEB_PUBLIC_MAP_CACHE_BYTES", 0...(16 * 1024 * 1024 * 1024))
       ?? config.publicMapCacheBytes
-    if let rate = try env.number("SAFEMAP_WEB_ANONYMOUS_RATE") {
-      config.anonymousRateLimit =
-        rate == 0
-        ? nil
-        : ClientRateLimiter.Rule(
-          burst: try env.number("SAFEMAP_WEB_ANONYMOUS_BURST") ?? max(1, rate * 12),
-          perSecond: rate
-        )
-    } else if let burst = try env.number("SAFEMAP_WEB_ANONYMOUS_BURST") {
-      config.anonymousRateLimit?.burst = max(1, burst)
-    }
+    config.anonymousRateLimit = try env.rateLimit(
+      "SAFEMAP_WEB_ANONYMOUS",
+      current: config.anonymousRateLimit
+    )
     if let idle = try env.seconds("SAFEMAP_WEB_IDLE_TIMEOUT_S") {
       guard idle >= 1 else {
         throw Invalid(description: "SAFEMAP_WEB_IDLE_TIMEOUT_S must be at least 1, got \(idle)")

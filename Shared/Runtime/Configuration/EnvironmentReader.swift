@@ -13,6 +13,14 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
     self.port = port
   }
 
+  /// `host:port`, an IPv6 host in brackets; nil for anything else.
+  public init?(parsing text: String) {
+    guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
+      let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+    else { return nil }
+    self.init(host: String(text[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port)
+  }
+
   public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
@@ -75,13 +83,26 @@ public struct EnvironmentReader: Sendable {
   /// `host:port` (an IPv6 host in brackets).
   public func target(_ name: String) throws(Invalid) -> ServiceAddress? {
     guard let text = value(name) else { return nil }
-    guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-      let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-    else { throw Invalid(description: "\(name) must be host:port, got \(text)") }
-    return ServiceAddress(
-      host: String(text[..<colon]).trimmingCharacters(in: ["[", "]"]),
-      port: port
-    )
+    guard let address = ServiceAddress(parsing: text) else {
+      throw Invalid(description: "\(name) must be host:port, got \(text)")
+    }
+    return address
+  }
+
+  /// A per-client rate from `<prefix>_RATE` (calls a second; `0` turns the limit off) and
+  /// `<prefix>_BURST` (calls at once; twelve seconds' worth when only the rate is given).
+  public func rateLimit(
+    _ prefix: String,
+    current: ClientRateLimiter.Rule?
+  ) throws(Invalid) -> ClientRateLimiter.Rule? {
+    let burst = try number(prefix + "_BURST")
+    guard let rate = try number(prefix + "_RATE") else {
+      guard let burst, var rule = current else { return current }
+      rule.burst = max(1, burst)
+      return rule
+    }
+    guard rate > 0 else { return nil }
+    return ClientRateLimiter.Rule(burst: burst ?? max(1, rate * 12), perSecond: rate)
   }
 
   public func logLevel(_ name: String) throws(Invalid) -> Logger.Level? {

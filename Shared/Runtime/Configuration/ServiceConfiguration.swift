@@ -193,17 +193,10 @@ public struct ServiceConfiguration: Sendable {
           .filter { !$0.isEmpty }
       )
     }
-    if let rate = try env.number("SAFEMAP_ANONYMOUS_RATE") {
-      config.anonymousRateLimit =
-        rate == 0
-        ? nil
-        : ClientRateLimiter.Rule(
-          burst: try env.number("SAFEMAP_ANONYMOUS_BURST") ?? max(1, rate * 12),
-          perSecond: rate
-        )
-    } else if let burst = try env.number("SAFEMAP_ANONYMOUS_BURST") {
-      config.anonymousRateLimit?.burst = max(1, burst)
-    }
+    config.anonymousRateLimit = try env.rateLimit(
+      "SAFEMAP_ANONYMOUS",
+      current: config.anonymousRateLimit
+    )
     if let timeout = try seconds("SAFEMAP_PROFILE_TIMEOUT_S"), timeout > 0 {
       config.profileTimeoutSeconds = timeout
     }

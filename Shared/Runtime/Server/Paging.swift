@@ -1,5 +1,6 @@
 import Foundation
 public import GRPCCore
+import SafeMapCore
 
 /// `page_size` / `page_token` handling shared by every list RPC (docs/architecture.md, the API:
 /// default 50, at most 1000). Tokens are opaque to clients: the base64url of the last key of the
@@ -19,9 +20,7 @@ public enum Paging {
   /// The key after which the page starts (`""` for the first page).
   public static func afterKey(_ token: String) throws -> String {
     guard !token.isEmpty else { return "" }
-    var base64 = token.replacing("-", with: "+").replacing("_", with: "/")
-    while base64.utf8.count % 4 != 0 { base64 += "=" }
-    guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8),
+    guard let bytes = Base64URL.decode(token), let key = String(validating: bytes, as: UTF8.self),
       key.hasPrefix("k:")
     else {
       throw RPCError(code: .invalidArgument, message: "page_token: not a token from this list")
@@ -32,7 +31,6 @@ public enum Paging {
   /// The token that continues after `lastKey`, or `""` when the page was not full.
   public static func nextToken(lastKey: String?, pageWasFull: Bool) -> String {
     guard pageWasFull, let lastKey else { return "" }
-    return Data(("k:" + lastKey).utf8).base64EncodedString()
-      .replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
+    return Base64URL.encode(("k:" + lastKey).utf8)
   }
 }

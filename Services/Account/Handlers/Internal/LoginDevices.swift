@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PostgresNIO
 import SafeMapAuth
+import SafeMapCore
 import SafeMapDatabase
 
 /// Device tokens (OWASP's device cookies): a client where a username signed in successfully
@@ -49,7 +50,7 @@ enum LoginDevices {
     cancellation: ServerContext.RPCCancellationHandle
   ) async throws -> String {
     if let presented { return presented }
-    let token = Credentials.randomToken()
+    let token = Secret.randomToken()
     let hash = Credentials.sha256(token)
     let key = username.lowercased()
     let expires = Date().addingTimeInterval(lifetime)

@@ -22,7 +22,7 @@ enum Sessions {
   ) async throws -> Safemap_Account_V1_TokenPair {
     let (token, claims) = try await context.signer.sign(account.principal)
     let tokenID = UUID()
-    let secret = Credentials.randomToken()
+    let secret = Secret.randomToken()
     let expiresAt = min(
       Date().addingTimeInterval(context.refreshTokenLifetime),
       sessionStartedAt.addingTimeInterval(context.sessionLifetime)

@@ -46,10 +46,10 @@ enum WebSessions {
       logger: connection.logger
     )
     let sessionID = UUID()
-    let secret = Credentials.randomToken()
+    let secret = Secret.randomToken()
     let row = Row(
       accountID: accountID,
-      csrfToken: Credentials.randomToken(),
+      csrfToken: Secret.randomToken(),
       expiresAt: Date().addingTimeInterval(lifetime)
     )
     try await connection.query(
@@ -83,7 +83,7 @@ enum WebSessions {
     var found: (UUID, Data, String, Date, Date)?
     for try await row in rows.decode((UUID, Data, String, Date, Date).self) { found = row }
     guard let (accountID, hash, csrf, expires, lastSeen) = found,
-      Credentials.constantTimeEqual(hash, Credentials.sha256(parsed.secret)),
+      Secret.equal(hash, Credentials.sha256(parsed.secret)),
       lastSeen.addingTimeInterval(idle) > Date()
     else { return nil }
     // One write a minute at most, however many pages a session opens.

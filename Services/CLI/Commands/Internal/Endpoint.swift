@@ -10,11 +10,8 @@ struct Endpoint: Sendable {
   /// The command-line option and environment variable that set it, for messages.
   let option: String
   let variable: String
-  let host: String
-  let port: Int
+  let address: ServiceAddress
   let tls: TLSSettings
-
-  var address: String { "\(host):\(port)" }
 
   /// Every call fails at once when the service cannot be reached (rather than waiting for it
   /// to come up), and none runs longer than ten minutes (an export of a whole province).
@@ -38,13 +35,10 @@ struct Endpoint: Sendable {
     self.variable = variable
     self.tls = tls
     let text = value ?? "127.0.0.1:\(defaultPort)"
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-      (1...65535).contains(port), colon != text.startIndex
-    else {
+    guard let address = ServiceAddress(parsing: text) else {
       throw CLIFailure("--\(option) must be host:port, got \(text)")
     }
-    self.host = String(text[..<colon]).trimmingCharacters(in: ["[", "]"])
-    self.port = port
+    self.address = address
   }
 
   /// Runs `body` with a client connected to this service, and turns its refusals into
@@ -55,7 +49,7 @@ struct Endpoint: Sendable {
   ) async throws -> Result {
     do {
       let transport = try HTTP2ClientTransport.Posix(
-        target: .dns(host: host, port: port),
+        target: .dns(host: address.host, port: address.port),
         transportSecurity: tls.clientSecurity,
         config: .defaults { config in
           if let name = tls.serverName { config.http2.authority = name }

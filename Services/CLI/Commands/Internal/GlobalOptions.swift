@@ -101,7 +101,7 @@ struct GlobalOptions: ParsableArguments {
       )
       if let problem = tls.plaintextProblem(
         calling: service,
-        at: endpoint.host,
+        at: endpoint.address.host,
         allowPlaintext: plaintext
       ) {
         // The CLI's own words: its option names, not the services' variables.
@@ -110,7 +110,7 @@ struct GlobalOptions: ParsableArguments {
             .replacingOccurrences(of: "SAFEMAP_ALLOW_PLAINTEXT=true", with: "--allow-plaintext")
         )
       }
-      if plaintext, tls.caFile == nil, !TLSSettings.isLoopback(endpoint.host) {
+      if plaintext, tls.caFile == nil, !TLSSettings.isLoopback(endpoint.address.host) {
         FileHandle.standardError.write(
           Data("warning: \(service) at \(endpoint.address) without TLS\n".utf8)
         )

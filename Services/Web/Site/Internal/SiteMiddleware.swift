@@ -156,7 +156,7 @@ struct SessionMiddleware: RouterMiddleware {
         submitted = form["csrf"]
         request.body = .init(buffer: ByteBuffer(string: form.encoded))
       }
-      guard !expected.isEmpty, let submitted, RandomToken.equal(submitted, expected) else {
+      guard !expected.isEmpty, let submitted, Secret.equal(submitted.utf8, expected.utf8) else {
         throw WebError.csrf
       }
     }

@@ -95,7 +95,7 @@ struct AssessmentPages {
       kindKey: kindKey,
       kind: kind,
       filled: Filled(units: units, values: [:]),
-      requestID: RandomToken.make(),
+      requestID: Secret.randomToken(),
       status: .ok
     )
   }
@@ -300,7 +300,7 @@ struct AssessmentPages {
         kindKey: kindKey,
         kind: kind,
         filled: filled,
-        requestID: RandomToken.make(),
+        requestID: Secret.randomToken(),
         status: .badRequest
       )
     }

@@ -3,6 +3,7 @@ import GRPCCore
 import HTTPTypes
 import Hummingbird
 import SafeMapAPI
+import SafeMapCore
 import SwiftProtobuf
 
 /// Campaigns ("every active facility must assess before …"): the list, a province officer's
@@ -76,7 +77,7 @@ struct CampaignPages {
         },
         includePast: includePast,
         mayCreate: session.account.role == .provinceOfficer,
-        requestID: RandomToken.make(),
+        requestID: Secret.randomToken(),
         error: error,
         title: form?["title"] ?? "",
         deadline: form?["deadline"] ?? "",

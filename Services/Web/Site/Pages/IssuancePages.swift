@@ -4,6 +4,7 @@ import GRPCCore
 import Hummingbird
 import NIOCore
 import SafeMapAPI
+import SafeMapCore
 import SafeMapSheets
 import SwiftProtobuf
 
@@ -249,7 +250,7 @@ actor CredentialSheets {
     sweep()
     var sheets = byOfficer[officer] ?? []
     if sheets.count >= perOfficer { sheets.removeFirst(sheets.count - perOfficer + 1) }
-    let token = RandomToken.make()
+    let token = Secret.randomToken()
     sheets.append(Sheet(token: token, rows: rows, created: .now))
     byOfficer[officer] = sheets
     return token

@@ -3,6 +3,7 @@ import GRPCCore
 import HTTPTypes
 import Hummingbird
 import SafeMapAPI
+import SafeMapCore
 import SwiftProtobuf
 
 /// Sign-in, sign-out and the password change a one-time password leads to.
@@ -45,7 +46,7 @@ struct SignInPages {
     error: String? = nil,
     status: HTTPResponse.Status = .ok
   ) async throws -> Response {
-    let token = RandomToken.make()
+    let token = Secret.randomToken()
     var response = site.templates.page(
       "login",
       LoginPage(

@@ -145,22 +145,3 @@ actor SessionStore {
     entries[id] = entry
   }
 }
-
-/// 256 random bits, base64url without padding: the sign-in form's CSRF token.
-enum RandomToken {
-  static func make() -> String {
-    var generator = SystemRandomNumberGenerator()
-    let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    return Data(bytes).base64EncodedString()
-      .replacingOccurrences(of: "+", with: "-")
-      .replacingOccurrences(of: "/", with: "_")
-      .replacingOccurrences(of: "=", with: "")
-  }
-
-  /// Compares in time independent of where the two differ.
-  static func equal(_ a: String, _ b: String) -> Bool {
-    let (x, y) = (Array(a.utf8), Array(b.utf8))
-    guard x.count == y.count else { return false }
-    return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-  }
-}
