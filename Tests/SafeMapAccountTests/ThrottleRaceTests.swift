@@ -107,7 +107,15 @@ struct ThrottleRaceTests {
       device: first.deviceToken
     )
     #expect(again.deviceToken == first.deviceToken)
-    // A device token is for its username only.
+    // A device token is for its username only. The address's delay may have passed while the
+    // owner signed in (a loaded machine): fail until it holds again, then try at once.
+    for index in 0..<30 {
+      do {
+        _ = try await bed.login("stranger.\(index)", "wrong")
+      } catch let error as RPCError where error.code == .resourceExhausted {
+        break
+      } catch {}
+    }
     await expectCode(.resourceExhausted) {
       try await bed.login("stranger.1", "wrong", device: first.deviceToken)
     }

@@ -33,15 +33,9 @@ extension AccountService {
     request: Safemap_Account_V1_CreateAccountRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_CreateAccountResponse {
-    let principal = try RequestPrincipal.require()
-    let database = self.context.database
-    return try await Audit.refusals(
-      "CreateAccount",
-      actor: principal,
-      province: request.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: self.context.database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.provinceCode) {
       var violations = FieldViolations()
       violations.require(Username.isWellFormed(request.username), "username", Username.rule)
       violations.require(
@@ -110,11 +104,8 @@ extension AccountService {
         lastLoginAt: nil
       )
       let requestID = request.requestID.isEmpty ? nil : request.requestID
-      let address = context.clientAddress
-      let created = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) { connection -> AccountRecord? in
+      let created = try await mutation.commit(in: tenant) {
+        connection -> Audited<AccountRecord?> in
         if let requestID {
           let rows = try await connection.query(
             """
@@ -123,7 +114,7 @@ extension AccountService {
             """,
             logger: connection.logger
           )
-          for try await row in rows { return try AccountRecord(row: row) }
+          for try await row in rows { return .unchanged(try AccountRecord(row: row)) }
         }
         if let district = account.districtCode {
           try await Self.requireDistrict(district, province: tenant.code, on: connection)
@@ -137,19 +128,12 @@ extension AccountService {
           createdBy: UUID(uuidString: principal.accountID),
           on: connection
         )
-        try await Audit.record(
-          AuditEntry(
-            action: "CreateAccount",
-            targetType: "account",
-            targetID: account.accountID.uuidString.lowercased(),
-            detail: "\(role.rawValue) \(account.username)"
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
+        return .changed(
+          nil,
+          target: "account",
+          id: account.accountID.uuidString.lowercased(),
+          detail: "\(role.rawValue) \(account.username)"
         )
-        return nil
       }
       // A repeated request id returns the account it created; its password was shown once.
       if let created { return .with { $0.account = created.message } }
@@ -292,15 +276,9 @@ extension AccountService {
     request: Safemap_Account_V1_ResetPasswordRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_ResetPasswordResponse {
-    let principal = try RequestPrincipal.require()
-    let database = self.context.database
-    return try await Audit.refusals(
-      "ResetPassword",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: self.context.database)
+    let principal = mutation.principal
+    return try await mutation.run(province: nil) {
       let (account, tenant) = try await visibleAccount(
         request.accountID,
         principal: principal,
@@ -309,9 +287,7 @@ extension AccountService {
       )
       let password = Credentials.oneTimePassword()
       let expiresAt = Date().addingTimeInterval(self.context.oneTimePasswordLifetime)
-      let address = context.clientAddress
-      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-        connection in
+      try await mutation.commit(in: tenant) { connection in
         try await AccountRecord.setPassword(
           account.accountID,
           province: tenant.code,
@@ -320,17 +296,7 @@ extension AccountService {
           on: connection
         )
         try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection)
-        try await Audit.record(
-          AuditEntry(
-            action: "ResetPassword",
-            targetType: "account",
-            targetID: account.accountID.uuidString.lowercased()
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
-        )
+        return .changed((), target: "account", id: account.accountID.uuidString.lowercased())
       }
       return .with {
         $0.initialPassword = password
@@ -343,15 +309,9 @@ extension AccountService {
     request: Safemap_Account_V1_SetAccountDisabledRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_SetAccountDisabledResponse {
-    let principal = try RequestPrincipal.require()
-    let database = self.context.database
-    return try await Audit.refusals(
-      "SetAccountDisabled",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: self.context.database)
+    let principal = mutation.principal
+    return try await mutation.run(province: nil) {
       guard request.accountID.lowercased() != principal.accountID else {
         throw RPCError(
           code: .failedPrecondition,
@@ -366,12 +326,7 @@ extension AccountService {
       )
       let disabled = request.disabled
       let reason = String(request.reason.prefix(500))
-      let address = context.clientAddress
-      let updated = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) {
-        connection in
+      let updated = try await mutation.commit(in: tenant) { connection in
         try await connection.query(
           """
           UPDATE accounts SET disabled = \(disabled), disabled_reason = \(reason), updated_at = now()
@@ -382,22 +337,11 @@ extension AccountService {
         if disabled {
           try await Sessions.revokeAll(of: account.accountID, province: tenant.code, on: connection)
         }
-        try await Audit.record(
-          AuditEntry(
-            action: "SetAccountDisabled",
-            targetType: "account",
-            targetID: account.accountID.uuidString.lowercased(),
-            detail: (disabled ? "disabled: " : "enabled: ") + reason
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
-        )
-        return try await AccountRecord.find(
-          account.accountID,
-          province: tenant.code,
-          on: connection
+        return .changed(
+          try await AccountRecord.find(account.accountID, province: tenant.code, on: connection),
+          target: "account",
+          id: account.accountID.uuidString.lowercased(),
+          detail: (disabled ? "disabled: " : "enabled: ") + reason
         )
       }
       return .with { $0.account = (updated ?? account).message }

@@ -22,7 +22,7 @@ extension AccountService {
       username: request.username,
       password: request.password,
       deviceToken: request.deviceToken,
-      action: "Login",
+      action: context.descriptor.method,
       context: context
     )
     let appContext = self.context
@@ -225,7 +225,7 @@ extension AccountService {
     } catch let error as RPCError {
       if let outcome = Audit.outcome(for: error.code) {
         await Audit.recordAnonymous(
-          AuditEntry(action: "RefreshToken", detail: error.message),
+          AuditEntry(action: context.descriptor.method, detail: error.message),
           outcome: outcome,
           username: "",
           clientAddress: address,
@@ -326,15 +326,9 @@ extension AccountService {
     request: Safemap_Account_V1_LogoutRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_LogoutResponse {
-    let principal = try RequestPrincipal.require()
-    let database = self.context.database
-    return try await Audit.refusals(
-      "Logout",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: self.context.database)
+    let principal = mutation.principal
+    return try await mutation.run(province: nil) {
       guard let accountID = UUID(uuidString: principal.accountID) else {
         throw RPCError(code: .unauthenticated, message: "token subject is not an account")
       }
@@ -347,9 +341,7 @@ extension AccountService {
       }
       let allSessions = request.allSessions
       let tenant = principal.homeTenant
-      let address = context.clientAddress
-      try await database.withTenantTransaction(tenant, cancellation: context.cancellation) {
-        connection in
+      try await mutation.commit(in: tenant) { connection in
         if allSessions {
           try await Sessions.revokeAll(of: accountID, province: tenant.code, on: connection)
         } else if let parsed {
@@ -364,17 +356,11 @@ extension AccountService {
             logger: connection.logger
           )
         }
-        try await Audit.record(
-          AuditEntry(
-            action: "Logout",
-            targetType: "account",
-            targetID: principal.accountID,
-            detail: allSessions ? "all sessions" : "one session"
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
+        return .changed(
+          (),
+          target: "account",
+          id: principal.accountID,
+          detail: allSessions ? "all sessions" : "one session"
         )
       }
       return .init()
@@ -385,24 +371,18 @@ extension AccountService {
     request: Safemap_Account_V1_ChangePasswordRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_ChangePasswordResponse {
-    let principal = try RequestPrincipal.require()
-    let database = self.context.database
-    return try await Audit.refusals(
-      "ChangePassword",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
-      try await changePassword(request, principal: principal, context: context)
+    let mutation = try AuditedMutation(context, database: self.context.database)
+    return try await mutation.run(province: nil) {
+      try await changePassword(request, mutation: mutation, context: context)
     }
   }
 
   private func changePassword(
     _ request: Safemap_Account_V1_ChangePasswordRequest,
-    principal: Principal,
+    mutation: AuditedMutation,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_ChangePasswordResponse {
+    let principal = mutation.principal
     let tenant = principal.homeTenant
     let database = self.context.database
     let hasher = self.context.hasher
@@ -462,8 +442,7 @@ extension AccountService {
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let hash = try await hasher.hash(request.newPassword, cancellation: cancellation)
     let appContext = self.context
-    let tokens = try await database.withTenantTransaction(tenant, cancellation: cancellation) {
-      connection in
+    let tokens = try await mutation.commit(in: tenant) { connection in
       try await AccountRecord.setPassword(
         accountID,
         province: tenant.code,
@@ -472,16 +451,13 @@ extension AccountService {
         on: connection
       )
       try await Sessions.revokeAll(of: accountID, province: tenant.code, on: connection)
-      try await Audit.record(
-        AuditEntry(action: "ChangePassword", targetType: "account", targetID: principal.accountID),
-        actor: principal,
-        province: tenant.code,
-        clientAddress: address,
-        on: connection
-      )
       var updated = account
       updated.oneTimePasswordExpiresAt = nil
-      return try await Sessions.issue(for: updated, context: appContext, on: connection)
+      return .changed(
+        try await Sessions.issue(for: updated, context: appContext, on: connection),
+        target: "account",
+        id: principal.accountID
+      )
     }
     return .with { $0.tokens = tokens }
   }

@@ -15,12 +15,12 @@ extension AccountService {
     request: Safemap_Account_V1_CreateWebSessionRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_CreateWebSessionResponse {
-    try await requireWebService("CreateWebSession", username: request.username, context: context)
+    try await requireWebService(username: request.username, context: context)
     let signedIn = try await signIn(
       username: request.username,
       password: request.password,
       deviceToken: request.deviceToken,
-      action: "CreateWebSession",
+      action: context.descriptor.method,
       context: context
     )
     let appContext = self.context
@@ -50,7 +50,7 @@ extension AccountService {
     request: Safemap_Account_V1_GetWebSessionRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_GetWebSessionResponse {
-    try await requireWebService("GetWebSession", username: "", context: context)
+    try await requireWebService(username: "", context: context)
     guard request.sessionID.utf8.count <= 256, let parsed = Sessions.parse(request.sessionID),
       let tenant = parsed.province == "00" ? Tenant.national : Tenant.province(parsed.province)
     else { throw Self.noSession }
@@ -78,7 +78,7 @@ extension AccountService {
     request: Safemap_Account_V1_EndWebSessionRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_EndWebSessionResponse {
-    try await requireWebService("EndWebSession", username: "", context: context)
+    try await requireWebService(username: "", context: context)
     guard request.sessionID.utf8.count <= 256, let parsed = Sessions.parse(request.sessionID),
       let tenant = parsed.province == "00" ? Tenant.national : Tenant.province(parsed.province)
     else { return .init() }
@@ -107,10 +107,9 @@ extension AccountService {
   )
 
   /// PERMISSION_DENIED, audited, unless web-service is calling.
-  private func requireWebService(_ action: String, username: String, context: ServerContext)
-    async throws
-  {
+  private func requireWebService(username: String, context: ServerContext) async throws {
     guard !self.context.webService.trusts(context) else { return }
+    let action = context.descriptor.method
     let refusal = RPCError(
       code: .permissionDenied,
       message: "\(action) is for web-service only (its client certificate, or a trusted address)"

@@ -20,14 +20,9 @@ extension FacilityService {
     response: RPCWriter<Safemap_Account_V1_IssueFacilityAccountsResponse>,
     context: ServerContext
   ) async throws {
-    let principal = try RequestPrincipal.require()
-    try await Audit.refusals(
-      "IssueFacilityAccounts",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    try await mutation.run(province: nil) {
       try FacilityScope.requireAdministrator(principal)
       // Reading stops while a chunk is being written: the buffer holds one chunk at most.
       let buffer = RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>(
@@ -48,7 +43,7 @@ extension FacilityService {
           buffer.finish()
           group.cancelAll()
         }
-        try await issue(from: buffer, principal: principal, response: response, context: context)
+        try await issue(from: buffer, mutation: mutation, response: response, context: context)
       }
     }
   }
@@ -77,10 +72,11 @@ extension FacilityService {
 
   private func issue(
     from buffer: RowBuffer<Safemap_Account_V1_IssueFacilityAccountsRequest>,
-    principal: Principal,
+    mutation: AuditedMutation,
     response: RPCWriter<Safemap_Account_V1_IssueFacilityAccountsResponse>,
     context: ServerContext
   ) async throws {
+    let principal = mutation.principal
     guard var pending = try await buffer.next(limit: Self.chunkSize), !pending.isEmpty,
       case .options(let options) = pending.removeFirst().item
     else {
@@ -97,7 +93,6 @@ extension FacilityService {
       throw RPCError(code: .permissionDenied, message: "token subject is not an account")
     }
     let database = self.database
-    let address = context.clientAddress
     let requestID = options.requestID.isEmpty ? nil : options.requestID
     let note = options.note
     let maximumRows = self.context.issuanceMaximumRows
@@ -125,9 +120,8 @@ extension FacilityService {
     let batchContext = IssuanceBatchContext(
       tenant: tenant,
       batchID: batchID,
-      principal: principal,
-      actorID: actorID,
-      address: address
+      mutation: mutation,
+      actorID: actorID
     )
 
     while true {
@@ -222,16 +216,11 @@ extension FacilityService {
           $0.completeTime = Google_Protobuf_Timestamp(date: completed)
         }
       }
-      try await Audit.record(
-        AuditEntry(
-          action: "IssueFacilityAccounts",
-          targetType: "batch",
-          targetID: batch,
-          detail: "completed: \(finalCounts.text)"
-        ),
-        actor: principal,
-        province: tenant.code,
-        clientAddress: address,
+      try await mutation.record(
+        target: "batch",
+        id: batch,
+        detail: "completed: \(finalCounts.text)",
+        in: tenant,
         on: connection
       )
       return summary
@@ -496,9 +485,8 @@ extension FacilityService {
 struct IssuanceBatchContext: Sendable {
   let tenant: Tenant
   let batchID: UUID
-  let principal: Principal
+  let mutation: AuditedMutation
   let actorID: UUID
-  let address: String
 
   /// Adds `counts` to the batch and writes an audit row, in the caller's transaction.
   func record(
@@ -515,16 +503,11 @@ struct IssuanceBatchContext: Sendable {
       """,
       logger: connection.logger
     )
-    try await Audit.record(
-      AuditEntry(
-        action: "IssueFacilityAccounts",
-        targetType: "batch",
-        targetID: batchID.uuidString.lowercased(),
-        detail: detail
-      ),
-      actor: principal,
-      province: tenant.code,
-      clientAddress: address,
+    try await mutation.record(
+      target: "batch",
+      id: batchID.uuidString.lowercased(),
+      detail: detail,
+      in: tenant,
       on: connection
     )
   }

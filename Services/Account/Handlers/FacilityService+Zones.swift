@@ -26,14 +26,9 @@ extension FacilityService {
     request: Safemap_Account_V1_CreateZoneRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_CreateZoneResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "CreateZone",
-      actor: principal,
-      province: request.zone.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.zone.provinceCode) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try principal.tenant(
         forRequested: request.zone.provinceCode,
@@ -59,12 +54,8 @@ extension FacilityService {
       )
       guard violations.isEmpty, let type else { throw RPCError.invalidArgument(violations) }
       let requestID = request.requestID.isEmpty ? nil : request.requestID
-      let address = context.clientAddress
-      let created = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) {
-        connection -> Safemap_Account_V1_Zone in
+      let created = try await mutation.commit(in: tenant) {
+        connection -> Audited<Safemap_Account_V1_Zone> in
         let select =
           "SELECT zone_id, province_code, name, zone_type, district_code, created_at FROM zones"
         if let requestID {
@@ -73,7 +64,7 @@ extension FacilityService {
             logger: connection.logger
           )
           for try await row in rows.decode((UUID, String, String, String, String, Date).self) {
-            return Self.zoneMessage(row)
+            return .unchanged(Self.zoneMessage(row))
           }
         }
         try await AccountService.requireDistrict(
@@ -92,19 +83,12 @@ extension FacilityService {
           logger: connection.logger
         )
         for try await row in rows.decode((UUID, String, String, String, String, Date).self) {
-          try await Audit.record(
-            AuditEntry(
-              action: "CreateZone",
-              targetType: "zone",
-              targetID: id.uuidString.lowercased(),
-              detail: zone.name
-            ),
-            actor: principal,
-            province: tenant.code,
-            clientAddress: address,
-            on: connection
+          return .changed(
+            Self.zoneMessage(row),
+            target: "zone",
+            id: id.uuidString.lowercased(),
+            detail: zone.name
           )
-          return Self.zoneMessage(row)
         }
         throw RPCError(
           code: .alreadyExists,

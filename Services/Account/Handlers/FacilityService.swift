@@ -33,14 +33,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     request: Safemap_Account_V1_RegisterFacilityRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_RegisterFacilityResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "RegisterFacility",
-      actor: principal,
-      province: request.facility.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.facility.provinceCode) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try principal.tenant(
         forRequested: request.facility.provinceCode,
@@ -50,12 +45,8 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       let violations = FacilityInput.violations(facility, prefix: "facility.")
       guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
       let requestID = request.requestID.isEmpty ? nil : request.requestID
-      let address = context.clientAddress
-      let record = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) {
-        connection -> FacilityRecord in
+      let record = try await mutation.commit(in: tenant) {
+        connection -> Audited<FacilityRecord> in
         if let requestID {
           let rows = try await connection.query(
             """
@@ -64,7 +55,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
             """,
             logger: connection.logger
           )
-          for try await row in rows { return try FacilityRecord(row: row) }
+          for try await row in rows { return .unchanged(try FacilityRecord(row: row)) }
         }
         let reference = try await FacilityInput.referenceViolations(
           facility,
@@ -92,19 +83,12 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           reason: "registered",
           on: connection
         )
-        try await Audit.record(
-          AuditEntry(
-            action: "RegisterFacility",
-            targetType: "facility",
-            targetID: id.uuidString.lowercased(),
-            detail: facility.taxCode
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
+        return .changed(
+          try await FacilityRecord.written(id, province: tenant.code, on: connection),
+          target: "facility",
+          id: id.uuidString.lowercased(),
+          detail: facility.taxCode
         )
-        return try await FacilityRecord.find(id, province: tenant.code, on: connection)!
       }
       return .with { $0.facility = record.message }
     }
@@ -176,14 +160,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     request: Safemap_Account_V1_UpdateFacilityRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_UpdateFacilityResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "UpdateFacility",
-      actor: principal,
-      province: request.facility.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.facility.provinceCode) {
       let paths = request.updateMask.paths
       guard !paths.isEmpty else {
         throw RPCError(code: .invalidArgument, message: "update_mask: name at least one field")
@@ -214,13 +193,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       guard let id = UUID(uuidString: request.facility.facilityID) else {
         throw RPCError(code: .invalidArgument, message: "facility.facility_id: not a valid id")
       }
-      let address = context.clientAddress
       let changes = request.facility
-      let record = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) {
-        connection -> FacilityRecord in
+      let record = try await mutation.commit(in: tenant) {
+        connection -> Audited<FacilityRecord> in
         guard
           let current = try await FacilityRecord.find(id, province: tenant.code, on: connection),
           FacilityScope.canRead(principal, current.message)
@@ -274,19 +249,12 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           """,
           logger: connection.logger
         )
-        try await Audit.record(
-          AuditEntry(
-            action: "UpdateFacility",
-            targetType: "facility",
-            targetID: id.uuidString.lowercased(),
-            detail: paths.joined(separator: ",")
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
+        return .changed(
+          try await FacilityRecord.written(id, province: tenant.code, on: connection),
+          target: "facility",
+          id: id.uuidString.lowercased(),
+          detail: paths.joined(separator: ",")
         )
-        return try await FacilityRecord.find(id, province: tenant.code, on: connection)!
       }
       return .with { $0.facility = record.message }
     }
@@ -386,14 +354,9 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     request: Safemap_Account_V1_SetOperatingStatusRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_SetOperatingStatusResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "SetOperatingStatus",
-      actor: principal,
-      province: request.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.provinceCode) {
       try FacilityScope.requireAdministrator(principal)
       let tenant = try Self.objectTenant(principal, request.provinceCode, what: "facility_id")
       var violations = FieldViolations()
@@ -427,11 +390,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       }
       let effective = effectiveText
       let reason = String(request.reason.prefix(500))
-      let address = context.clientAddress
-      let (record, change) = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) { connection in
+      let (record, change) = try await mutation.commit(in: tenant) { connection in
         guard try await FacilityRecord.find(id, province: tenant.code, on: connection) != nil else {
           throw RPCError(code: .notFound, message: "facility_id: no such facility")
         }
@@ -463,19 +422,12 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           """,
           logger: connection.logger
         )
-        try await Audit.record(
-          AuditEntry(
-            action: "SetOperatingStatus",
-            targetType: "facility",
-            targetID: id.uuidString.lowercased(),
-            detail: "\(status): \(reason)"
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
+        return .changed(
+          (try await FacilityRecord.written(id, province: tenant.code, on: connection), change),
+          target: "facility",
+          id: id.uuidString.lowercased(),
+          detail: "\(status): \(reason)"
         )
-        return (try await FacilityRecord.find(id, province: tenant.code, on: connection)!, change)
       }
       return .with {
         $0.facility = record.message

@@ -89,23 +89,18 @@ extension AssessmentService {
     request: Safemap_Assessment_V1_ImportCatalogueRequest,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ImportCatalogueResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "ImportCatalogue",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
-      try await importCatalogue(request, principal: principal, context: context)
+    let mutation = try AuditedMutation(context, database: database)
+    return try await mutation.run(province: nil) {
+      try await importCatalogue(request, mutation: mutation, context: context)
     }
   }
 
   private func importCatalogue(
     _ request: Safemap_Assessment_V1_ImportCatalogueRequest,
-    principal: Principal,
+    mutation: AuditedMutation,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ImportCatalogueResponse {
+    let principal = mutation.principal
     try Self.requireMinistry(principal)
     let catalogue = request.catalogue
     var violations = ScoringCatalogue(catalogue).violations()
@@ -129,13 +124,9 @@ extension AssessmentService {
     guard violations.isEmpty, let kind else { throw RPCError.invalidArgument(violations) }
     let requestID = request.requestID.isEmpty ? nil : request.requestID
     let home = principal.homeTenant
-    let address = context.clientAddress
     // Catalogues are national; the transaction is the ministry's own tenant so that the audit
     // row commits with the catalogue.
-    let stored = try await database.withTenantTransaction(
-      home,
-      cancellation: context.cancellation
-    ) { tx in
+    let stored = try await mutation.commit(in: home) { tx in
       if let requestID {
         let rows = try await tx.query(
           """
@@ -144,7 +135,7 @@ extension AssessmentService {
           """,
           logger: tx.logger
         )
-        for try await row in rows { return try CatalogueStore.decode(row) }
+        for try await row in rows { return .unchanged(try CatalogueStore.decode(row)) }
       }
       try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: tx.logger)
       let version = try await CatalogueStore.insert(
@@ -154,19 +145,12 @@ extension AssessmentService {
         requestID: requestID,
         on: tx
       )
-      try await Audit.record(
-        AuditEntry(
-          action: "ImportCatalogue",
-          targetType: "catalogue",
-          targetID: "\(kind) v\(version)",
-          detail: String(catalogue.title.prefix(200))
-        ),
-        actor: principal,
-        province: home.code,
-        clientAddress: address,
-        on: tx
+      return .changed(
+        try await CatalogueStore.written(kind: kind, version: version, on: tx),
+        target: "catalogue",
+        id: "\(kind) v\(version)",
+        detail: String(catalogue.title.prefix(200))
       )
-      return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
     }
     return .with { $0.catalogue = stored }
   }
@@ -175,23 +159,18 @@ extension AssessmentService {
     request: Safemap_Assessment_V1_ActivateCatalogueRequest,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ActivateCatalogueResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "ActivateCatalogue",
-      actor: principal,
-      province: nil,
-      context: context,
-      database: database
-    ) {
-      try await activateCatalogue(request, principal: principal, context: context)
+    let mutation = try AuditedMutation(context, database: database)
+    return try await mutation.run(province: nil) {
+      try await activateCatalogue(request, mutation: mutation, context: context)
     }
   }
 
   private func activateCatalogue(
     _ request: Safemap_Assessment_V1_ActivateCatalogueRequest,
-    principal: Principal,
+    mutation: AuditedMutation,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ActivateCatalogueResponse {
+    let principal = mutation.principal
     try Self.requireMinistry(principal)
     guard let kind = KindName.sql(request.kind) else {
       throw RPCError(code: .invalidArgument, message: "kind: WORKPLACE or DORMITORY")
@@ -201,11 +180,7 @@ extension AssessmentService {
     }
     let version = request.version
     let home = principal.homeTenant
-    let address = context.clientAddress
-    let activated = try await database.withTenantTransaction(
-      home,
-      cancellation: context.cancellation
-    ) { tx in
+    let activated = try await mutation.commit(in: home) { tx in
       guard try await CatalogueStore.find(kind: kind, version: version, on: tx) != nil else {
         throw RPCError(
           code: .notFound,
@@ -226,18 +201,11 @@ extension AssessmentService {
         """,
         logger: tx.logger
       )
-      try await Audit.record(
-        AuditEntry(
-          action: "ActivateCatalogue",
-          targetType: "catalogue",
-          targetID: "\(kind) v\(version)"
-        ),
-        actor: principal,
-        province: home.code,
-        clientAddress: address,
-        on: tx
+      return .changed(
+        try await CatalogueStore.written(kind: kind, version: version, on: tx),
+        target: "catalogue",
+        id: "\(kind) v\(version)"
       )
-      return try await CatalogueStore.find(kind: kind, version: version, on: tx)!
     }
     catalogues.invalidate(kind: kind)
     return .with { $0.catalogue = activated }

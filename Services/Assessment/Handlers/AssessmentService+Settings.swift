@@ -55,23 +55,18 @@ extension AssessmentService {
     request: Safemap_Assessment_V1_UpdateProvinceSettingsRequest,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "UpdateProvinceSettings",
-      actor: principal,
-      province: request.settings.provinceCode,
-      context: context,
-      database: database
-    ) {
-      try await updateProvinceSettings(request, principal: principal, context: context)
+    let mutation = try AuditedMutation(context, database: database)
+    return try await mutation.run(province: request.settings.provinceCode) {
+      try await updateProvinceSettings(request, mutation: mutation, context: context)
     }
   }
 
   private func updateProvinceSettings(
     _ request: Safemap_Assessment_V1_UpdateProvinceSettingsRequest,
-    principal: Principal,
+    mutation: AuditedMutation,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_UpdateProvinceSettingsResponse {
+    let principal = mutation.principal
     guard AccessPolicy.mayChangeProvinceSettings(principal) else {
       throw RPCError(
         code: .permissionDenied,
@@ -111,11 +106,7 @@ extension AssessmentService {
     let grace: Int? =
       paths.contains("overdue_grace_days") ? Int(request.settings.overdueGraceDays) : nil
     let actor = UUID(uuidString: principal.accountID)
-    let address = context.clientAddress
-    let settings = try await database.withTenantTransaction(
-      tenant,
-      cancellation: context.cancellation
-    ) {
+    let settings = try await mutation.commit(in: tenant) {
       connection in
       try await connection.query(
         """
@@ -129,19 +120,12 @@ extension AssessmentService {
         """,
         logger: connection.logger
       )
-      try await Audit.record(
-        AuditEntry(
-          action: "UpdateProvinceSettings",
-          targetType: "province",
-          targetID: tenant.code,
-          detail: paths.joined(separator: ",")
-        ),
-        actor: principal,
-        province: tenant.code,
-        clientAddress: address,
-        on: connection
+      return .changed(
+        try await Self.readSettings(tenant.code, on: connection),
+        target: "province",
+        id: tenant.code,
+        detail: paths.joined(separator: ",")
       )
-      return try await Self.readSettings(tenant.code, on: connection)
     }
     return .with { $0.settings = settings }
   }

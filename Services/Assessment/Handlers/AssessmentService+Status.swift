@@ -116,23 +116,18 @@ extension AssessmentService {
     request: Safemap_Assessment_V1_RecordInspectionRequest,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "RecordInspection",
-      actor: principal,
-      province: request.provinceCode,
-      context: context,
-      database: database
-    ) {
-      try await recordInspection(request, principal: principal, context: context)
+    let mutation = try AuditedMutation(context, database: database)
+    return try await mutation.run(province: request.provinceCode) {
+      try await recordInspection(request, mutation: mutation, context: context)
     }
   }
 
   private func recordInspection(
     _ request: Safemap_Assessment_V1_RecordInspectionRequest,
-    principal: Principal,
+    mutation: AuditedMutation,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_RecordInspectionResponse {
+    let principal = mutation.principal
     guard AccessPolicy.mayRecordInspections(principal) else {
       throw RPCError(
         code: .permissionDenied,
@@ -164,12 +159,8 @@ extension AssessmentService {
     _ = try await facilities.profile(province: tenant.code, facilityID: request.facilityID)
     let requestID = request.requestID.isEmpty ? nil : request.requestID
     let recordedBy = UUID(uuidString: principal.accountID)
-    let address = context.clientAddress
-    let inspection = try await database.withTenantTransaction(
-      tenant,
-      cancellation: context.cancellation
-    ) {
-      connection -> Safemap_Assessment_V1_Inspection in
+    let inspection = try await mutation.commit(in: tenant) {
+      connection -> Audited<Safemap_Assessment_V1_Inspection> in
       if let requestID,
         let first = try await InspectionRecord.find(
           requestID: requestID,
@@ -177,18 +168,25 @@ extension AssessmentService {
           on: connection
         )
       {
-        return first
+        return .unchanged(first)
       }
       let id = UUID()
-      try await connection.query(
+      var inserted: Safemap_Assessment_V1_Inspection?
+      for try await row in try await connection.query(
         """
         INSERT INTO inspections (province_code, inspection_id, facility_id, inspection_date,
           findings, level_found, inspector_name, recorded_by, request_id)
         VALUES (\(tenant.code), \(id), \(facility), \(date)::date, \(request.findings),
           \(level.rawValue), \(request.inspectorName), \(recordedBy), \(requestID))
+        RETURNING \(unescaped: InspectionRecord.columns)
         """,
         logger: connection.logger
-      )
+      ) {
+        inserted = try InspectionRecord.decode(row)
+      }
+      guard let inserted else {
+        throw RPCError(code: .internalError, message: "inspection \(id) was not written")
+      }
       try await connection.query(
         """
         INSERT INTO facility_status (province_code, facility_id, inspection_id, inspection_level,
@@ -202,19 +200,12 @@ extension AssessmentService {
         """,
         logger: connection.logger
       )
-      try await Audit.record(
-        AuditEntry(
-          action: "RecordInspection",
-          targetType: "facility",
-          targetID: facility.uuidString.lowercased(),
-          detail: "level found \(level.rawValue)"
-        ),
-        actor: principal,
-        province: tenant.code,
-        clientAddress: address,
-        on: connection
+      return .changed(
+        inserted,
+        target: "facility",
+        id: facility.uuidString.lowercased(),
+        detail: "level found \(level.rawValue)"
       )
-      return try await InspectionRecord.find(id, province: tenant.code, on: connection)!
     }
     return .with { $0.inspection = inspection }
   }

@@ -22,14 +22,9 @@ extension AssessmentService {
     request: Safemap_Assessment_V1_SubmitAssessmentRequest,
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_SubmitAssessmentResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "SubmitAssessment",
-      actor: principal,
-      province: request.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.provinceCode) {
       try await submitAssessment(request, principal: principal, context: context)
     }
   }

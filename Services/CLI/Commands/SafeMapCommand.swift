@@ -7,8 +7,8 @@ public struct SafeMapCommand: AsyncParsableCommand {
     commandName: "safemap",
     abstract: "Use SafeMap from a terminal: accounts, facilities, assessments and reports.",
     discussion: """
-      Start with `safemap login USERNAME`. The services are found at 127.0.0.1:50051–50053
-      unless --account, --assessment and --reporting (or $SAFEMAP_ACCOUNT_SERVICE, …) say
+      Start with `safemap login USERNAME`. The services are found at 127.0.0.1:50051–50053 \
+      unless --account, --assessment and --reporting (or $SAFEMAP_ACCOUNT_SERVICE, …) say \
       otherwise; --tls-ca-file turns TLS on.
 
       Examples:

@@ -17,14 +17,9 @@ extension ReportingService {
     request: Safemap_Reporting_V1_CreateCampaignRequest,
     context: ServerContext
   ) async throws -> Safemap_Reporting_V1_CreateCampaignResponse {
-    let principal = try RequestPrincipal.require()
-    return try await Audit.refusals(
-      "CreateCampaign",
-      actor: principal,
-      province: request.campaign.provinceCode,
-      context: context,
-      database: database
-    ) {
+    let mutation = try AuditedMutation(context, database: database)
+    let principal = mutation.principal
+    return try await mutation.run(province: request.campaign.provinceCode) {
       guard AccessPolicy.mayCreateCampaign(principal) else {
         throw RPCError(code: .permissionDenied, message: "only a province officer runs campaigns")
       }
@@ -35,11 +30,8 @@ extension ReportingService {
       let draft = try Self.validate(request.campaign)
       let requestID = request.requestID.isEmpty ? nil : request.requestID
       let actor = UUID(uuidString: principal.accountID)
-      let address = context.clientAddress
-      let campaign = try await database.withTenantTransaction(
-        tenant,
-        cancellation: context.cancellation
-      ) { connection -> CampaignRecord in
+      let campaign = try await mutation.commit(in: tenant) {
+        connection -> Audited<CampaignRecord> in
         if let requestID {
           let rows = try await connection.query(
             """
@@ -48,7 +40,7 @@ extension ReportingService {
             """,
             logger: connection.logger
           )
-          for try await row in rows { return try CampaignRecord(row) }
+          for try await row in rows { return .unchanged(try CampaignRecord(row)) }
         }
         if let district = draft.district {
           let rows = try await connection.query(
@@ -78,19 +70,12 @@ extension ReportingService {
         var created: CampaignRecord?
         for try await row in rows { created = try CampaignRecord(row) }
         guard let created else { throw RPCError(code: .internalError, message: "not created") }
-        try await Audit.record(
-          AuditEntry(
-            action: "CreateCampaign",
-            targetType: "campaign",
-            targetID: created.id.uuidString.lowercased(),
-            detail: created.title
-          ),
-          actor: principal,
-          province: tenant.code,
-          clientAddress: address,
-          on: connection
+        return .changed(
+          created,
+          target: "campaign",
+          id: created.id.uuidString.lowercased(),
+          detail: created.title
         )
-        return created
       }
       return .with { $0.campaign = campaign.message }
     }

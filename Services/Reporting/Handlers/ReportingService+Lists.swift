@@ -59,7 +59,6 @@ extension ReportingService {
     next.lastFacility = rows.last?.facilityID
     // A page of personal data (names, phones, usernames): who read which list, how much.
     await auditRead(
-      "ListFacilityStatuses",
       principal,
       list,
       filter: request.filter,
@@ -106,7 +105,6 @@ extension ReportingService {
       } while after != nil
     } catch {
       await auditRead(
-        "ExportFacilityStatuses",
         principal,
         list,
         filter: request.filter,
@@ -117,7 +115,6 @@ extension ReportingService {
       throw error
     }
     await auditRead(
-      "ExportFacilityStatuses",
       principal,
       list,
       filter: request.filter,
@@ -130,7 +127,6 @@ extension ReportingService {
   /// in the caller's province (the ministry's in the province it read). Best effort: a read
   /// is not refused because its audit row could not be written, but it is logged.
   private func auditRead(
-    _ action: String,
     _ principal: Principal,
     _ list: StatusList,
     filter: Safemap_Reporting_V1_FacilityStatusFilter,
@@ -140,6 +136,7 @@ extension ReportingService {
   ) async {
     let tenant = Audit.refusalTenant(actor: principal, requestedProvince: list.scope.province)
     let described = (try? filter.jsonString()) ?? ""
+    let action = context.descriptor.method
     let entry = AuditEntry(
       action: action,
       targetType: "facility_status_list",

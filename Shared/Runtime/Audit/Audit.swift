@@ -129,7 +129,7 @@ public enum Audit {
 
   /// Runs a mutating action; when it is refused, records the refusal in a transaction of its
   /// own (the action's was rolled back) and rethrows.
-  public static func refusals<R: Sendable>(
+  static func refusals<R: Sendable>(
     _ action: String,
     actor: Principal,
     province requestedProvince: String?,

@@ -65,6 +65,18 @@ struct FacilityRecord: Sendable {
     return nil
   }
 
+  /// The facility this transaction has just written, read back with what it joins.
+  static func written(
+    _ id: UUID,
+    province: String,
+    on connection: PostgresConnection
+  ) async throws -> FacilityRecord {
+    guard let record = try await find(id, province: province, on: connection) else {
+      throw RPCError(code: .internalError, message: "facility \(id) missing after it was written")
+    }
+    return record
+  }
+
   static func find(taxCode: String, province: String, on connection: PostgresConnection)
     async throws
     -> FacilityRecord?

@@ -28,6 +28,19 @@ enum CatalogueStore {
   }
 
   /// The active catalogue of `kind`, or a given version.
+  /// The version this transaction has just written or activated.
+  static func written(kind: String, version: Int32, on connection: PostgresConnection)
+    async throws -> Safemap_Assessment_V1_Catalogue
+  {
+    guard let catalogue = try await find(kind: kind, version: version, on: connection) else {
+      throw RPCError(
+        code: .internalError,
+        message: "\(kind) v\(version) missing after it was written"
+      )
+    }
+    return catalogue
+  }
+
   static func find(kind: String, version: Int32?, on connection: PostgresConnection) async throws
     -> Safemap_Assessment_V1_Catalogue?
   {

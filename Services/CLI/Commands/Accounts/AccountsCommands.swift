@@ -35,7 +35,7 @@ struct AccountsCreate: AsyncParsableCommand {
     commandName: "create",
     abstract: "Create an official's account; prints its one-time password once.",
     discussion: """
-      The ministry creates ministry and province accounts; a province officer creates district,
+      The ministry creates ministry and province accounts; a province officer creates district, \
       zone and inspector accounts of the province.
 
       Examples:

@@ -22,7 +22,7 @@ struct AssessCatalogue: AsyncParsableCommand {
     commandName: "catalogue",
     abstract: "The active criteria of a kind: each criterion's options and their points.",
     discussion: """
-      Criteria marked "from profile" are computed from the facility's registry data when left
+      Criteria marked "from profile" are computed from the facility's registry data when left \
       out of a submission.
 
       Examples:
@@ -77,8 +77,8 @@ struct AssessSubmit: AsyncParsableCommand {
          "units": [{"unitName": "Xưởng may 1",
                     "answers": [{"criterionCode": "CS3", "optionCode": "CS3.a"}, …]}]}
 
-      (`safemap assess catalogue` lists the codes.) A facility account submits for itself;
-      --facility names another facility for officials who may. Sending the same file again
+      (`safemap assess catalogue` lists the codes.) A facility account submits for itself; \
+      --facility names another facility for officials who may. Sending the same file again \
       returns the first result instead of a second assessment.
 
       Example:

@@ -10,13 +10,13 @@ struct FacilitiesIssue: AsyncParsableCommand {
     commandName: "issue",
     abstract: "Issue accounts to the facilities of a CSV file, in one batch.",
     discussion: """
-      The first line names the columns: name, tax_code, district_code (required), address,
-      zone_id, sector, worker_count, workshop_area_m2, has_dormitory (yes/no),
+      The first line names the columns: name, tax_code, district_code (required), address, \
+      zone_id, sector, worker_count, workshop_area_m2, has_dormitory (yes/no), \
       dormitory_residents, contact_phone, contact_email, latitude, longitude.
 
-      Each new account's one-time password is written to the credential sheet (--credentials),
-      a CSV only you can read: hand it out, then delete it. Rejected rows are listed with their
-      line numbers; the rest of the batch goes on. Running the same file again issues nothing
+      Each new account's one-time password is written to the credential sheet (--credentials), \
+      a CSV only you can read: hand it out, then delete it. Rejected rows are listed with their \
+      line numbers; the rest of the batch goes on. Running the same file again issues nothing \
       twice.
 
       Example:

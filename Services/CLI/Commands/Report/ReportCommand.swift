@@ -49,7 +49,7 @@ struct ReportSummary: AsyncParsableCommand {
     commandName: "summary",
     abstract: "A province's summary: R1 (inside/outside zones), R2 (by district), R3 (by zone).",
     discussion: """
-      Every row: issued = stopped + active; active = assessed + overdue + never;
+      Every row: issued = stopped + active; active = assessed + overdue + never; \
       assessed = safe + at risk + unsafe.
 
       Examples:

@@ -79,7 +79,7 @@ struct ReportTrend: AsyncParsableCommand {
     commandName: "trend",
     abstract: "Facilities per level at the end of each day or ISO week, and submissions in it.",
     discussion: """
-      At most 366 periods per call. The ministry gets the whole country unless it names a
+      At most 366 periods per call. The ministry gets the whole country unless it names a \
       province.
 
       Examples:

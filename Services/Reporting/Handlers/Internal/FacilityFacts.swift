@@ -50,20 +50,12 @@ enum FacilityFacts {
     let d = "CASE WHEN b.has_dormitory THEN \(rank("b.d_level")) END"
     let worst = "GREATEST(\(w), \(d))"
     let lastAt = "GREATEST(b.w_at, CASE WHEN b.has_dormitory THEN b.d_at END)"
-    // The level compares the stored levels: ranking both per use cost ~1 ms per 6,500 rows.
-    func either(_ level: String) -> String {
-      "(b.w_level = \(level) OR (b.has_dormitory AND b.d_level = \(level)))"
-    }
     let active = activeExpression(scope, alias: "b", time: time, sql: &sql)
     // Not fenced: the planner can walk `facility_status` in key order and stop at a page.
     return """
       (SELECT b.*,
         \(active) AS active,
-        CASE WHEN b.w_level IS NULL AND (NOT b.has_dormitory OR b.d_level IS NULL)
-            THEN 'NOT_ASSESSED'
-          WHEN b.w_until < \(due) OR (b.has_dormitory AND b.d_until < \(due)) THEN 'OVERDUE'
-          WHEN \(either("'UNSAFE'")) THEN 'UNSAFE' WHEN \(either("'AT_RISK'")) THEN 'AT_RISK'
-          ELSE 'SAFE' END AS level,
+        \(level(of: "b", due: due)) AS level,
         b.i_at IS NOT NULL AS inspected,
         coalesce(b.i_level = 'UNSAFE' AND \(worst) = 1 AND b.i_at > \(lastAt), false)
           AS mismatch,
@@ -73,6 +65,25 @@ enum FacilityFacts {
           WHEN \(w) IS NOT NULL THEN 'WORKPLACE' END AS decider
       FROM (\(base)) b
       \(settings))
+      """
+  }
+
+  /// ``FacilityStanding/level(workplace:workplaceOverdue:dormitory:dormitoryOverdue:hasDormitory:)``
+  /// in SQL, over the columns `w_level`, `w_until`, `d_level`, `d_until` and `has_dormitory`
+  /// of `alias`; results valid until before `due` are overdue. `FacilityLevelRuleTests` runs
+  /// both on every combination of inputs.
+  static func level(of alias: String, due: String) -> String {
+    // The level compares the stored levels: ranking both per use cost ~1 ms per 6,500 rows.
+    func either(_ level: String) -> String {
+      "(\(alias).w_level = \(level) OR (\(alias).has_dormitory AND \(alias).d_level = \(level)))"
+    }
+    return """
+      CASE WHEN \(alias).w_level IS NULL AND (NOT \(alias).has_dormitory OR \(alias).d_level IS NULL)
+          THEN 'NOT_ASSESSED'
+        WHEN \(alias).w_until < \(due) OR (\(alias).has_dormitory AND \(alias).d_until < \(due))
+          THEN 'OVERDUE'
+        WHEN \(either("'UNSAFE'")) THEN 'UNSAFE' WHEN \(either("'AT_RISK'")) THEN 'AT_RISK'
+        ELSE 'SAFE' END
       """
   }
 
