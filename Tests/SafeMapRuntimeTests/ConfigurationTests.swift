@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import Logging
 import SafeMapCore
@@ -127,10 +128,26 @@ struct ConfigurationTests {
     #expect(try Paging.pageSize(0) == 50)
     #expect(try Paging.pageSize(5000) == 1000)
     #expect(throws: RPCError.self) { try Paging.pageSize(-1) }
-    let token = Paging.nextToken(lastKey: "Đồng Xoài/689", pageWasFull: true)
-    #expect(try Paging.afterKey(token) == "Đồng Xoài/689")
-    #expect(Paging.nextToken(lastKey: "x", pageWasFull: false) == "")
-    #expect(try Paging.afterKey("") == "")
-    #expect(throws: RPCError.self) { try Paging.afterKey("garbage!") }
+    let first = try Paging.Page<Paging.TimeKey>(size: 2, token: "", list: "ListZones")
+    #expect(first.after == nil && first.size == 2)
+    let key = Paging.TimeKey(micros: 1_765_000_000_123_457, id: "Đồng Xoài/689")
+    // A full page continues after its last key; a short one is the last page.
+    let token = first.nextToken(after: key, count: 2)
+    #expect(first.nextToken(after: key, count: 1) == "")
+    #expect(token.count <= 256, "page_token's own limit")
+    let second = try Paging.Page<Paging.TimeKey>(size: 2, token: token, list: "ListZones")
+    #expect(second.after == key)
+    // Another list's token, another key type, or anything else: INVALID_ARGUMENT naming it.
+    for (token, list) in [(token, "ListAccounts"), ("garbage!", "ListZones"), ("e30", "ListZones")]
+    {
+      #expect {
+        _ = try Paging.Page<Paging.TimeKey>(size: 2, token: token, list: list)
+      } throws: {
+        ($0 as? RPCError)?.code == .invalidArgument && "\($0)".contains("page_token")
+      }
+    }
+    #expect(throws: RPCError.self) {
+      _ = try Paging.Page<UUID>(size: 2, token: token, list: "ListZones")
+    }
   }
 }

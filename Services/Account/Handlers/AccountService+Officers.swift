@@ -226,8 +226,12 @@ extension AccountService {
   ) async throws -> Safemap_Account_V1_ListAccountsResponse {
     let principal = try RequestPrincipal.require()
     let tenant = try AccountScope.listTenant(principal, requested: request.provinceCode)
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    let page = try Paging.Page<String>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
+    let (after, limit) = (page.after ?? "", page.size)
     var violations = FieldViolations()
     let role = request.role == .unspecified ? nil : Role(request.role)
     violations.require(request.role == .unspecified || role != nil, "role", "unknown role")
@@ -265,10 +269,7 @@ extension AccountService {
     }
     return .with {
       $0.accounts = accounts.map(\.message)
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: accounts.last?.username,
-        pageWasFull: accounts.count == limit
-      )
+      $0.nextPageToken = page.nextToken(after: accounts.last?.username, count: accounts.count)
     }
   }
 

@@ -105,8 +105,13 @@ extension FacilityService {
   ) async throws -> Safemap_Account_V1_ListZonesResponse {
     let principal = try RequestPrincipal.require()
     let tenant = try principal.tenant(forRequested: request.provinceCode)
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    // By name; the token holds the last zone's id (a name can be longer than a token may).
+    let page = try Paging.Page<UUID>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
+    let after = page.after
     let type = ZoneTypeName.sql(request.zoneType)
     let district = request.districtCode.isEmpty ? nil : request.districtCode
     let zones = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
@@ -115,10 +120,12 @@ extension FacilityService {
       let rows = try await connection.query(
         """
         SELECT zone_id, province_code, name, zone_type, district_code, created_at FROM zones
-        WHERE province_code = \(tenant.code) AND name > \(after)
+        WHERE province_code = \(tenant.code)
+          AND (\(after)::uuid IS NULL OR name > (SELECT name FROM zones
+            WHERE province_code = \(tenant.code) AND zone_id = \(after)))
           AND (\(type)::text IS NULL OR zone_type = \(type))
           AND (\(district)::text IS NULL OR district_code = \(district))
-        ORDER BY name LIMIT \(limit)
+        ORDER BY name LIMIT \(page.size)
         """,
         logger: connection.logger
       )
@@ -130,9 +137,9 @@ extension FacilityService {
     }
     return .with {
       $0.zones = zones
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: zones.last?.name,
-        pageWasFull: zones.count == limit
+      $0.nextPageToken = page.nextToken(
+        after: zones.last.flatMap { UUID(uuidString: $0.zoneID) },
+        count: zones.count
       )
     }
   }
@@ -141,18 +148,19 @@ extension FacilityService {
     request: Safemap_Account_V1_ListProvincesRequest,
     context: ServerContext
   ) async throws -> Safemap_Account_V1_ListProvincesResponse {
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    let page = try Paging.Page<String>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
+    let (after, limit) = (page.after ?? "", page.size)
     let provinces = try await database.withGlobalConnection(cancellation: context.cancellation) {
       connection in
       try await ReferenceQueries.provinces(after: after, limit: limit, on: connection)
     }
     return .with {
       $0.provinces = provinces
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: provinces.last?.code,
-        pageWasFull: provinces.count == limit
-      )
+      $0.nextPageToken = page.nextToken(after: provinces.last?.code, count: provinces.count)
     }
   }
 
@@ -166,8 +174,12 @@ extension FacilityService {
         message: "province_code: must be a two-digit province code"
       )
     }
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    let page = try Paging.Page<String>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
+    let (after, limit) = (page.after ?? "", page.size)
     let province = request.provinceCode
     let districts = try await database.withGlobalConnection(cancellation: context.cancellation) {
       connection in
@@ -183,83 +195,7 @@ extension FacilityService {
     }
     return .with {
       $0.districts = districts
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: districts.last?.code,
-        pageWasFull: districts.count == limit
-      )
-    }
-  }
-
-  public func listAuditEvents(
-    request: Safemap_Account_V1_ListAuditEventsRequest,
-    context: ServerContext
-  ) async throws -> Safemap_Account_V1_ListAuditEventsResponse {
-    let principal = try RequestPrincipal.require()
-    let tenant = try AccountScope.listTenant(principal, requested: request.provinceCode)
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
-    let (afterTime, afterID) = Self.splitKey(after)
-    let actor = request.actorAccountID.isEmpty ? nil : UUID(uuidString: request.actorAccountID)
-    guard request.actorAccountID.isEmpty || actor != nil else {
-      throw RPCError(code: .invalidArgument, message: "actor_account_id: not a valid id")
-    }
-    let action = request.action.isEmpty ? nil : request.action
-    let target = request.targetID.isEmpty ? nil : request.targetID
-    let start = request.hasStartTime ? request.startTime.date : nil
-    let end = request.hasEndTime ? request.endTime.date : nil
-    let cursorTime = Double(afterTime).map { Date(timeIntervalSince1970: $0) }
-    let events = try await database.withTenantTransaction(
-      tenant,
-      cancellation: context.cancellation
-    ) {
-      connection in
-      let rows = try await connection.query(
-        """
-        SELECT event_id, province_code, actor_account_id, actor_username, actor_role, action,
-          target_type, target_id, outcome, detail, client_address, created_at
-        FROM audit_events
-        WHERE province_code = \(tenant.code)
-          AND (\(actor)::uuid IS NULL OR actor_account_id = \(actor))
-          AND (\(action)::text IS NULL OR action = \(action))
-          AND (\(target)::text IS NULL OR target_id = \(target))
-          AND (\(start)::timestamptz IS NULL OR created_at >= \(start))
-          AND (\(end)::timestamptz IS NULL OR created_at < \(end))
-          AND (\(cursorTime)::timestamptz IS NULL
-               OR (created_at, event_id::text) < (\(cursorTime), \(afterID)))
-        ORDER BY created_at DESC, event_id::text DESC LIMIT \(limit)
-        """,
-        logger: connection.logger
-      )
-      var events: [(Safemap_Account_V1_AuditEvent, Date)] = []
-      for try await row in rows {
-        let c = row.makeRandomAccess()
-        let created = try c[11].decode(Date.self)
-        let role = try c[4].decode(String.self)
-        let outcome = try c[8].decode(String.self)
-        let event = Safemap_Account_V1_AuditEvent.with {
-          $0.eventID = (try? c[0].decode(UUID.self).uuidString.lowercased()) ?? ""
-          $0.provinceCode = (try? c[1].decode(String.self)) ?? ""
-          $0.actorAccountID = (try? c[2].decode(UUID?.self))??.uuidString.lowercased() ?? ""
-          $0.actorUsername = (try? c[3].decode(String.self)) ?? ""
-          $0.actorRole = Role(rawValue: role)?.message ?? .unspecified
-          $0.action = (try? c[5].decode(String.self)) ?? ""
-          $0.targetType = (try? c[6].decode(String.self)) ?? ""
-          $0.targetID = (try? c[7].decode(String.self)) ?? ""
-          $0.outcome = outcome == "SUCCESS" ? .success : outcome == "DENIED" ? .denied : .failed
-          $0.detail = (try? c[9].decode(String.self)) ?? ""
-          $0.clientAddress = (try? c[10].decode(String.self)) ?? ""
-          $0.createTime = Google_Protobuf_Timestamp(date: created)
-        }
-        events.append((event, created))
-      }
-      return events
-    }
-    return .with {
-      $0.events = events.map(\.0)
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: events.last.map { "\($0.1.timeIntervalSince1970)\u{1F}\($0.0.eventID)" },
-        pageWasFull: events.count == limit
-      )
+      $0.nextPageToken = page.nextToken(after: districts.last?.code, count: districts.count)
     }
   }
 }

@@ -272,8 +272,14 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       )
     }
     let tenant = try principal.tenant(forRequested: request.provinceCode)
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    // By name, then id; the token holds the last facility's id (a name can be longer than a
+    // token may be), and the page starts after that facility's name and id.
+    let page = try Paging.Page<UUID>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
+    let after = page.after
     var violations = FieldViolations()
     var zone = request.zoneID.isEmpty ? nil : UUID(uuidString: request.zoneID)
     violations.require(request.zoneID.isEmpty || zone != nil, "zone_id", "not a valid id")
@@ -295,7 +301,6 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       default: nil
       }
     let query = SearchText.containsPattern(SearchText.fold(request.query))
-    let (afterName, afterID) = Self.splitKey(after)
     let (records, total) = try await database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation
@@ -311,8 +316,10 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
           AND (\(inside)::bool IS NULL OR
                coalesce(z.zone_type IN ('INDUSTRIAL_ZONE', 'ECONOMIC_ZONE'), false) = \(inside))
           AND f.search_text LIKE \(query)
-          AND (f.name, f.facility_id::text) > (\(afterName), \(afterID))
-        ORDER BY f.name, f.facility_id::text LIMIT \(limit)
+          AND (\(after)::uuid IS NULL OR (f.name, f.facility_id::text) >
+            (SELECT name, facility_id::text FROM facilities
+             WHERE province_code = \(tenant.code) AND facility_id = \(after)))
+        ORDER BY f.name, f.facility_id::text LIMIT \(page.size)
         """,
         logger: connection.logger
       )
@@ -338,16 +345,11 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     return .with {
       $0.facilities = records.map(\.message)
       $0.totalSize = Int32(total)
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: records.last.map { $0.message.name + "\u{1F}" + $0.message.facilityID },
-        pageWasFull: records.count == limit
+      $0.nextPageToken = page.nextToken(
+        after: records.last.flatMap { UUID(uuidString: $0.message.facilityID) },
+        count: records.count
       )
     }
-  }
-
-  static func splitKey(_ key: String) -> (String, String) {
-    guard let sep = key.firstIndex(of: "\u{1F}") else { return (key, "") }
-    return (String(key[..<sep]), String(key[key.index(after: sep)...]))
   }
 
   public func setOperatingStatus(

@@ -49,18 +49,22 @@ extension AssessmentService {
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_ListCataloguesResponse {
     _ = try RequestPrincipal.require()
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    let page = try Paging.Page<CatalogueKey>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
     let kind = KindName.sql(request.kind)
-    // Newest first across kinds: the key is "<kind>/<version, zero-padded>", descending.
+    let (afterKind, afterVersion) = (page.after?.kind, page.after?.version)
+    // By kind, then newest first.
     let catalogues = try await database.withGlobalConnection(cancellation: context.cancellation) {
       connection in
       let rows = try await connection.query(
         """
         SELECT \(unescaped: CatalogueStore.columns) FROM catalogues
         WHERE (\(kind)::text IS NULL OR kind = \(kind))
-          AND (\(after) = '' OR kind || '/' || lpad(version::text, 9, '0') < \(after))
-        ORDER BY kind || '/' || lpad(version::text, 9, '0') DESC LIMIT \(limit)
+          AND (\(afterKind)::text IS NULL OR (kind, version) < (\(afterKind), \(afterVersion)))
+        ORDER BY kind DESC, version DESC LIMIT \(page.size)
         """,
         logger: connection.logger
       )
@@ -74,15 +78,19 @@ extension AssessmentService {
     }
     return .with {
       $0.catalogues = catalogues
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: catalogues.last.map {
-          "\(KindName.sql($0.kind) ?? "")/"
-            + String(repeating: "0", count: max(0, 9 - String($0.version).count))
-            + String($0.version)
+      $0.nextPageToken = page.nextToken(
+        after: catalogues.last.map {
+          CatalogueKey(kind: KindName.sql($0.kind) ?? "", version: $0.version)
         },
-        pageWasFull: catalogues.count == limit
+        count: catalogues.count
       )
     }
+  }
+
+  /// Where a page of catalogues continues: ordered by kind, then version, both descending.
+  struct CatalogueKey: Codable, Sendable {
+    var kind: String
+    var version: Int32
   }
 
   public func importCatalogue(

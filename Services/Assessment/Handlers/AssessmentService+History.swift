@@ -52,44 +52,41 @@ extension AssessmentService {
     guard let facility = UUID(uuidString: facilityID) else {
       throw RPCError(code: .invalidArgument, message: "facility_id: required")
     }
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    let page = try Paging.Page<Paging.TimeKey>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
     _ = try await facilities.profile(province: tenant.code, facilityID: facilityID)
     let kind = KindName.sql(request.kind)
-    let cursor = after.isEmpty ? nil : after
     let assessments = try await database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation
     ) {
       connection in
-      // Newest first; the cursor is "<submitted_at as text>|<id>" of the last row.
+      // Newest first.
       let rows = try await connection.query(
         """
-        SELECT \(unescaped: AssessmentRecord.columns), submitted_at::text AS cursor_time
+        SELECT \(unescaped: AssessmentRecord.columns),
+          \(unescaped: Paging.TimeKey.select("submitted_at"))
         FROM assessments
         WHERE province_code = \(tenant.code) AND facility_id = \(facility)
           AND (\(kind)::text IS NULL OR kind = \(kind))
-          AND (\(cursor)::text IS NULL OR (submitted_at, assessment_id::text) <
-               (split_part(\(cursor)::text, '|', 1)::timestamptz,
-                split_part(\(cursor)::text, '|', 2)))
-        ORDER BY submitted_at DESC, assessment_id::text DESC LIMIT \(limit)
+          AND \(before: page.after, time: "submitted_at", id: "assessment_id")
+        ORDER BY submitted_at DESC, assessment_id::text DESC LIMIT \(page.size)
         """,
         logger: connection.logger
       )
-      var result: [(Safemap_Assessment_V1_Assessment, String)] = []
+      var result: [(Safemap_Assessment_V1_Assessment, Paging.TimeKey)] = []
       for try await row in rows {
         let assessment = try AssessmentRecord.decode(row)
-        let time = try row.makeRandomAccess()[16].decode(String.self)
-        result.append((assessment, time + "|" + assessment.assessmentID))
+        result.append((assessment, try Paging.TimeKey(row, id: assessment.assessmentID)))
       }
       return result
     }
     return .with {
       $0.assessments = assessments.map(\.0)
-      $0.nextPageToken = Paging.nextToken(
-        lastKey: assessments.last?.1,
-        pageWasFull: assessments.count == limit
-      )
+      $0.nextPageToken = page.nextToken(after: assessments.last?.1, count: assessments.count)
     }
   }
 }

@@ -216,8 +216,11 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_ListInspectionsResponse {
     let principal = try RequestPrincipal.require()
     let tenant = try principal.tenant(forRequested: request.provinceCode)
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
+    let page = try Paging.Page<Paging.TimeKey>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
     var facilityID = request.facilityID
     if principal.role == .facility {
       // A facility reads its own inspections; another facility's id is as unknown as any.
@@ -241,34 +244,31 @@ extension AssessmentService {
         message: "facility_id: name a facility in your district or zone"
       )
     }
-    let cursor = after.isEmpty ? nil : after
     let found = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
     {
       connection in
       let rows = try await connection.query(
         """
-        SELECT \(unescaped: InspectionRecord.columns), created_at::text AS cursor_time
+        SELECT \(unescaped: InspectionRecord.columns),
+          \(unescaped: Paging.TimeKey.select("created_at"))
         FROM inspections
         WHERE province_code = \(tenant.code)
           AND (\(facility)::uuid IS NULL OR facility_id = \(facility))
-          AND (\(cursor)::text IS NULL OR (created_at, inspection_id::text) <
-               (split_part(\(cursor)::text, '|', 1)::timestamptz,
-                split_part(\(cursor)::text, '|', 2)))
-        ORDER BY created_at DESC, inspection_id::text DESC LIMIT \(limit)
+          AND \(before: page.after, time: "created_at", id: "inspection_id")
+        ORDER BY created_at DESC, inspection_id::text DESC LIMIT \(page.size)
         """,
         logger: connection.logger
       )
-      var result: [(Safemap_Assessment_V1_Inspection, String)] = []
+      var result: [(Safemap_Assessment_V1_Inspection, Paging.TimeKey)] = []
       for try await row in rows {
         let inspection = try InspectionRecord.decode(row)
-        let time = try row.makeRandomAccess()[9].decode(String.self)
-        result.append((inspection, time + "|" + inspection.inspectionID))
+        result.append((inspection, try Paging.TimeKey(row, id: inspection.inspectionID)))
       }
       return result
     }
     return .with {
       $0.inspections = found.map(\.0)
-      $0.nextPageToken = Paging.nextToken(lastKey: found.last?.1, pageWasFull: found.count == limit)
+      $0.nextPageToken = page.nextToken(after: found.last?.1, count: found.count)
     }
   }
 }

@@ -153,51 +153,41 @@ extension ReportingService {
   ) async throws -> Safemap_Reporting_V1_ListCampaignsResponse {
     let principal = try RequestPrincipal.require()
     let scope = try Self.scope(principal, province: request.provinceCode)
-    let limit = try Paging.pageSize(request.pageSize)
-    let after = try Paging.afterKey(request.pageToken)
-    let cursor = after.split(separator: "|")
-    guard after.isEmpty || (cursor.count == 2 && Int64(cursor[0]) != nil) else {
-      throw RPCError(code: .invalidArgument, message: "page_token: not a token from this list")
-    }
+    let page = try Paging.Page<Paging.TimeKey>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
     let includePast = request.includePast
+    let province = scope.province ?? ""
     let campaigns = try await database.withTenantTransaction(
       try Self.tenant(scope),
       cancellation: context.cancellation
     ) { connection in
-      var sql = ReportSQL()
-      let province = sql.bind(scope.province ?? "")
-      var filter = "true"
-      if let district = try await Self.campaignDistrict(scope, on: connection) {
-        filter = "(c.district_code IS NULL OR c.district_code = \(sql.bind(district)))"
-      }
-      if !includePast { filter += " AND c.deadline > now()" }
-      if cursor.count == 2 {
-        let micros = sql.bind(Int64(cursor[0]) ?? 0)
-        let id = sql.bind(String(cursor[1]))
-        filter += """
-           AND (c.deadline, c.campaign_id::text) <
-            (to_timestamp(\(micros)::int8 / 1000000.0), \(id)::text)
-          """
-      }
-      sql.append(
+      let district = try await Self.campaignDistrict(scope, on: connection)
+      let rows = try await connection.query(
         """
-        SELECT \(CampaignRecord.columns) FROM campaigns c
-        WHERE c.province_code = \(province) AND \(filter)
-        ORDER BY c.deadline DESC, c.campaign_id::text DESC LIMIT \(sql.bind(limit))
-        """
+        SELECT \(unescaped: CampaignRecord.columns), \(unescaped: Paging.TimeKey.select("c.deadline"))
+        FROM campaigns c
+        WHERE c.province_code = \(province)
+          AND (\(district)::text IS NULL OR c.district_code IS NULL
+            OR c.district_code = \(district))
+          AND (\(includePast) OR c.deadline > now())
+          AND \(before: page.after, time: "c.deadline", id: "c.campaign_id")
+        ORDER BY c.deadline DESC, c.campaign_id::text DESC LIMIT \(page.size)
+        """,
+        logger: connection.logger
       )
-      var found: [CampaignRecord] = []
-      for try await row in try await connection.query(sql.query, logger: connection.logger) {
-        found.append(try CampaignRecord(row))
+      var found: [(CampaignRecord, Paging.TimeKey)] = []
+      for try await row in rows {
+        let campaign = try CampaignRecord(row)
+        found.append((campaign, try Paging.TimeKey(row, id: campaign.id.uuidString.lowercased())))
       }
       return found
     }
-    let last = campaigns.last.map {
-      "\(Int64(($0.deadline.timeIntervalSince1970 * 1_000_000).rounded()))|\($0.id.uuidString.lowercased())"
-    }
     return .with {
-      $0.campaigns = campaigns.map(\.message)
-      $0.nextPageToken = Paging.nextToken(lastKey: last, pageWasFull: campaigns.count == limit)
+      $0.campaigns = campaigns.map(\.0.message)
+      $0.nextPageToken = page.nextToken(after: campaigns.last?.1, count: campaigns.count)
     }
   }
 

@@ -19,15 +19,19 @@ extension ReportingService {
   ) async throws -> Safemap_Reporting_V1_ListFacilityStatusesResponse {
     let principal = try RequestPrincipal.require()
     let list = try StatusList(principal, request.provinceCode, request.filter)
-    let pageSize = try Paging.pageSize(request.pageSize)
+    let page = try Paging.Page<ListCursor>(
+      size: request.pageSize,
+      token: request.pageToken,
+      context: context
+    )
+    let pageSize = page.size
     let requested = try ReportInstant.requested(
       request.hasAsOfTime ? request.asOfTime.date : nil
     )
     let cursor =
-      request.pageToken.isEmpty
-      ? ListCursor(instant: requested.date, fingerprint: list.fingerprint)
-      : try ListCursor(token: request.pageToken, fingerprint: list.fingerprint)
-    let instant = request.pageToken.isEmpty ? requested : .past(cursor.instant)
+      try page.after?.continuing(list.fingerprint)
+      ?? ListCursor(instant: requested.date, fingerprint: list.fingerprint)
+    let instant = page.after == nil ? requested : .past(cursor.instant)
     let tenant = try Self.tenant(list.scope)
     // The first page also counts the list, in its two passes (``FacilityClasses``): every
     // facility on a second connection at once, the stopped ones after the page on the first,
@@ -68,7 +72,7 @@ extension ReportingService {
     return .with {
       $0.rows = rows
       $0.totalSize = Int32(total)
-      $0.nextPageToken = rows.count == pageSize ? next.token : ""
+      $0.nextPageToken = page.nextToken(after: next, count: rows.count)
     }
   }
 
@@ -394,41 +398,33 @@ enum MapLevelName {
   }
 }
 
-/// Where a list continues: the instant of its first page, the list's fingerprint, the total
-/// counted on the first page and the last facility returned.
-struct ListCursor: Sendable {
-  var instant: Date
+/// Where a list continues: the instant of its first page, the list's fingerprint (its province
+/// and filter), the total counted on the first page and the last facility returned.
+struct ListCursor: Codable, Sendable {
+  /// The first page's instant in whole microseconds, so later pages read exactly that instant.
+  var micros: Int64
   var fingerprint: String
   var total: Int?
   var lastFacility: String?
 
   init(instant: Date, fingerprint: String) {
-    self.instant = instant
+    self.micros = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
     self.fingerprint = fingerprint
   }
 
-  init(token: String, fingerprint: String) throws {
-    let parts = try Paging.afterKey(token).split(separator: "|", omittingEmptySubsequences: false)
-    guard parts.count == 4, let micros = Int64(parts[0]), let total = Int(parts[2]),
-      UUID(uuidString: String(parts[3])) != nil
-    else {
-      throw RPCError(code: .invalidArgument, message: "page_token: not a token from this list")
-    }
-    guard parts[1] == fingerprint else {
+  var instant: Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
+
+  /// This cursor, if it continues the list `fingerprint` names (same province and filter).
+  func continuing(_ fingerprint: String) throws -> ListCursor {
+    guard self.fingerprint == fingerprint else {
       throw RPCError(
         code: .invalidArgument,
         message: "page_token: belongs to a list with another province or filter"
       )
     }
-    self.instant = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-    self.fingerprint = fingerprint
-    self.total = total
-    self.lastFacility = String(parts[3])
-  }
-
-  var token: String {
-    let micros = Int64((instant.timeIntervalSince1970 * 1_000_000).rounded(.down))
-    let key = "\(micros)|\(fingerprint)|\(total ?? 0)|\(lastFacility ?? "")"
-    return Paging.nextToken(lastKey: key, pageWasFull: true)
+    guard total != nil, let lastFacility, UUID(uuidString: lastFacility) != nil else {
+      throw RPCError(code: .invalidArgument, message: "page_token: not a token from this list")
+    }
+    return self
   }
 }
