@@ -133,10 +133,40 @@ let package = Package(
       path: "Shared/Sheets",
       swiftSettings: swiftSettings
     ),
+    /// What every client of the services shares, and nothing that needs a database: addresses,
+    /// TLS, connections, configuration from the environment, logging (web-service, the CLI,
+    /// the demo loader, the services' calls to each other, tests and benchmarks).
+    .target(
+      name: "SafeMapClient",
+      dependencies: [
+        "SafeMapCore",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Shared/Client",
+      swiftSettings: swiftSettings
+    ),
+    /// The process's own Prometheus figures and the `/metrics` endpoint, for every server.
+    .target(
+      name: "SafeMapMetrics",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Shared/Metrics",
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "SafeMapRuntime",
       dependencies: [
         "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapReflection",
+        "SafeMapClient", "SafeMapMetrics",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "X509", package: "swift-certificates"),
@@ -208,7 +238,7 @@ let package = Package(
     .target(
       name: "SafeMapDemo",
       dependencies: [
-        "SafeMapCore", "SafeMapAPI", "SafeMapAuth",
+        "SafeMapCore", "SafeMapAPI", "SafeMapAuth", "SafeMapClient",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -238,7 +268,7 @@ let package = Package(
     .target(
       name: "SafeMapCLI",
       dependencies: [
-        "SafeMapAPI", "SafeMapRuntime", "SafeMapSheets",
+        "SafeMapAPI", "SafeMapClient", "SafeMapSheets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -263,7 +293,7 @@ let package = Package(
     .target(
       name: "SafeMapWeb",
       dependencies: [
-        "SafeMapAPI", "SafeMapCore", "SafeMapRuntime", "SafeMapSheets",
+        "SafeMapAPI", "SafeMapCore", "SafeMapClient", "SafeMapMetrics", "SafeMapSheets",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -282,7 +312,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "WebServiceMain",
-      dependencies: ["SafeMapWeb", "SafeMapRuntime"],
+      dependencies: ["SafeMapWeb", "SafeMapClient"],
       path: "Services/Web/Main",
       swiftSettings: swiftSettings
     ),

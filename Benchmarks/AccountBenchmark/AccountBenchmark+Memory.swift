@@ -38,11 +38,7 @@ extension AccountBenchmark {
       try? FileManager.default.removeItem(atPath: log)
     }
 
-    let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port),
-      transportSecurity: .plaintext
-    )
-    return try await withGRPCClient(transport: transport) { client in
+    return try await withLocalClient(port: port) { client in
       let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
       let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
       var admin: Metadata = [:]

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import SafeMapAPI
+import SafeMapClient
 import SafeMapDatabase
 import SafeMapRuntime
 import SafeMapTestSupport
@@ -50,11 +51,7 @@ enum AccountBenchmark {
       environment: environment
     )
 
-    let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: service.port),
-      transportSecurity: .plaintext
-    )
-    try await withGRPCClient(transport: transport) { client in
+    try await withLocalClient(port: service.port) { client in
       let accounts = Safemap_Account_V1_AccountService.Client(wrapping: client)
       let facilities = Safemap_Account_V1_FacilityService.Client(wrapping: client)
       let admin = try await bearer(

@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAssessment
+import SafeMapClient
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -148,11 +149,7 @@ enum AssessmentBenchmark {
   /// `Health.Check` (no token, no database) at the same concurrency: what the gRPC stack
   /// alone costs on this machine, client and server in this process.
   static func measureBareRPC(port: Int) async throws -> (rate: Double, cpu: String) {
-    let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port),
-      transportSecurity: .plaintext
-    )
-    return try await withGRPCClient(transport: transport) { client in
+    return try await withLocalClient(port: port) { client in
       let health = Grpc_Health_V1_Health.Client(wrapping: client)
       let calls = Samples()
       let start = ContinuousClock.now
@@ -173,12 +170,8 @@ enum AssessmentBenchmark {
     _ facilities: [Safemap_Account_V1_IssuanceResult],
     port: Int
   ) async throws -> Figures {
-    let transport = try HTTP2ClientTransport.Posix(
-      target: .ipv4(address: "127.0.0.1", port: port),
-      transportSecurity: .plaintext
-    )
     let latencies = Samples()
-    return try await withGRPCClient(transport: transport) { client in
+    return try await withLocalClient(port: port) { client in
       let service = Safemap_Assessment_V1_AssessmentService.Client(wrapping: client)
       var tokens: [Metadata] = []
       for facility in facilities {

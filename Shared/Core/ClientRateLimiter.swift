@@ -17,6 +17,10 @@ public final class ClientRateLimiter: Sendable {
       self.burst = burst
       self.perSecond = perSecond
     }
+
+    /// What one client may send without a token, to the services and to web-service alike:
+    /// 60 at once, then 5 a second (a person reloading a map never meets it).
+    public static let anonymous = Rule(burst: 60, perSecond: 5)
   }
 
   public enum Decision: Sendable, Equatable {

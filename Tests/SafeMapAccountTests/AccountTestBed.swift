@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import PostgresNIO
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime

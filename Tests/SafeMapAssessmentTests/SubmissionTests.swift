@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestExpectations

@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestSupport

@@ -6,6 +6,7 @@ import PostgresNIO
 import SafeMapAPI
 import SafeMapAccount
 import SafeMapAuth
+import SafeMapClient
 import SafeMapRuntime
 import SafeMapTestExpectations
 import SafeMapTestSupport

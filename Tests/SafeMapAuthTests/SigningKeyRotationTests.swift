@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestExpectations

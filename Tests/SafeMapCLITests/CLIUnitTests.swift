@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapClient
 import SafeMapRuntime
 import SafeMapSheets
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SafeMapClient
 import SafeMapRuntime
 import SafeMapTestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SafeMapClient
 import SafeMapDatabase
 import SafeMapRuntime
 import SafeMapTestSupport

@@ -194,7 +194,12 @@ struct PagingEveryListTests {
         next = token
         pages += 1
       } while !next.isEmpty && pages <= all.count
-      #expect(paged == all, "\(name)")
+      // The audit log grows while it is read (reads of personal data are audited, by this
+      // test too): rows newer than the large page may come first; the rest must match it.
+      let growing = name == "ListAuditEvents"
+      let known = Set(all)
+      #expect(paged.filter(known.contains) == all, "\(name)")
+      #expect(growing || paged.count == all.count, "\(name)")
       #expect(Set(paged).count == paged.count, "\(name): a row came twice")
     }
   }

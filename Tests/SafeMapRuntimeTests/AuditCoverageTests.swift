@@ -5,6 +5,7 @@ import GRPCProtobuf
 import Logging
 import PostgresNIO
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import Logging
+import SafeMapClient
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime

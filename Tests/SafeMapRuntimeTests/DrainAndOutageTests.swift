@@ -5,6 +5,7 @@ import GRPCProtobuf
 import Logging
 import PostgresNIO
 import SafeMapAPI
+import SafeMapClient
 import SafeMapDatabase
 import SafeMapRuntime
 import SafeMapTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
+import SafeMapClient
 import SafeMapRuntime
 import SafeMapTestSupport
 import SwiftProtobuf

@@ -1,11 +1,13 @@
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapClient
 import SafeMapDatabase
 import SafeMapTestSupport
 import SwiftProtobuf
 import Testing
 
+@testable import SafeMapMetrics
 @testable import SafeMapRuntime
 
 /// The Prometheus text a service serves on its metrics port, read as an operator's scraper

@@ -1,4 +1,5 @@
 import Foundation
+import SafeMapClient
 import SafeMapRuntime
 import SafeMapTestSupport
 import Testing

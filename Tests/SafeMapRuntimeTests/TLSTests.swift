@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import PostgresNIO
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestSupport

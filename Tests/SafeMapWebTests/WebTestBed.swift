@@ -3,6 +3,7 @@ import GRPCCore
 import Logging
 import PostgresNIO
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapDemo
 import SafeMapRuntime

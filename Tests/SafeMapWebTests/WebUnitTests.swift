@@ -1,5 +1,6 @@
 import Foundation
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SwiftProtobuf

@@ -5,6 +5,7 @@ import Logging
 import SafeMapAccount
 import SafeMapAssessment
 import SafeMapAuth
+import SafeMapClient
 import SafeMapCore
 import SafeMapReporting
 import SafeMapRuntime
@@ -185,13 +186,10 @@ public func withLocalClient<R: Sendable>(
   maximumMessageBytes: Int? = nil,
   _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R
 ) async throws -> R {
-  let target: any ResolvableTarget =
-    address.contains(":")
-    ? .ipv6(address: address, port: port) : .ipv4(address: address, port: port)
-  var serviceConfig = ServiceConfig()
+  var methodConfig: [MethodConfig] = []
   if let maximumMessageBytes {
     // grpc-swift-nio-transport 2.9 sizes a stream's decoder by the request limit.
-    serviceConfig.methodConfig = [
+    methodConfig = [
       MethodConfig(
         names: [.init(service: "")],
         maxRequestMessageBytes: maximumMessageBytes,
@@ -199,10 +197,10 @@ public func withLocalClient<R: Sendable>(
       )
     ]
   }
-  let transport = try HTTP2ClientTransport.Posix(
-    target: target,
-    transportSecurity: .plaintext,
-    serviceConfig: serviceConfig
+  let transport = try ServiceClient.transport(
+    ServiceAddress(host: address, port: port),
+    tls: TLSSettings(),
+    methodConfig: methodConfig
   )
   return try await withGRPCClient(transport: transport) { client in try await body(client) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SafeMapAccount
+import SafeMapClient
 import SafeMapRuntime
 
 /// account-service: reads configuration, wires, runs. Everything else is in SafeMapAccount.

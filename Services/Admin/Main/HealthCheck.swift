@@ -2,6 +2,7 @@ import ArgumentParser
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
+import SafeMapClient
 import SwiftProtobuf
 
 /// `safemap-admin health HOST:PORT`: exits 0 when the service there answers SERVING to
@@ -19,10 +20,9 @@ struct HealthCheck: AsyncParsableCommand {
   @Option(help: "Give up after this many seconds.") var timeout = 3
 
   func run() async throws {
-    guard let colon = address.lastIndex(of: ":"),
-      let port = Int(address[address.index(after: colon)...])
-    else { throw ValidationError("expected host:port, got \(address)") }
-    let host = String(address[..<colon])
+    guard let target = ServiceAddress(parsing: address) else {
+      throw ValidationError("expected host:port, got \(address)")
+    }
     let service = self.service
     var options = CallOptions.defaults
     options.timeout = .seconds(timeout)
@@ -31,10 +31,7 @@ struct HealthCheck: AsyncParsableCommand {
     let status: Grpc_Health_V1_HealthCheckResponse.ServingStatus
     do {
       status = try await withGRPCClient(
-        transport: try HTTP2ClientTransport.Posix(
-          target: .dns(host: host, port: port),
-          transportSecurity: .plaintext
-        )
+        transport: try ServiceClient.transport(target, tls: TLSSettings())
       ) { client in
         try await Grpc_Health_V1_Health.Client(wrapping: client).check(
           .with { $0.service = service },

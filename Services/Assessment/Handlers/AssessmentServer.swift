@@ -1,5 +1,6 @@
 import GRPCNIOTransportHTTP2
 import SafeMapAuth
+import SafeMapClient
 public import SafeMapRuntime
 
 /// Assembles assessment-service on a ``ServiceHost``. Tokens are verified with the keys

@@ -1,4 +1,5 @@
 import SafeMapAssessment
+import SafeMapClient
 import SafeMapRuntime
 
 /// assessment-service: reads configuration, wires, runs. Everything else is in SafeMapAssessment.

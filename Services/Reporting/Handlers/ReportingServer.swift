@@ -2,6 +2,7 @@ public import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapClient
 import SafeMapDatabase
 public import SafeMapRuntime
 

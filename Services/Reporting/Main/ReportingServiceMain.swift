@@ -1,3 +1,4 @@
+import SafeMapClient
 import SafeMapReporting
 import SafeMapRuntime
 

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SafeMapRuntime
+import SafeMapClient
 import SafeMapWeb
 
 /// web-service: reads configuration, wires, runs. Everything else is in SafeMapWeb.

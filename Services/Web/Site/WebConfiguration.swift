@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
+public import SafeMapClient
 public import SafeMapCore
-public import SafeMapRuntime
 
 /// What web-service reads at start-up, from `SAFEMAP_*` environment variables with local
 /// defaults (README.md "Configuration" has the table).
@@ -53,7 +53,7 @@ public struct WebConfiguration: Sendable {
   /// Province shown first on the public map.
   public var defaultProvince: String
   public var logLevel: Logger.Level
-  public var logFormat: ServiceConfiguration.LogFormat
+  public var logFormat: LogFormat
 
   public init() {
     host = "0.0.0.0"
@@ -74,7 +74,7 @@ public struct WebConfiguration: Sendable {
     trustedProxies = .none
     publicMapCacheSeconds = 5
     publicMapCacheBytes = 128 * 1024 * 1024
-    anonymousRateLimit = ServiceConfiguration.defaultAnonymousRateLimit
+    anonymousRateLimit = ClientRateLimiter.Rule.anonymous
     idleTimeoutSeconds = 30
     defaultProvince = ProvinceGeography.largest
     logLevel = .info

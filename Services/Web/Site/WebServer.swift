@@ -5,8 +5,9 @@ public import Logging
 import NIOCore
 import Prometheus
 import SafeMapAPI
+public import SafeMapClient
 import SafeMapCore
-public import SafeMapRuntime
+import SafeMapMetrics
 import ServiceLifecycle
 import Synchronization
 public import UnixSignals
@@ -20,7 +21,7 @@ public import UnixSignals
 public final class WebServer: Sendable {
   public let configuration: WebConfiguration
   public let logger: Logger
-  public let metrics: ServerMetrics
+  let metrics: (registry: PrometheusCollectorRegistry, process: ProcessMetrics)
   let backend: Backend
   let sessions: SessionStore
 
@@ -30,7 +31,8 @@ public final class WebServer: Sendable {
   public init(configuration: WebConfiguration, logger: Logger) throws {
     self.configuration = configuration
     self.logger = logger
-    metrics = ServerMetrics(registry: PrometheusCollectorRegistry())
+    let registry = PrometheusCollectorRegistry()
+    metrics = (registry, ProcessMetrics(registry: registry))
     backend = try Backend(configuration: configuration)
     sessions = SessionStore(
       accounts: backend.accounts,
@@ -79,7 +81,8 @@ public final class WebServer: Sendable {
           service: MetricsServer(
             host: configuration.host,
             port: port,
-            metrics: metrics,
+            registry: metrics.registry,
+            process: metrics.process,
             logger: logger
           )
         )

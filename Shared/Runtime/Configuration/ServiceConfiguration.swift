@@ -1,6 +1,7 @@
 import Foundation
 public import GRPCNIOTransportHTTP2
 public import Logging
+public import SafeMapClient
 public import SafeMapCore
 public import SafeMapDatabase
 
@@ -88,9 +89,7 @@ public struct ServiceConfiguration: Sendable {
     grpcHost.contains(":") ? .ipv6(host: grpcHost, port: port) : .ipv4(host: grpcHost, port: port)
   }
 
-  public enum LogFormat: String, Sendable {
-    case json, text
-  }
+  public typealias LogFormat = SafeMapClient.LogFormat
 
   public typealias Invalid = EnvironmentReader.Invalid
 
@@ -124,7 +123,7 @@ public struct ServiceConfiguration: Sendable {
 
   /// 60 calls at once, then 5 a second, per client (IPv6: per /64): a person at a browser
   /// never meets it, a script hammering the login or the public map does at once.
-  public static let defaultAnonymousRateLimit = ClientRateLimiter.Rule(burst: 60, perSecond: 5)
+  public static let defaultAnonymousRateLimit = ClientRateLimiter.Rule.anonymous
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
   public static func fromEnvironment(

@@ -1,5 +1,6 @@
 public import GRPCCore
 public import Prometheus
+public import SafeMapMetrics
 
 /// The Prometheus figures every service exports (docs/architecture.md): calls started and
 /// handled by method and status code and their latency (the names of go-grpc-prometheus), the

@@ -1,6 +1,7 @@
 import Foundation
 public import GRPCCore
 import SafeMapAuth
+public import SafeMapClient
 public import SafeMapCore
 
 /// Believes the `x-forwarded-for` metadata (the browser's address, sent by web-service) only
@@ -10,7 +11,7 @@ public import SafeMapCore
 /// `context.clientAddress`.
 public struct ForwardedClientInterceptor: ServerInterceptor {
   /// The metadata key web-service sends.
-  public static let metadataKey = "x-forwarded-for"
+  public static let metadataKey = ForwardedClient.metadataKey
 
   @TaskLocal static var client: String?
 

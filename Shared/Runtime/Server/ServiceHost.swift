@@ -5,8 +5,10 @@ public import PostgresNIO
 import Prometheus
 import SafeMapAPI
 public import SafeMapAuth
+public import SafeMapClient
 import SafeMapCore
 public import SafeMapDatabase
+public import SafeMapMetrics
 import SafeMapReflection
 public import ServiceLifecycle
 import Synchronization
@@ -161,7 +163,8 @@ public final class ServiceHost: Sendable {
           service: MetricsServer(
             host: configuration.grpcHost,
             port: port,
-            metrics: metrics,
+            registry: metrics.registry,
+            process: metrics.process,
             logger: logger
           )
         )
@@ -260,28 +263,14 @@ extension ServiceHost {
   /// A long-lived client of account-service (signing keys; facility profiles). Run it by passing
   /// `GRPCClientService(client:)` in `additionalServices`.
   public func makeAccountServiceClient() throws -> GRPCClient<HTTP2ClientTransport.Posix> {
-    let transport = try HTTP2ClientTransport.Posix(
-      target: .dns(host: configuration.accountServiceHost, port: configuration.accountServicePort),
-      transportSecurity: configuration.tls.clientSecurity,
-      config: .defaults { config in
-        // The name account-service's certificate must carry, when it is not the host dialled.
-        if let name = configuration.tls.serverName { config.http2.authority = name }
-        config.connection.keepalive = .init(
-          time: .seconds(30),
-          timeout: .seconds(10),
-          allowWithoutCalls: true
-        )
-        config.backoff = .init(
-          initial: .milliseconds(200),
-          max: .seconds(10),
-          multiplier: 1.6,
-          jitter: 0.2
-        )
-      },
-      // Behind a headless Service the name resolves to every account-service pod: spread the
-      // calls over all of them rather than pinning one.
-      serviceConfig: ServiceConfig(loadBalancingConfig: [.roundRobin])
+    try ServiceClient.make(
+      ServiceAddress(
+        host: configuration.accountServiceHost,
+        port: configuration.accountServicePort
+      ),
+      tls: configuration.tls,
+      backoff: .init(initial: .milliseconds(200), max: .seconds(10), multiplier: 1.6, jitter: 0.2)
     )
-    return GRPCClient(transport: transport)
   }
+
 }

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import Metrics
 import Prometheus
+public import SafeMapClient
 import SafeMapDatabase
 
 /// The common `main` of the three executables: configuration from the environment, logging,

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SafeMapAPI
+import SafeMapClient
 import SwiftProtobuf
 
 /// The three services, as the demo calls them.
@@ -16,10 +17,7 @@ struct DemoClients: Sendable {
     _ body: @escaping @Sendable (DemoClients) async throws -> Result
   ) async throws -> Result {
     func transport(_ port: Int) throws -> HTTP2ClientTransport.Posix {
-      try HTTP2ClientTransport.Posix(
-        target: .dns(host: c.host, port: port),
-        transportSecurity: .plaintext
-      )
+      try ServiceClient.transport(ServiceAddress(host: c.host, port: port), tls: TLSSettings())
     }
     return try await withGRPCClient(transport: try transport(c.accountPort)) { account in
       try await withGRPCClient(transport: try transport(c.assessmentPort)) { assessment in

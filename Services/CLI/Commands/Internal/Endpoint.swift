@@ -1,7 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import SafeMapRuntime
+import SafeMapClient
 
 /// One of the three services, where the tool finds it.
 struct Endpoint: Sendable {
@@ -15,11 +15,9 @@ struct Endpoint: Sendable {
 
   /// Every call fails at once when the service cannot be reached (rather than waiting for it
   /// to come up), and none runs longer than ten minutes (an export of a whole province).
-  static let serviceConfig = ServiceConfig(
-    methodConfig: [
-      MethodConfig(names: [.init(service: "")], waitForReady: false, timeout: .seconds(600))
-    ]
-  )
+  static let methodConfig = [
+    MethodConfig(names: [.init(service: "")], waitForReady: false, timeout: .seconds(600))
+  ]
 
   /// `host:port` from the option, else the variable, else the local default.
   init(
@@ -48,13 +46,10 @@ struct Endpoint: Sendable {
     _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
   ) async throws -> Result {
     do {
-      let transport = try HTTP2ClientTransport.Posix(
-        target: .dns(host: address.host, port: address.port),
-        transportSecurity: tls.clientSecurity,
-        config: .defaults { config in
-          if let name = tls.serverName { config.http2.authority = name }
-        },
-        serviceConfig: Self.serviceConfig
+      let transport = try ServiceClient.transport(
+        address,
+        tls: tls,
+        methodConfig: Self.methodConfig
       )
       return try await withGRPCClient(transport: transport) { client in try await body(client) }
     } catch let error as RPCError {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import SafeMapAPI
-import SafeMapRuntime
+import SafeMapClient
 import SwiftProtobuf
 
 /// Where the services are, how to reach them, and where the session is kept: the same

@@ -2,7 +2,7 @@ import Foundation
 public import GRPCCore
 public import GRPCNIOTransportHTTP2
 import SafeMapAPI
-import SafeMapRuntime
+import SafeMapClient
 import ServiceLifecycle
 import SwiftProtobuf
 
@@ -45,35 +45,22 @@ public struct Backend: Sendable {
   private static func client(_ address: ServiceAddress, tls: TLSSettings) throws
     -> GRPCClient<HTTP2ClientTransport.Posix>
   {
-    let transport = try HTTP2ClientTransport.Posix(
-      target: .dns(host: address.host, port: address.port),
-      transportSecurity: tls.clientSecurity,
-      config: .defaults { config in
-        if let name = tls.serverName { config.http2.authority = name }
-        config.connection.keepalive = .init(
-          time: .seconds(30),
-          timeout: .seconds(10),
-          allowWithoutCalls: true
+    try ServiceClient.make(
+      address,
+      tls: tls,
+      methodConfig: [
+        // A page never waits long for a service that is down: it says so instead.
+        // The transport reads responses up to the request limit (grpc-swift-nio-transport
+        // 2.9: `maxRequestMessageBytes` sizes the stream's decoder), so both are raised.
+        MethodConfig(
+          names: [.init(service: "")],
+          waitForReady: false,
+          timeout: .seconds(60),
+          maxRequestMessageBytes: maximumResponseBytes,
+          maxResponseMessageBytes: maximumResponseBytes
         )
-      },
-      // Behind a headless Service the name is every pod of the service: spread the calls.
-      serviceConfig: ServiceConfig(
-        methodConfig: [
-          // A page never waits long for a service that is down: it says so instead.
-          // The transport reads responses up to the request limit (grpc-swift-nio-transport
-          // 2.9: `maxRequestMessageBytes` sizes the stream's decoder), so both are raised.
-          MethodConfig(
-            names: [.init(service: "")],
-            waitForReady: false,
-            timeout: .seconds(60),
-            maxRequestMessageBytes: maximumResponseBytes,
-            maxResponseMessageBytes: maximumResponseBytes
-          )
-        ],
-        loadBalancingConfig: [.roundRobin]
-      )
+      ]
     )
-    return GRPCClient(transport: transport)
   }
 
   /// Call options for a user's call: the access token and the browser's address, which
@@ -81,7 +68,7 @@ public struct Backend: Sendable {
   static func metadata(token: String?, client: String) -> Metadata {
     var metadata = Metadata()
     if let token { metadata.addString("Bearer \(token)", forKey: "authorization") }
-    metadata.addString(client, forKey: ForwardedClientInterceptor.metadataKey)
+    metadata.addString(client, forKey: ForwardedClient.metadataKey)
     return metadata
   }
 }

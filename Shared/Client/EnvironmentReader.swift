@@ -2,28 +2,6 @@ import Foundation
 public import Logging
 public import SafeMapCore
 
-/// Where a service listens: a name (a headless Service's name resolves to every pod) or an
-/// address, and a port.
-public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
-  public var host: String
-  public var port: Int
-
-  public init(host: String, port: Int) {
-    self.host = host
-    self.port = port
-  }
-
-  /// `host:port`, an IPv6 host in brackets; nil for anything else.
-  public init?(parsing text: String) {
-    guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-      let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-    else { return nil }
-    self.init(host: String(text[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port)
-  }
-
-  public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-}
-
 /// Reads `SAFEMAP_*` variables for the services' and web-service's configurations: an unset or
 /// empty variable is nil (the default stays), a malformed one is an error naming the variable
 /// and what it must be.
@@ -113,9 +91,9 @@ public struct EnvironmentReader: Sendable {
     return level
   }
 
-  public func logFormat(_ name: String) throws(Invalid) -> ServiceConfiguration.LogFormat? {
+  public func logFormat(_ name: String) throws(Invalid) -> LogFormat? {
     guard let text = value(name) else { return nil }
-    guard let format = ServiceConfiguration.LogFormat(rawValue: text) else {
+    guard let format = LogFormat(rawValue: text) else {
       throw Invalid(description: "\(name) must be json or text, got \(text)")
     }
     return format

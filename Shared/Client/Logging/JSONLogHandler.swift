@@ -59,7 +59,7 @@ extension LoggingSystem {
   public static func bootstrapSafeMap(
     label: String,
     level: Logger.Level,
-    format: ServiceConfiguration.LogFormat
+    format: LogFormat
   ) {
     LoggingSystem.bootstrap { name in
       switch format {
@@ -72,4 +72,9 @@ extension LoggingSystem {
       }
     }
   }
+}
+
+/// How a process writes its log: one JSON object per line (production), or text for people.
+public enum LogFormat: String, Sendable {
+  case json, text
 }

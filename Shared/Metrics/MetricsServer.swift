@@ -10,24 +10,33 @@ public import ServiceLifecycle
 public struct MetricsServer: Service {
   public let host: String
   public let port: Int
-  public let metrics: ServerMetrics
+  public let registry: PrometheusCollectorRegistry
+  /// Brought up to date at each scrape.
+  public let process: ProcessMetrics
   public let logger: Logger
 
-  public init(host: String, port: Int, metrics: ServerMetrics, logger: Logger) {
+  public init(
+    host: String,
+    port: Int,
+    registry: PrometheusCollectorRegistry,
+    process: ProcessMetrics,
+    logger: Logger
+  ) {
     self.host = host
     self.port = port
-    self.metrics = metrics
+    self.registry = registry
+    self.process = process
     self.logger = logger
   }
 
   public func run() async throws {
-    let metrics = self.metrics
+    let (registry, process) = (self.registry, self.process)
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.backlog, value: 64)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
         channel.pipeline.configureHTTPServerPipeline().flatMap {
-          channel.pipeline.addHandler(MetricsHandler(metrics: metrics))
+          channel.pipeline.addHandler(MetricsHandler(registry: registry, process: process))
         }
       }
       .bind(host: host, port: port).get()
@@ -44,17 +53,19 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
   typealias InboundIn = HTTPServerRequestPart
   typealias OutboundOut = HTTPServerResponsePart
 
-  let metrics: ServerMetrics
+  let registry: PrometheusCollectorRegistry
+  let process: ProcessMetrics
 
-  init(metrics: ServerMetrics) {
-    self.metrics = metrics
+  init(registry: PrometheusCollectorRegistry, process: ProcessMetrics) {
+    self.registry = registry
+    self.process = process
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     guard case .head(let request) = unwrapInboundIn(data) else { return }
     let found = request.method == .GET && request.uri.split(separator: "?").first == "/metrics"
-    if found { metrics.process.update() }
-    let body = found ? metrics.registry.emitToBuffer() : Array("not found\n".utf8)
+    if found { process.update() }
+    let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
     var headers = HTTPHeaders()
     headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
     headers.add(name: "Content-Length", value: String(body.count))
