@@ -5,7 +5,7 @@ public import Logging
 import NIOCore
 import Prometheus
 import SafeMapAPI
-public import SafeMapClient
+import SafeMapClient
 import SafeMapCore
 import SafeMapMetrics
 import ServiceLifecycle
