@@ -127,9 +127,15 @@ struct WebServiceTests {
 
     let out = try await client.post("/logout", form: [("csrf", dashboard.csrf ?? "")])
     #expect(out.status == 302)
-    let after = try await client.get("/dashboard")
-    #expect(after.status == 303 || after.status == 302)
-    #expect(after.header("Location")?.hasPrefix("/login") == true)
+    // Signed out, every page behind a sign-in sends the browser to sign in.
+    for path in [
+      "/dashboard", "/lists?kind=r4", "/campaigns", "/issue", "/trend", "/password",
+      "/facility", "/assess?kind=workplace",
+    ] {
+      let after = try await client.get(path)
+      #expect(after.status == 303 || after.status == 302, "\(path)")
+      #expect(after.header("Location")?.hasPrefix("/login") == true, "\(path)")
+    }
   }
 
   @Test("the ministry sees every province (R6), each opening its own R1")
@@ -246,7 +252,10 @@ struct WebServiceTests {
     )
     let own = try await client.get("/facilities/\(facility.facilityID)")
     #expect(own.status == 200 && own.text.contains("Tự đánh giá nơi làm việc"))
-    #expect(try await client.get("/dashboard").status == 403, "reports are for officials")
+    // Every officials' page is closed to a facility, whichever group it registered in.
+    for path in ["/dashboard", "/lists?kind=r5", "/campaigns", "/issue", "/trend"] {
+      #expect(try await client.get(path).status == 403, "\(path) is for officials")
+    }
 
     let form = try await client.get("/assess?kind=workplace")
     #expect(form.status == 200)

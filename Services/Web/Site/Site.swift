@@ -19,26 +19,11 @@ struct Site: Sendable {
 
   var cookies: CookieNames { CookieNames(secure: configuration.secureCookies) }
 
-  /// The signed-in session, or UNAUTHENTICATED (the error page sends the browser to sign in).
-  func session(_ context: WebContext) throws -> WebSession {
-    guard let session = context.session else {
-      throw RPCError(code: .unauthenticated, message: "sign in")
-    }
-    return session
-  }
-
   /// Metadata for a call on behalf of the session: its access token (account-service mints
   /// a fresh one with each lookup, ``SessionStore``) and the browser's address.
   func metadata(_ context: WebContext) async throws -> Metadata {
-    let session = try session(context)
+    let session = try context.signedIn
     return Backend.metadata(token: session.accessToken, client: context.clientAddress)
-  }
-
-  /// An official's session; a facility account gets the forbidden page.
-  func official(_ context: WebContext) throws -> WebSession {
-    let session = try session(context)
-    guard session.account.isOfficial else { throw WebError.forbidden }
-    return session
   }
 
   /// The province a page is about: the ministry names one (`?province=`, empty for national
@@ -52,9 +37,4 @@ struct Site: Sendable {
     return province
   }
 
-  func facility(_ context: WebContext) throws -> WebSession {
-    let session = try session(context)
-    guard session.account.isFacility else { throw WebError.forbidden }
-    return session
-  }
 }

@@ -145,16 +145,19 @@ public final class WebServer: Sendable {
     if let rule = configuration.anonymousRateLimit {
       router.add(middleware: AnonymousRateLimitMiddleware(limiter: ClientRateLimiter(rule: rule)))
     }
-    HealthPages(backend: backend).register(router)
-    PublicMapPages(site: site).register(router)
-    SignInPages(site: site).register(router)
-    DashboardPages(site: site).register(router)
-    ListPages(site: site).register(router)
-    FacilityPages(site: site).register(router)
-    AssessmentPages(site: site).register(router)
-    IssuancePages(site: site, sheets: CredentialSheets()).register(router)
-    CampaignPages(site: site).register(router)
-    TrendPages(site: site).register(router)
+    // Who may open a page is decided here, by the group its routes join (SignedInMiddleware);
+    // what they then see is the services' decision, from the session's token.
+    let routes = Routes(router)
+    HealthPages(backend: backend).register(routes)
+    PublicMapPages(site: site).register(routes)
+    SignInPages(site: site).register(routes)
+    DashboardPages(site: site).register(routes)
+    ListPages(site: site).register(routes)
+    FacilityPages(site: site).register(routes)
+    AssessmentPages(site: site).register(routes)
+    IssuancePages(site: site, sheets: CredentialSheets()).register(routes)
+    CampaignPages(site: site).register(routes)
+    TrendPages(site: site).register(routes)
     return router
   }
 

@@ -1,3 +1,4 @@
+import GRPCCore
 import Hummingbird
 import Logging
 import NIOCore
@@ -22,4 +23,13 @@ struct WebContext: RequestContext {
   }
 
   var maxUploadSize: Int { maximumBodyBytes }
+
+  /// The session of a route behind ``SignedInMiddleware``; UNAUTHENTICATED elsewhere without
+  /// one (the error page sends the browser to sign in).
+  var signedIn: WebSession {
+    get throws {
+      guard let session else { throw RPCError(code: .unauthenticated, message: "sign in") }
+      return session
+    }
+  }
 }

@@ -49,7 +49,7 @@ extension AssessmentPages {
   }
 
   func result(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.session(context)
+    let session = try context.signedIn
     let id = try context.parameters.require("id")
     guard UUID(uuidString: id) != nil else { throw WebError.notFound("Không có kết quả này.") }
     let province =

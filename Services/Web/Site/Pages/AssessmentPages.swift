@@ -15,10 +15,11 @@ struct AssessmentPages {
   let site: Site
   static let maximumUnits = 20
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/assess") { request, context in try await form(request, context) }
-    router.post("/assess") { request, context in try await submit(request, context) }
-    router.get("/assessments/:id") { request, context in try await result(request, context) }
+  func register(_ routes: Routes) {
+    routes.facilities.get("/assess") { request, context in try await form(request, context) }
+    routes.facilities.post("/assess") { request, context in try await submit(request, context) }
+    routes.signedIn.get("/assessments/:id") { request, context in try await result(request, context)
+    }
   }
 
   struct AssessPage {
@@ -83,7 +84,7 @@ struct AssessmentPages {
   }
 
   func form(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.facility(context)
+    let session = try context.signedIn
     let (kindKey, kind) = try Self.kind(request.uri.queryParameters["kind"].map(String.init))
     let units = Int(request.uri.queryParameters["units"].map(String.init) ?? "1") ?? 1
     guard (1...Self.maximumUnits).contains(units) else {
@@ -237,7 +238,7 @@ struct AssessmentPages {
   }
 
   func submit(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.facility(context)
+    let session = try context.signedIn
     let form = try await Form.read(request, context: context)
     let (kindKey, kind) = try Self.kind(form["kind"])
     let units = Int(form["units"] ?? "") ?? 0

@@ -12,10 +12,12 @@ import SwiftProtobuf
 struct CampaignPages {
   let site: Site
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/campaigns") { request, context in try await list(request, context) }
-    router.post("/campaigns") { request, context in try await create(request, context) }
-    router.get("/campaigns/:id") { request, context in try await progress(request, context) }
+  func register(_ routes: Routes) {
+    routes.officials.get("/campaigns") { request, context in try await list(request, context) }
+    routes.officials.post("/campaigns") { request, context in try await create(request, context) }
+    routes.officials.get("/campaigns/:id") { request, context in
+      try await progress(request, context)
+    }
   }
 
   struct CampaignsPage {
@@ -47,7 +49,7 @@ struct CampaignPages {
     form: Form? = nil,
     status: HTTPResponse.Status = .ok
   ) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let includePast = request.uri.queryParameters["past"] == "1"
     let province = try site.province(request, session)
     guard !province.isEmpty else {
@@ -89,7 +91,7 @@ struct CampaignPages {
   }
 
   func create(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let form = try await Form.read(request, context: context)
     let title = try form.text("title", label: "Tên đợt", maximum: 200)
     let description = try form.text("description", label: "Mô tả", required: false, maximum: 4_000)
@@ -152,7 +154,7 @@ struct CampaignPages {
   }
 
   func progress(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let id = try context.parameters.require("id")
     guard UUID(uuidString: id) != nil else { throw WebError.notFound("Không có đợt này.") }
     let response = try await site.backend.reports.getCampaignProgress(

@@ -12,8 +12,8 @@ import SwiftProtobuf
 struct DashboardPages {
   let site: Site
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/dashboard") { request, context in try await dashboard(request, context) }
+  func register(_ routes: Routes) {
+    routes.officials.get("/dashboard") { request, context in try await dashboard(request, context) }
   }
 
   struct DashboardPage {
@@ -96,7 +96,7 @@ struct DashboardPages {
   ]
 
   func dashboard(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let query = try ReportQuery(request, session: session)
     let chosen = request.uri.queryParameters["grouping"].map(String.init) ?? "zone_location"
     guard let grouping = Self.groupings.first(where: { $0.0 == chosen }) else {

@@ -12,12 +12,12 @@ import SwiftProtobuf
 struct FacilityPages {
   let site: Site
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/facility") { _, context in
-      let session = try site.facility(context)
+  func register(_ routes: Routes) {
+    routes.facilities.get("/facility") { _, context in
+      let session = try context.signedIn
       return Response.redirect(to: "/facilities/\(session.account.facilityID)")
     }
-    router.get("/facilities/:id") { request, context in try await page(request, context) }
+    routes.signedIn.get("/facilities/:id") { request, context in try await page(request, context) }
   }
 
   struct FacilityPage {
@@ -74,7 +74,7 @@ struct FacilityPages {
   }
 
   func page(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.session(context)
+    let session = try context.signedIn
     let id = try context.parameters.require("id")
     guard UUID(uuidString: id) != nil else { throw WebError.notFound("Không có cơ sở này.") }
     let province =

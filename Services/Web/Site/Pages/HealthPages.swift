@@ -8,9 +8,9 @@ import SafeMapAPI
 struct HealthPages {
   let backend: Backend
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/healthz") { _, _ in "ok\n" }
-    router.get("/readyz") { _, _ in
+  func register(_ routes: Routes) {
+    routes.open.get("/healthz") { _, _ in "ok\n" }
+    routes.open.get("/readyz") { _, _ in
       var failing: [String] = []
       for (name, client) in [
         ("account", backend.account), ("assessment", backend.assessment),

@@ -19,10 +19,10 @@ struct IssuancePages {
   /// Rows one upload may hold (account-service's own batch limit is the same by default).
   static let maximumRows = 50_000
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/issue") { _, context in try form(context) }
-    router.post("/issue") { request, context in try await issue(request, context) }
-    router.get("/issue/sheets/:token") { _, context in try await download(context) }
+  func register(_ routes: Routes) {
+    routes.officials.get("/issue") { _, context in try form(context) }
+    routes.officials.post("/issue") { request, context in try await issue(request, context) }
+    routes.officials.get("/issue/sheets/:token") { _, context in try await download(context) }
   }
 
   struct IssuePage {
@@ -33,7 +33,7 @@ struct IssuancePages {
   }
 
   func form(_ context: WebContext) throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     return site.templates.page(
       "issue",
       IssuePage(
@@ -75,7 +75,7 @@ struct IssuancePages {
   }
 
   func issue(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let body: ByteBuffer
     do {
       body = try await request.body.collect(upTo: context.maxUploadSize)
@@ -198,7 +198,7 @@ struct IssuancePages {
   }
 
   func download(_ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let token = try context.parameters.require("token")
     guard let sheet = await sheets.take(token, officer: session.account.accountID) else {
       throw WebError.notFound(

@@ -13,17 +13,38 @@ import SwiftProtobuf
 struct ListPages {
   let site: Site
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/lists") { request, context in try await list(request, context) }
-    router.get("/lists/export.csv") { request, context in try await export(request, context) }
+  func register(_ routes: Routes) {
+    routes.officials.get("/lists") { request, context in try await list(request, context) }
+    routes.officials.get("/lists/export.csv") { request, context in
+      try await export(request, context)
+    }
   }
 
-  /// R4 (never assessed or overdue) and R5 (at risk or unsafe).
-  static let kinds: [String: (String, [Safemap_Common_V1_MapLevel])] = [
-    "r4": ("Chưa đánh giá hoặc quá hạn (R4)", [.notAssessed, .overdue]),
-    "r5": ("Có nguy cơ hoặc không an toàn (R5)", [.atRisk, .unsafe]),
-    "campaign": ("Chưa hoàn thành đợt đôn đốc", []),
-  ]
+  /// The lists a page shows, by their `kind` in the address.
+  enum Kind: String, CaseIterable {
+    /// R4: never assessed or overdue.
+    case r4
+    /// R5: at risk or unsafe.
+    case r5
+    /// Who has not finished a campaign.
+    case campaign
+
+    var title: String {
+      switch self {
+      case .r4: "Chưa đánh giá hoặc quá hạn (R4)"
+      case .r5: "Có nguy cơ hoặc không an toàn (R5)"
+      case .campaign: "Chưa hoàn thành đợt đôn đốc"
+      }
+    }
+
+    var levels: [Safemap_Common_V1_MapLevel] {
+      switch self {
+      case .r4: [.notAssessed, .overdue]
+      case .r5: [.atRisk, .unsafe]
+      case .campaign: []
+      }
+    }
+  }
 
   struct ListPage {
     var chrome: Chrome
@@ -55,21 +76,19 @@ struct ListPages {
   }
 
   private func listRequest(_ request: Request, _ session: WebSession) throws
-    -> (String, ReportQuery, Safemap_Reporting_V1_FacilityStatusFilter)
+    -> (Kind, ReportQuery, Safemap_Reporting_V1_FacilityStatusFilter)
   {
     let query = try ReportQuery(request, session: session)
-    let kind = request.uri.queryParameters["kind"].map(String.init) ?? "r4"
-    guard let levels = Self.kinds[kind]?.1 else {
-      throw WebError.badRequest("kind: r4, r5 hoặc campaign.")
-    }
+    guard let kind = Kind(rawValue: request.uri.queryParameters["kind"].map(String.init) ?? "r4")
+    else { throw WebError.badRequest("kind: r4, r5 hoặc campaign.") }
     let district = request.uri.queryParameters["district"].map(String.init) ?? ""
     if !district.isEmpty, !DistrictCode.isWellFormed(district) {
       throw WebError.badRequest("district: mã huyện gồm ba chữ số.")
     }
     var filter = Safemap_Reporting_V1_FacilityStatusFilter()
-    filter.mapLevels = levels
+    filter.mapLevels = kind.levels
     filter.districtCode = district
-    if kind == "campaign" {
+    if kind == .campaign {
       let campaign = request.uri.queryParameters["campaign"].map(String.init) ?? ""
       guard UUID(uuidString: campaign) != nil else {
         throw WebError.badRequest("campaign: mã đợt đôn đốc.")
@@ -80,7 +99,7 @@ struct ListPages {
   }
 
   func list(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let (kind, query, filter) = try listRequest(request, session)
     let pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
     guard pageToken.count <= 256 else { throw WebError.badRequest("page_token: quá dài.") }
@@ -99,7 +118,7 @@ struct ListPages {
       FormEncoding.link(
         path,
         [
-          ("kind", kind), ("province", query.province), ("district", filter.districtCode),
+          ("kind", kind.rawValue), ("province", query.province), ("district", filter.districtCode),
           ("as_of", query.asOfText), ("campaign", filter.campaignID),
         ] + extra
       )
@@ -110,9 +129,9 @@ struct ListPages {
     return site.templates.page(
       "list",
       ListPage(
-        chrome: Chrome(title: Self.kinds[kind]!.0, session: session),
-        title: Self.kinds[kind]!.0,
-        kind: kind,
+        chrome: Chrome(title: kind.title, session: session),
+        title: kind.title,
+        kind: kind.rawValue,
         province: query.province,
         district: filter.districtCode,
         asOf: query.asOfText,
@@ -134,7 +153,7 @@ struct ListPages {
         shown: response.rows.count,
         nextPage: next,
         exportLink: link("/lists/export.csv"),
-        isR4: kind == "r4",
+        isR4: kind == .r4,
         campaign: filter.campaignID,
         isCampaign: !filter.campaignID.isEmpty
       )
@@ -144,7 +163,7 @@ struct ListPages {
   /// The whole list as CSV, streamed as reporting-service streams it (a province's list is
   /// never held in memory). UTF-8 with a byte-order mark, so Excel shows Vietnamese.
   func export(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let (kind, query, filter) = try listRequest(request, session)
     let metadata = try await site.metadata(context)
     let reports = site.backend.reports
@@ -185,7 +204,7 @@ struct ListPages {
       }
       try await writer.finish(nil)
     }
-    return CSVDownload.response(named: "safemap-\(query.province)-\(kind)", body: body)
+    return CSVDownload.response(named: "safemap-\(query.province)-\(kind.rawValue)", body: body)
   }
 }
 

@@ -22,9 +22,9 @@ struct PublicMapPages {
     )
   }
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/") { request, context in try await page(request, context) }
-    router.get("/api/public-map") { request, context in try await points(request, context) }
+  func register(_ routes: Routes) {
+    routes.open.get("/") { request, context in try await page(request, context) }
+    routes.open.get("/api/public-map") { request, context in try await points(request, context) }
   }
 
   /// A province and the levels chosen (none: every level).

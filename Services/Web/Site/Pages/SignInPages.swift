@@ -23,12 +23,14 @@ struct SignInPages {
       && !path.unicodeScalars.contains { $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
   }
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/login") { request, context in try await loginForm(request, context) }
-    router.post("/login") { request, context in try await login(request, context) }
-    router.post("/logout") { request, context in try await logout(request, context) }
-    router.get("/password") { request, context in try await passwordForm(context) }
-    router.post("/password") { request, context in try await changePassword(request, context) }
+  func register(_ routes: Routes) {
+    routes.open.get("/login") { request, context in try await loginForm(request, context) }
+    routes.open.post("/login") { request, context in try await login(request, context) }
+    routes.open.post("/logout") { request, context in try await logout(request, context) }
+    routes.signedIn.get("/password") { request, context in try await passwordForm(context) }
+    routes.signedIn.post("/password") { request, context in
+      try await changePassword(request, context)
+    }
   }
 
   struct LoginPage {
@@ -141,7 +143,7 @@ struct SignInPages {
     error: String? = nil,
     status: HTTPResponse.Status = .ok
   ) async throws -> Response {
-    let session = try site.session(context)
+    let session = try context.signedIn
     return site.templates.page(
       "password",
       PasswordPage(
@@ -154,7 +156,7 @@ struct SignInPages {
   }
 
   func changePassword(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.session(context)
+    let session = try context.signedIn
     let form = try await Form.read(request, context: context)
     let current = form["current_password"] ?? ""
     let new = form["new_password"] ?? ""

@@ -13,8 +13,8 @@ struct TrendPages {
   static let height = 280.0
   static let margin = (left: 48.0, right: 40.0, top: 12.0, bottom: 36.0)
 
-  func register(_ router: Router<WebContext>) {
-    router.get("/trend") { request, context in try await trend(request, context) }
+  func register(_ routes: Routes) {
+    routes.officials.get("/trend") { request, context in try await trend(request, context) }
   }
 
   struct TrendPage {
@@ -59,7 +59,7 @@ struct TrendPages {
   }
 
   func trend(_ request: Request, _ context: WebContext) async throws -> Response {
-    let session = try site.official(context)
+    let session = try context.signedIn
     let query = request.uri.queryParameters
     let weekly = (query["interval"].map(String.init) ?? "week") != "day"
     var calendar = Calendar(identifier: .gregorian)
