@@ -55,27 +55,6 @@ struct AccountTestBed: Sendable {
     )
   }
 
-  func accounts<R: Sendable>(
-    from address: String = "127.0.0.1",
-    _ body:
-      @escaping @Sendable (Safemap_Account_V1_AccountService.Client<HTTP2ClientTransport.Posix>)
-      async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: service.port, address: address) { client in
-      try await body(Safemap_Account_V1_AccountService.Client(wrapping: client))
-    }
-  }
-
-  func facilities<R: Sendable>(
-    _ body:
-      @escaping @Sendable (Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>)
-      async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: service.port) { client in
-      try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
-    }
-  }
-
   func login(
     _ username: String,
     _ password: String,
@@ -193,4 +172,8 @@ func facilityInput(
       $0.latitude = 21.33; $0.longitude = 105.38
     }
   }
+}
+
+extension AccountTestBed: ServiceTestBed {
+  func port(_ service: SafeMapService) -> Int? { service == .account ? self.service.port : nil }
 }

@@ -77,26 +77,14 @@ struct AssessmentTestBed: Sendable {
     return (facility, token)
   }
 
-  /// account-service's FacilityService, for registering facilities and zones.
-  func facilities<R: Sendable>(
-    _ body:
-      @escaping @Sendable (
-        Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>
-      ) async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: account.port) { client in
-      try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
-    }
-  }
+}
 
-  func assessments<R: Sendable>(
-    _ body:
-      @escaping @Sendable (
-        Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix>
-      ) async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: assessment.port) { client in
-      try await body(Safemap_Assessment_V1_AssessmentService.Client(wrapping: client))
+extension AssessmentTestBed: ServiceTestBed {
+  func port(_ service: SafeMapService) -> Int? {
+    switch service {
+    case .account: account.port
+    case .assessment: assessment.port
+    case .reporting: nil
     }
   }
 }

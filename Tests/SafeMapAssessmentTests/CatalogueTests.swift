@@ -51,12 +51,7 @@ struct CatalogueTests {
     let candidate = next
     // A dormitory scored now uses version 1 (and the service caches it as the active one).
     let (_, dormitory) = try await bed.registerFacility(taxCode: "2500600001", residents: 80)
-    let before = try await StatusTests.submit(
-      bed,
-      as: dormitory,
-      .dormitory,
-      StatusTests.dormitoryAnswers([:])
-    )
+    let before = try await bed.submit(.dormitory, StatusTests.dormitoryAnswers([:]), as: dormitory)
     #expect(before.catalogueVersion == 1)
     await expectCode(.permissionDenied) {
       try await bed.assessments {
@@ -100,12 +95,7 @@ struct CatalogueTests {
     }.catalogue
     #expect(activated.state == .active)
     // Scored at once with the version just activated, not the cached one.
-    let after = try await StatusTests.submit(
-      bed,
-      as: dormitory,
-      .dormitory,
-      StatusTests.dormitoryAnswers([:])
-    )
+    let after = try await bed.submit(.dormitory, StatusTests.dormitoryAnswers([:]), as: dormitory)
     #expect(after.catalogueVersion == 2)
     let first = try await bed.assessments {
       try await $0.getAssessment(.with { $0.assessmentID = before.assessmentID }, metadata: officer)

@@ -580,29 +580,6 @@ struct StatusTests {
     AssessmentAnswers.dormitory(overrides)
   }
 
-  static func submit(
-    _ bed: AssessmentTestBed,
-    as token: Metadata,
-    _ kind: Safemap_Common_V1_AssessmentKind,
-    _ answers: [Safemap_Assessment_V1_Answer]
-  ) async throws -> Safemap_Assessment_V1_Assessment {
-    try await bed.assessments {
-      try await $0.submitAssessment(
-        .with {
-          $0.requestID = UUID().uuidString
-          $0.kind = kind
-          $0.units = [
-            .with {
-              $0.unitName = kind == .workplace ? "Xưởng" : "Ký túc xá"
-              $0.answers = answers
-            }
-          ]
-        },
-        metadata: token
-      )
-    }.assessment
-  }
-
   static func status(
     _ bed: AssessmentTestBed,
     of facility: Safemap_Account_V1_Facility
@@ -623,16 +600,15 @@ struct StatusTests {
     let (facility, token) = try await bed.registerFacility(taxCode: "2500400001", residents: 120)
 
     #expect(try await Self.status(bed, of: facility).mapLevel == .notAssessed)
-    let workplace = try await Self.submit(bed, as: token, .workplace, SubmissionTests.answers())
+    let workplace = try await bed.submit(.workplace, SubmissionTests.answers(), as: token)
     #expect(workplace.mapLevel == .safe)
     #expect(try await Self.status(bed, of: facility).mapLevel == .safe)
 
     // 5 (120 residents) + 15 + 10 + 10 of 100 points: MEDIUM, AT_RISK.
-    let dormitory = try await Self.submit(
-      bed,
-      as: token,
+    let dormitory = try await bed.submit(
       .dormitory,
-      Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"])
+      Self.dormitoryAnswers(["DR2": "DR2.2", "DR3": "DR3.2", "DR4": "DR4.2"]),
+      as: token
     )
     #expect(dormitory.indexPercent == 40 && dormitory.mapLevel == .atRisk)
     var current = try await Self.status(bed, of: facility)
@@ -640,7 +616,7 @@ struct StatusTests {
     #expect(current.workplace.assessmentID == workplace.assessmentID)
     #expect(current.dormitory.assessmentID == dormitory.assessmentID)
 
-    let again = try await Self.submit(bed, as: token, .workplace, SubmissionTests.answers())
+    let again = try await bed.submit(.workplace, SubmissionTests.answers(), as: token)
     current = try await Self.status(bed, of: facility)
     #expect(current.workplace.assessmentID == again.assessmentID)
     #expect(current.dormitory.assessmentID == dormitory.assessmentID)
@@ -669,7 +645,7 @@ struct StatusTests {
     }
     try await settle("validity_days", 14)
     let (facility, token) = try await bed.registerFacility(taxCode: "2500400002")
-    let assessment = try await Self.submit(bed, as: token, .workplace, SubmissionTests.answers())
+    let assessment = try await bed.submit(.workplace, SubmissionTests.answers(), as: token)
     #expect(assessment.validUntil.seconds - assessment.submitTime.seconds == 14 * 86_400)
     var status = try await Self.status(bed, of: facility)
     #expect(status.mapLevel == .safe && !status.workplace.overdue)

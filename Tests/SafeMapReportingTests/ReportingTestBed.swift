@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import PostgresNIO
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SafeMapRuntime
 import SafeMapTestSupport
@@ -51,39 +52,6 @@ struct ReportingTestBed: Sendable {
     }
   }
 
-  func facilities<R: Sendable>(
-    _ body:
-      @escaping @Sendable (
-        Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix>
-      ) async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: account.port) { client in
-      try await body(Safemap_Account_V1_FacilityService.Client(wrapping: client))
-    }
-  }
-
-  func assessments<R: Sendable>(
-    _ body:
-      @escaping @Sendable (
-        Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix>
-      ) async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: assessment.port) { client in
-      try await body(Safemap_Assessment_V1_AssessmentService.Client(wrapping: client))
-    }
-  }
-
-  func reports<R: Sendable>(
-    _ body:
-      @escaping @Sendable (
-        Safemap_Reporting_V1_ReportingService.Client<HTTP2ClientTransport.Posix>
-      ) async throws -> R
-  ) async throws -> R {
-    try await withLocalClient(port: reporting.port) { client in
-      try await body(Safemap_Reporting_V1_ReportingService.Client(wrapping: client))
-    }
-  }
-
   /// Issues accounts for `rows` in one batch of `province` and returns the results in order.
   func issue(
     _ rows: [Safemap_Account_V1_Facility],
@@ -114,30 +82,6 @@ struct ReportingTestBed: Sendable {
         return results
       }
     }
-  }
-
-  /// Submits one unit of `kind` as the facility behind `token`.
-  @discardableResult
-  func submit(
-    _ kind: Safemap_Common_V1_AssessmentKind,
-    _ answers: [Safemap_Assessment_V1_Answer],
-    as token: Metadata
-  ) async throws -> Safemap_Assessment_V1_Assessment {
-    try await assessments {
-      try await $0.submitAssessment(
-        .with {
-          $0.requestID = UUID().uuidString
-          $0.kind = kind
-          $0.units = [
-            .with {
-              $0.unitName = kind == .workplace ? "Xưởng" : "Ký túc xá"
-              $0.answers = answers
-            }
-          ]
-        },
-        metadata: token
-      )
-    }.assessment
   }
 
   func stop() async throws {
@@ -173,4 +117,14 @@ func facilityPrincipal(_ result: Safemap_Account_V1_IssuanceResult, province: St
 
 extension Date {
   var timestamp: Google_Protobuf_Timestamp { Google_Protobuf_Timestamp(date: self) }
+}
+
+extension ReportingTestBed: ServiceTestBed {
+  func port(_ service: SafeMapService) -> Int? {
+    switch service {
+    case .account: account.port
+    case .assessment: assessment.port
+    case .reporting: reporting.port
+    }
+  }
 }

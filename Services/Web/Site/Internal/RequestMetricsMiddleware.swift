@@ -8,6 +8,9 @@ import Prometheus
 import SafeMapCore
 
 /// `http_requests_total{method,route,status}` and `http_request_duration_seconds{route}`.
+/// Not hummingbird's `MetricsMiddleware`: it names its figures `hb.requests` and
+/// `http.server.request.duration` (labels `http.route`, `http.response.status_code`), which
+/// would rename what the deployment's alerts and `MetricsTests` read.
 struct RequestMetricsMiddleware: RouterMiddleware {
   typealias Context = WebContext
   let registry: PrometheusCollectorRegistry
