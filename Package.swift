@@ -75,6 +75,17 @@ let package = Package(
       path: "Shared/Core",
       swiftSettings: swiftSettings
     ),
+    /// The contract's enums converted one way: Core's type (raw value = SQL text) to and from
+    /// the API's (`ContractEnum`).
+    .target(
+      name: "SafeMapContract",
+      dependencies: [
+        "SafeMapCore", "SafeMapAPI",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Shared/Contract",
+      swiftSettings: swiftSettings
+    ),
     /// The reference Argon2 implementation (Debian: libargon2-dev).
     .systemLibrary(
       name: "CArgon2",
@@ -190,6 +201,7 @@ let package = Package(
       name: "SafeMapAccount",
       dependencies: [
         "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        "SafeMapContract",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Account/Handlers",
@@ -200,6 +212,7 @@ let package = Package(
       name: "SafeMapAssessment",
       dependencies: [
         "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        "SafeMapContract",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Assessment/Handlers",
@@ -210,6 +223,7 @@ let package = Package(
       name: "SafeMapReporting",
       dependencies: [
         "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapRuntime",
+        "SafeMapContract",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -369,6 +383,14 @@ let package = Package(
     .testTarget(
       name: "SafeMapCoreTests",
       dependencies: ["SafeMapCore"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SafeMapContractTests",
+      dependencies: [
+        "SafeMapContract", "SafeMapCore", "SafeMapAPI",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(

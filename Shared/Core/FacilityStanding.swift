@@ -4,7 +4,7 @@ import Foundation
 /// dormitory) dormitory results; NOT_ASSESSED with none; OVERDUE when a latest result is past
 /// its validity plus the province's grace days. Reports apply the same rule in SQL.
 public enum FacilityStanding {
-  public enum Level: String, Sendable, Hashable {
+  public enum Level: String, CaseIterable, Sendable, Hashable {
     case safe = "SAFE", atRisk = "AT_RISK", unsafe = "UNSAFE"
     case notAssessed = "NOT_ASSESSED", overdue = "OVERDUE"
   }

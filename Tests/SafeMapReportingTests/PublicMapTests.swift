@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 import SafeMapTestExpectations
 import SafeMapTestSupport
@@ -26,16 +27,11 @@ struct PublicMapTests {
     }
   }
 
-  static let apiLevel: [FacilityStanding.Level: Safemap_Common_V1_MapLevel] = [
-    .safe: .safe, .atRisk: .atRisk, .unsafe: .unsafe, .notAssessed: .notAssessed,
-    .overdue: .overdue,
-  ]
-
   /// The scenario's facilities that are active now, by the name the scenario gives them.
   static func activeNow() -> [String: Safemap_Common_V1_MapLevel] {
     var levels: [String: Safemap_Common_V1_MapLevel] = [:]
     for (key, state) in ReportScenario.expected[.now]! {
-      if case .active(let level, _, _) = state { levels["Công ty \(key)"] = apiLevel[level] }
+      if case .active(let level, _, _) = state { levels["Công ty \(key)"] = level.message }
     }
     return levels
   }

@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime

@@ -4,6 +4,7 @@ public import Logging
 import NIOPosix
 import PostgresNIO
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 public import SafeMapDatabase
 

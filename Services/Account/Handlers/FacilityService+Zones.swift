@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -16,7 +17,7 @@ extension FacilityService {
       $0.zoneID = row.0.uuidString.lowercased()
       $0.provinceCode = row.1
       $0.name = row.2
-      $0.zoneType = ZoneTypeName.message(row.3)
+      $0.zoneType = ZoneType.message(sql: row.3)
       $0.districtCode = row.4
       $0.createTime = Google_Protobuf_Timestamp(date: row.5)
     }
@@ -41,7 +42,7 @@ extension FacilityService {
         "zone.name",
         "required"
       )
-      let type = ZoneTypeName.sql(zone.zoneType)
+      let type = ZoneType(zone.zoneType)?.sql
       violations.require(
         type != nil,
         "zone.zone_type",
@@ -112,7 +113,7 @@ extension FacilityService {
       context: context
     )
     let after = page.after
-    let type = ZoneTypeName.sql(request.zoneType)
+    let type = ZoneType(request.zoneType)?.sql
     let district = request.districtCode.isEmpty ? nil : request.districtCode
     let zones = try await database.withTenantTransaction(tenant, cancellation: context.cancellation)
     {

@@ -3,6 +3,7 @@ public import GRPCCore
 import PostgresNIO
 public import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -122,7 +123,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       ) {
         history.append(
           .with {
-            $0.status = OperatingStatusName.message(status)
+            $0.status = OperatingStatus.message(sql: status)
             $0.reason = reason
             $0.effectiveDate = Self.date(date)
             $0.changedByAccountID = by?.uuidString.lowercased() ?? ""
@@ -293,7 +294,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
     if !narrowed.zone.isEmpty { zone = UUID(uuidString: narrowed.zone) }
     let district = narrowed.district.isEmpty ? nil : narrowed.district
     let zoneFilter = zone
-    let status = OperatingStatusName.sql(request.operatingStatus)
+    let status = OperatingStatus(request.operatingStatus)?.sql
     let inside: Bool? =
       switch request.zoneLocation {
       case .insideIndustrialZone: true
@@ -364,7 +365,7 @@ public struct FacilityService: Safemap_Account_V1_FacilityService.SimpleServiceP
       var violations = FieldViolations()
       let id = UUID(uuidString: request.facilityID)
       violations.require(id != nil, "facility_id", "not a valid id")
-      let status = OperatingStatusName.sql(request.status)
+      let status = OperatingStatus(request.status)?.sql
       violations.require(status != nil, "status", "required: ACTIVE, SUSPENDED or CLOSED")
       violations.require(
         status == "ACTIVE" || !request.reason.trimmingCharacters(in: .whitespaces).isEmpty,

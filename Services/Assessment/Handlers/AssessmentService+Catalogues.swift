@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -23,7 +24,7 @@ extension AssessmentService {
     context: ServerContext
   ) async throws -> Safemap_Assessment_V1_GetCatalogueResponse {
     _ = try RequestPrincipal.require()
-    guard let kind = KindName.sql(request.kind) else {
+    guard let kind = AssessmentKind(request.kind)?.sql else {
       throw RPCError(code: .invalidArgument, message: "kind: WORKPLACE or DORMITORY")
     }
     guard request.version >= 0 else {
@@ -54,7 +55,7 @@ extension AssessmentService {
       token: request.pageToken,
       context: context
     )
-    let kind = KindName.sql(request.kind)
+    let kind = AssessmentKind(request.kind)?.sql
     let (afterKind, afterVersion) = (page.after?.kind, page.after?.version)
     // By kind, then newest first.
     let catalogues = try await database.withGlobalConnection(cancellation: context.cancellation) {
@@ -80,7 +81,7 @@ extension AssessmentService {
       $0.catalogues = catalogues
       $0.nextPageToken = page.nextToken(
         after: catalogues.last.map {
-          CatalogueKey(kind: KindName.sql($0.kind) ?? "", version: $0.version)
+          CatalogueKey(kind: AssessmentKind($0.kind)?.sql ?? "", version: $0.version)
         },
         count: catalogues.count
       )
@@ -112,7 +113,7 @@ extension AssessmentService {
     try Self.requireMinistry(principal)
     let catalogue = request.catalogue
     var violations = ScoringCatalogue(catalogue).violations()
-    let kind = KindName.sql(catalogue.kind)
+    let kind = AssessmentKind(catalogue.kind)?.sql
     violations.require(kind != nil, "catalogue.kind", "WORKPLACE or DORMITORY")
     violations.require(!catalogue.title.isEmpty, "catalogue.title", "required")
     violations.require(
@@ -180,7 +181,7 @@ extension AssessmentService {
   ) async throws -> Safemap_Assessment_V1_ActivateCatalogueResponse {
     let principal = mutation.principal
     try Self.requireMinistry(principal)
-    guard let kind = KindName.sql(request.kind) else {
+    guard let kind = AssessmentKind(request.kind)?.sql else {
       throw RPCError(code: .invalidArgument, message: "kind: WORKPLACE or DORMITORY")
     }
     guard request.version > 0 else {

@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -58,7 +59,7 @@ extension AssessmentService {
       context: context
     )
     _ = try await facilities.profile(province: tenant.code, facilityID: facilityID)
-    let kind = KindName.sql(request.kind)
+    let kind = AssessmentKind(request.kind)?.sql
     let assessments = try await database.withTenantTransaction(
       tenant,
       cancellation: context.cancellation

@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -110,17 +111,5 @@ extension AssessmentService {
       }
     }
     return .with { $0.status = status }
-  }
-}
-
-extension FacilityStanding.Level {
-  var message: Safemap_Common_V1_MapLevel {
-    switch self {
-    case .safe: return .safe
-    case .atRisk: return .atRisk
-    case .unsafe: return .unsafe
-    case .notAssessed: return .notAssessed
-    case .overdue: return .overdue
-    }
   }
 }

@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -94,7 +95,7 @@ extension AssessmentService {
     var violations = FieldViolations()
     violations.require(!request.requestID.isEmpty, "request_id", "required (an idempotency key)")
     violations.require(request.requestID.count <= 200, "request_id", "at most 200 characters")
-    let kind = KindName.sql(request.kind)
+    let kind = AssessmentKind(request.kind)?.sql
     violations.require(kind != nil, "kind", "WORKPLACE or DORMITORY")
     violations.require(!request.units.isEmpty, "units", "at least one unit")
     violations.require(request.units.count <= 100, "units", "at most 100 units")

@@ -2,6 +2,7 @@ import Foundation
 public import GRPCCore
 public import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SwiftProtobuf
 import Synchronization

@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -47,7 +48,11 @@ extension ReportingService {
         "must be south-west of bounding_box.high"
       )
     }
-    let levels = MapLevelName.sql(request.mapLevels, field: "map_levels", violations: &violations)
+    let levels = FacilityStanding.Level.sqlNames(
+      request.mapLevels,
+      field: "map_levels",
+      violations: &violations
+    )
     guard violations.isEmpty else { throw RPCError.invalidArgument(violations) }
     let limit = request.maxPoints == 0 ? Self.defaultMapPoints : Int(request.maxPoints)
     let instant = ReportInstant.now(Date())

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PostgresNIO
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -24,7 +25,11 @@ extension ReportingService {
     var violations = FieldViolations()
     let tenant = Tenant.province(request.provinceCode)
     violations.require(tenant != nil, "province_code", "two digits, e.g. 74")
-    let levels = MapLevelName.sql(request.mapLevels, field: "map_levels", violations: &violations)
+    let levels = FacilityStanding.Level.sqlNames(
+      request.mapLevels,
+      field: "map_levels",
+      violations: &violations
+    )
     guard violations.isEmpty, let tenant else { throw RPCError.invalidArgument(violations) }
     let key = PublicMapReads.Key(province: request.provinceCode, levels: levels.sorted())
     return try await publicMapReads.read(key) { [database] in

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PostgresNIO
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 import SwiftProtobuf
 
@@ -186,30 +187,5 @@ extension AccountRecord {
       """,
       logger: connection.logger
     )
-  }
-}
-
-extension Role {
-  var message: Safemap_Common_V1_Role {
-    switch self {
-    case .ministryAdmin: return .ministryAdmin
-    case .provinceOfficer: return .provinceOfficer
-    case .districtOfficer: return .districtOfficer
-    case .zoneOfficer: return .zoneOfficer
-    case .healthInspector: return .healthInspector
-    case .facility: return .facility
-    }
-  }
-
-  init?(_ message: Safemap_Common_V1_Role) {
-    switch message {
-    case .ministryAdmin: self = .ministryAdmin
-    case .provinceOfficer: self = .provinceOfficer
-    case .districtOfficer: self = .districtOfficer
-    case .zoneOfficer: self = .zoneOfficer
-    case .healthInspector: self = .healthInspector
-    case .facility: self = .facility
-    default: return nil
-    }
   }
 }

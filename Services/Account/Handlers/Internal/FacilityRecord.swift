@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PostgresNIO
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 import SwiftProtobuf
 
@@ -29,7 +30,7 @@ struct FacilityRecord: Sendable {
     f.address = try c[4].decode(String.self)
     f.districtCode = try c[5].decode(String.self)
     f.zoneID = try c[6].decode(UUID?.self)?.uuidString.lowercased() ?? ""
-    f.zoneType = ZoneTypeName.message(try c[7].decode(String?.self))
+    f.zoneType = ZoneType.message(sql: try c[7].decode(String?.self))
     f.sector = try c[8].decode(String.self)
     f.workerCount = try c[9].decode(Int32.self)
     f.workshopAreaM2 = try c[10].decode(Double.self)
@@ -42,7 +43,7 @@ struct FacilityRecord: Sendable {
         $0.latitude = lat; $0.longitude = lon
       }
     }
-    f.operatingStatus = OperatingStatusName.message(try c[17].decode(String.self))
+    f.operatingStatus = OperatingStatus.message(sql: try c[17].decode(String.self))
     f.username = try c[18].decode(String?.self) ?? ""
     if let issued = try c[19].decode(Date?.self) {
       f.accountIssueTime = Google_Protobuf_Timestamp(date: issued)

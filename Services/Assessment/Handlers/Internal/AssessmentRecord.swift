@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PostgresNIO
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 import SwiftProtobuf
 
@@ -19,7 +20,7 @@ enum AssessmentRecord {
       $0.provinceCode = try c[0].decode(String.self)
       $0.assessmentID = try c[1].decode(UUID.self).uuidString.lowercased()
       $0.facilityID = try c[2].decode(UUID.self).uuidString.lowercased()
-      $0.kind = KindName.message(try c[3].decode(String.self))
+      $0.kind = AssessmentKind.message(sql: try c[3].decode(String.self))
       $0.catalogueVersion = try c[4].decode(Int32.self)
       $0.requestID = try c[5].decode(String.self)
       $0.units = try Safemap_Assessment_V1_UnitResult.array(

@@ -1,4 +1,5 @@
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 
 /// Between the catalogue as published (protobuf) and as scored (`ScoringCatalogue`).
@@ -44,61 +45,5 @@ extension ScoringCatalogue.ProfileSource {
     case .dormitoryResidents: self = .dormitoryResidents
     default: return nil
     }
-  }
-}
-
-extension RiskLevel {
-  init?(_ level: Safemap_Common_V1_RiskLevel) {
-    switch level {
-    case .veryLow: self = .veryLow
-    case .low: self = .low
-    case .medium: self = .medium
-    case .high: self = .high
-    case .veryHigh: self = .veryHigh
-    default: return nil
-    }
-  }
-
-  var message: Safemap_Common_V1_RiskLevel {
-    switch self {
-    case .veryLow: return .veryLow
-    case .low: return .low
-    case .medium: return .medium
-    case .high: return .high
-    case .veryHigh: return .veryHigh
-    }
-  }
-}
-
-extension MapLevel {
-  init?(_ level: Safemap_Common_V1_MapLevel) {
-    switch level {
-    case .safe: self = .safe
-    case .atRisk: self = .atRisk
-    case .unsafe: self = .unsafe
-    default: return nil
-    }
-  }
-
-  var message: Safemap_Common_V1_MapLevel {
-    switch self {
-    case .safe: return .safe
-    case .atRisk: return .atRisk
-    case .unsafe: return .unsafe
-    }
-  }
-}
-
-enum KindName {
-  static func sql(_ kind: Safemap_Common_V1_AssessmentKind) -> String? {
-    switch kind {
-    case .workplace: return "WORKPLACE"
-    case .dormitory: return "DORMITORY"
-    default: return nil
-    }
-  }
-
-  static func message(_ name: String) -> Safemap_Common_V1_AssessmentKind {
-    name == "DORMITORY" ? .dormitory : name == "WORKPLACE" ? .workplace : .unspecified
   }
 }

@@ -3,6 +3,7 @@ import GRPCCore
 import Logging
 import PostgresNIO
 import SafeMapAPI
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SwiftProtobuf
@@ -18,7 +19,7 @@ enum CatalogueStore {
       (String, Int32, String, String, Date, Date?).self
     )
     var catalogue = try Safemap_Assessment_V1_Catalogue(jsonString: json)
-    catalogue.kind = KindName.message(kind)
+    catalogue.kind = AssessmentKind.message(sql: kind)
     catalogue.version = version
     catalogue.state = state == "ACTIVE" ? .active : state == "RETIRED" ? .retired : .draft
     catalogue.maxPoints = Int32(ScoringCatalogue(catalogue).maxPoints)
@@ -115,7 +116,7 @@ enum CatalogueStore {
       try await connection.withTransaction(logger: logger) { tx in
         try await tx.query("LOCK TABLE catalogues IN SHARE ROW EXCLUSIVE MODE", logger: logger)
         for catalogue in defaults {
-          guard let kind = KindName.sql(catalogue.kind) else { continue }
+          guard let kind = AssessmentKind(catalogue.kind)?.sql else { continue }
           let rows = try await tx.query(
             "SELECT 1 FROM catalogues WHERE kind = \(kind)",
             logger: logger

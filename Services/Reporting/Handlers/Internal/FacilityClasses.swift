@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import SafeMapContract
 import SafeMapCore
 
 /// What a count needs to know of a facility, as the database groups it: the latest result of

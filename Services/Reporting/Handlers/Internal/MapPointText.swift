@@ -1,5 +1,7 @@
 import NIOCore
 import SafeMapAPI
+import SafeMapContract
+import SafeMapCore
 import SwiftProtobuf
 
 /// A map layer's points as PostgreSQL hands them over: one text value for the whole layer
@@ -74,7 +76,7 @@ enum MapPointText {
         point.location.latitude = latitude
         point.location.longitude = longitude
         point.mapLevel = level
-        point.color = MapLevelName.color(MapLevelName.sql(level) ?? "")
+        point.color = FacilityStanding.Level(level)?.color ?? "grey"
         points.append(point)
       }
       // Every point read (a NULL would have dropped one from the aggregate silently).
@@ -139,7 +141,7 @@ enum MapPointText {
       guard let name = levelNames.first(where: { $0.utf8.elementsEqual(level) }) else {
         throw Malformed(readerIndex: start)
       }
-      return MapLevelName.message(name)
+      return FacilityStanding.Level.message(sql: name)
     }
 
     /// `<length in bytes>:<name>`.

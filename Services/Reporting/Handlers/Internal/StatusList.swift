@@ -4,6 +4,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SafeMapDatabase
 import SafeMapRuntime
@@ -31,7 +32,11 @@ struct StatusList: Sendable {
       zone: filter.zoneID
     )
     var violations = FieldViolations()
-    levels = MapLevelName.sql(filter.mapLevels, field: "filter.map_levels", violations: &violations)
+    levels = FacilityStanding.Level.sqlNames(
+      filter.mapLevels,
+      field: "filter.map_levels",
+      violations: &violations
+    )
     switch filter.zoneLocation {
     case .unspecified: location = nil
     case .insideIndustrialZone: location = true
@@ -169,7 +174,7 @@ struct StatusList: Sendable {
           $0.username = try c[9].decode(String.self)
           $0.accountIssueTime = Google_Protobuf_Timestamp(date: try c[10].decode(Date.self))
           if let last { $0.lastAssessmentTime = Google_Protobuf_Timestamp(date: last) }
-          $0.mapLevel = MapLevelName.message(try c[12].decode(String.self))
+          $0.mapLevel = FacilityStanding.Level.message(sql: try c[12].decode(String.self))
           $0.indexPercent = try c[13].decode(Double?.self) ?? 0
           $0.kind =
             decider == "DORMITORY" ? .dormitory : decider == "WORKPLACE" ? .workplace : .unspecified
@@ -177,7 +182,7 @@ struct StatusList: Sendable {
             fromJSONString: top
           )
           let inspection = try c[16].decode(String?.self)
-          $0.inspectionLevel = inspection.map(MapLevelName.message) ?? .unspecified
+          $0.inspectionLevel = FacilityStanding.Level.message(sql: inspection)
           $0.selfAssessedSafeInspectedUnsafe = try c[17].decode(Bool.self)
         }
       )
