@@ -67,8 +67,8 @@ extension AssessmentService {
             $0.validUntil = Google_Protobuf_Timestamp(date: validUntil)
           }
         }
-        inspectionID = try c[12].decode(UUID?.self)
-        updated = try c[13].decode(Date.self)
+        inspectionID = try c["inspection_id"].decode(UUID?.self)
+        updated = try c["updated_at"].decode(Date.self)
       }
       let standing = FacilityStanding.evaluate(
         workplace: latest[0],

@@ -220,27 +220,35 @@ enum FacilityClasses {
     """
   }
 
+  /// A row of a class statement, in the order of ``classColumns(key:due:)`` (the counters'
+  /// statement selects the same list): key, dormitory, workplace level, dormitory level,
+  /// workplace overdue, dormitory overdue, inspected, inspected unsafe since, count.
+  private typealias ClassRow = (
+    String?, Bool, String?, String?, Bool, Bool, Bool, Bool, Int64
+  )
+
   /// Decodes the rows of a class statement: key, the class's seven columns, the count.
   private static func classes(_ sql: ReportSQL, on connection: PostgresConnection)
     async throws -> [Count]
   {
     var counts: [Count] = []
     let rows = try await connection.query(sql.query, logger: connection.logger)
-    for try await row in rows {
-      let c = row.makeRandomAccess()
+    for try await row in rows.decode(ClassRow.self) {
+      let (key, hasDormitory, workplace, dormitory, workplaceOverdue, dormitoryOverdue) =
+        (row.0, row.1, row.2, row.3, row.4, row.5)
       counts.append(
         Count(
-          key: try c[0].decode(String?.self) ?? "",
+          key: key ?? "",
           facilityClass: FacilityClass(
-            hasDormitory: try c[1].decode(Bool.self),
-            workplace: try c[2].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
-            workplaceOverdue: try c[4].decode(Bool.self),
-            dormitory: try c[3].decode(String?.self).flatMap(MapLevel.init(rawValue:)),
-            dormitoryOverdue: try c[5].decode(Bool.self),
-            inspected: try c[6].decode(Bool.self),
-            inspectedUnsafeSince: try c[7].decode(Bool.self)
+            hasDormitory: hasDormitory,
+            workplace: workplace.flatMap(MapLevel.init(rawValue:)),
+            workplaceOverdue: workplaceOverdue,
+            dormitory: dormitory.flatMap(MapLevel.init(rawValue:)),
+            dormitoryOverdue: dormitoryOverdue,
+            inspected: row.6,
+            inspectedUnsafeSince: row.7
           ),
-          count: Int(try c[8].decode(Int64.self))
+          count: Int(row.8)
         )
       )
     }
