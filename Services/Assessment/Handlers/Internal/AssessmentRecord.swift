@@ -17,26 +17,28 @@ enum AssessmentRecord {
   static func decode(_ row: PostgresRow) throws -> Safemap_Assessment_V1_Assessment {
     let c = row.makeRandomAccess()
     return try .with {
-      $0.provinceCode = try c[0].decode(String.self)
-      $0.assessmentID = try c[1].decode(UUID.self).uuidString.lowercased()
-      $0.facilityID = try c[2].decode(UUID.self).uuidString.lowercased()
-      $0.kind = AssessmentKind.message(sql: try c[3].decode(String.self))
-      $0.catalogueVersion = try c[4].decode(Int32.self)
-      $0.requestID = try c[5].decode(String.self)
+      $0.provinceCode = try c["province_code"].decode(String.self)
+      $0.assessmentID = try c["assessment_id"].decode(UUID.self).uuidString.lowercased()
+      $0.facilityID = try c["facility_id"].decode(UUID.self).uuidString.lowercased()
+      $0.kind = AssessmentKind.message(sql: try c["kind"].decode(String.self))
+      $0.catalogueVersion = try c["catalogue_version"].decode(Int32.self)
+      $0.requestID = try c["request_id"].decode(String.self)
       $0.units = try Safemap_Assessment_V1_UnitResult.array(
-        fromJSONString: try c[6].decode(String.self)
+        fromJSONString: try c["units"].decode(String.self)
       )
-      $0.score = try c[7].decode(Int32.self)
-      $0.maxPoints = try c[8].decode(Int32.self)
-      $0.indexPercent = try c[9].decode(Double.self)
-      $0.riskLevel = RiskLevel(rawValue: try c[10].decode(String.self))?.message ?? .unspecified
-      $0.mapLevel = MapLevel(rawValue: try c[11].decode(String.self))?.message ?? .unspecified
+      $0.score = try c["score"].decode(Int32.self)
+      $0.maxPoints = try c["max_points"].decode(Int32.self)
+      $0.indexPercent = try c["index_percent"].decode(Double.self)
+      $0.riskLevel =
+        RiskLevel(rawValue: try c["risk_level"].decode(String.self))?.message ?? .unspecified
+      $0.mapLevel =
+        MapLevel(rawValue: try c["map_level"].decode(String.self))?.message ?? .unspecified
       $0.topCriteria = try Safemap_Assessment_V1_CriterionContribution.array(
-        fromJSONString: try c[12].decode(String.self)
+        fromJSONString: try c["top_criteria"].decode(String.self)
       )
-      $0.submittedByAccountID = try c[13].decode(UUID.self).uuidString.lowercased()
-      $0.submitTime = Google_Protobuf_Timestamp(date: try c[14].decode(Date.self))
-      $0.validUntil = Google_Protobuf_Timestamp(date: try c[15].decode(Date.self))
+      $0.submittedByAccountID = try c["submitted_by"].decode(UUID.self).uuidString.lowercased()
+      $0.submitTime = Google_Protobuf_Timestamp(date: try c["submitted_at"].decode(Date.self))
+      $0.validUntil = Google_Protobuf_Timestamp(date: try c["valid_until"].decode(Date.self))
     }
   }
 

@@ -17,21 +17,24 @@ enum InspectionRecord {
 
   static func decode(_ row: PostgresRow) throws -> Safemap_Assessment_V1_Inspection {
     let c = row.makeRandomAccess()
-    let date = try c[3].decode(String.self).split(separator: "-").compactMap { Int32($0) }
+    let date = try c["inspection_date"].decode(String.self).split(separator: "-").compactMap {
+      Int32($0)
+    }
     return try .with {
-      $0.inspectionID = try c[0].decode(UUID.self).uuidString.lowercased()
-      $0.provinceCode = try c[1].decode(String.self)
-      $0.facilityID = try c[2].decode(UUID.self).uuidString.lowercased()
+      $0.inspectionID = try c["inspection_id"].decode(UUID.self).uuidString.lowercased()
+      $0.provinceCode = try c["province_code"].decode(String.self)
+      $0.facilityID = try c["facility_id"].decode(UUID.self).uuidString.lowercased()
       if date.count == 3 {
         $0.inspectionDate = .with { d in
           d.year = date[0]; d.month = date[1]; d.day = date[2]
         }
       }
-      $0.findings = try c[4].decode(String.self)
-      $0.levelFound = MapLevel(rawValue: try c[5].decode(String.self))?.message ?? .unspecified
-      $0.inspectorName = try c[6].decode(String.self)
-      $0.recordedByAccountID = try c[7].decode(UUID.self).uuidString.lowercased()
-      $0.createTime = Google_Protobuf_Timestamp(date: try c[8].decode(Date.self))
+      $0.findings = try c["findings"].decode(String.self)
+      $0.levelFound =
+        MapLevel(rawValue: try c["level_found"].decode(String.self))?.message ?? .unspecified
+      $0.inspectorName = try c["inspector_name"].decode(String.self)
+      $0.recordedByAccountID = try c["recorded_by"].decode(UUID.self).uuidString.lowercased()
+      $0.createTime = Google_Protobuf_Timestamp(date: try c["created_at"].decode(Date.self))
     }
   }
 

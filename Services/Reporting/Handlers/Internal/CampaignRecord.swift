@@ -25,16 +25,16 @@ struct CampaignRecord: Sendable {
 
   init(_ row: PostgresRow) throws {
     let c = row.makeRandomAccess()
-    province = try c[0].decode(String.self)
-    id = try c[1].decode(UUID.self)
-    title = try c[2].decode(String.self)
-    description = try c[3].decode(String.self)
-    start = try c[4].decode(Date.self)
-    deadline = try c[5].decode(Date.self)
-    kinds = try c[6].decode([String].self)
-    district = try c[7].decode(String?.self)
-    createdBy = try c[8].decode(UUID.self)
-    created = try c[9].decode(Date.self)
+    province = try c["province_code"].decode(String.self)
+    id = try c["campaign_id"].decode(UUID.self)
+    title = try c["title"].decode(String.self)
+    description = try c["description"].decode(String.self)
+    start = try c["start_time"].decode(Date.self)
+    deadline = try c["deadline"].decode(Date.self)
+    kinds = try c["kinds"].decode([String].self)
+    district = try c["district_code"].decode(String?.self)
+    createdBy = try c["created_by"].decode(UUID.self)
+    created = try c["created_at"].decode(Date.self)
   }
 
   static func find(_ id: UUID, province: String, on connection: PostgresConnection) async throws
