@@ -20,36 +20,45 @@ struct FacilityRecord: Sendable {
     LEFT JOIN accounts a ON a.province_code = f.province_code AND a.facility_id = f.facility_id
     """
 
+  /// The types of `select`'s columns, in its order.
+  typealias Columns = (
+    String, UUID, String, String, String, String, UUID?, String?, String, Int32, Double, Bool,
+    Int32, String, String, Double?, Double?, String, String?, Date?, Date, Date
+  )
+
   init(row: PostgresRow) throws {
-    let c = row.makeRandomAccess()
+    let (
+      province, id, name, taxCode, address, district, zoneID, zoneType, sector, workers, area,
+      hasDormitory, residents, phone, email, latitude, longitude, status, username, issued,
+      created, updated
+    ) = try row.decode(Columns.self)
     var f = Safemap_Account_V1_Facility()
-    f.provinceCode = try c[0].decode(String.self)
-    f.facilityID = try c[1].decode(UUID.self).uuidString.lowercased()
-    f.name = try c[2].decode(String.self)
-    f.taxCode = try c[3].decode(String.self)
-    f.address = try c[4].decode(String.self)
-    f.districtCode = try c[5].decode(String.self)
-    f.zoneID = try c[6].decode(UUID?.self)?.uuidString.lowercased() ?? ""
-    f.zoneType = ZoneType.message(sql: try c[7].decode(String?.self))
-    f.sector = try c[8].decode(String.self)
-    f.workerCount = try c[9].decode(Int32.self)
-    f.workshopAreaM2 = try c[10].decode(Double.self)
-    f.hasDormitory_p = try c[11].decode(Bool.self)
-    f.dormitoryResidents = try c[12].decode(Int32.self)
-    f.contactPhone = try c[13].decode(String.self)
-    f.contactEmail = try c[14].decode(String.self)
-    if let lat = try c[15].decode(Double?.self), let lon = try c[16].decode(Double?.self) {
+    f.provinceCode = province
+    f.facilityID = id.uuidString.lowercased()
+    f.name = name
+    f.taxCode = taxCode
+    f.address = address
+    f.districtCode = district
+    f.zoneID = zoneID?.uuidString.lowercased() ?? ""
+    f.zoneType = ZoneType.message(sql: zoneType)
+    f.sector = sector
+    f.workerCount = workers
+    f.workshopAreaM2 = area
+    f.hasDormitory_p = hasDormitory
+    f.dormitoryResidents = residents
+    f.contactPhone = phone
+    f.contactEmail = email
+    if let latitude, let longitude {
       f.location = .with {
-        $0.latitude = lat; $0.longitude = lon
+        $0.latitude = latitude
+        $0.longitude = longitude
       }
     }
-    f.operatingStatus = OperatingStatus.message(sql: try c[17].decode(String.self))
-    f.username = try c[18].decode(String?.self) ?? ""
-    if let issued = try c[19].decode(Date?.self) {
-      f.accountIssueTime = Google_Protobuf_Timestamp(date: issued)
-    }
-    f.createTime = Google_Protobuf_Timestamp(date: try c[20].decode(Date.self))
-    f.updateTime = Google_Protobuf_Timestamp(date: try c[21].decode(Date.self))
+    f.operatingStatus = OperatingStatus.message(sql: status)
+    f.username = username ?? ""
+    if let issued { f.accountIssueTime = Google_Protobuf_Timestamp(date: issued) }
+    f.createTime = Google_Protobuf_Timestamp(date: created)
+    f.updateTime = Google_Protobuf_Timestamp(date: updated)
     self.message = f
   }
 
