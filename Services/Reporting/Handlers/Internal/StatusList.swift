@@ -154,39 +154,44 @@ struct StatusList: Sendable {
       ORDER BY p.facility_id
       """
     )
-    var rows: [Safemap_Reporting_V1_FacilityStatusRow] = []
-    for try await row in try await connection.query(sql.query, logger: connection.logger) {
-      let c = row.makeRandomAccess()
-      let last = try c[11].decode(Date?.self)
-      let decider = try c[14].decode(String?.self)
-      let top = try c[15].decode(String.self)
-      rows.append(
+    let rows = try await connection.query(sql.query, logger: connection.logger)
+    var statuses: [Safemap_Reporting_V1_FacilityStatusRow] = []
+    for try await row in rows.decode(Self.Columns.self) {
+      let (
+        id, name, taxCode, address, district, districtName, zoneID, zoneName, phone, username,
+        issued, last, level, index, decider, top, inspection, mismatch
+      ) = row
+      statuses.append(
         try .with {
-          $0.facilityID = try c[0].decode(UUID.self).uuidString.lowercased()
-          $0.name = try c[1].decode(String.self)
-          $0.taxCode = try c[2].decode(String.self)
-          $0.address = try c[3].decode(String.self)
-          $0.districtCode = try c[4].decode(String.self)
-          $0.districtName = try c[5].decode(String.self)
-          $0.zoneID = try c[6].decode(String.self)
-          $0.zoneName = try c[7].decode(String.self)
-          $0.contactPhone = try c[8].decode(String.self)
-          $0.username = try c[9].decode(String.self)
-          $0.accountIssueTime = Google_Protobuf_Timestamp(date: try c[10].decode(Date.self))
+          $0.facilityID = id.uuidString.lowercased()
+          $0.name = name
+          $0.taxCode = taxCode
+          $0.address = address
+          $0.districtCode = district
+          $0.districtName = districtName
+          $0.zoneID = zoneID
+          $0.zoneName = zoneName
+          $0.contactPhone = phone
+          $0.username = username
+          $0.accountIssueTime = Google_Protobuf_Timestamp(date: issued)
           if let last { $0.lastAssessmentTime = Google_Protobuf_Timestamp(date: last) }
-          $0.mapLevel = FacilityStanding.Level.message(sql: try c[12].decode(String.self))
-          $0.indexPercent = try c[13].decode(Double?.self) ?? 0
-          $0.kind =
-            decider == "DORMITORY" ? .dormitory : decider == "WORKPLACE" ? .workplace : .unspecified
+          $0.mapLevel = FacilityStanding.Level.message(sql: level)
+          $0.indexPercent = index ?? 0
+          $0.kind = AssessmentKind.message(sql: decider)
           $0.topCriteria = try Safemap_Assessment_V1_CriterionContribution.array(
             fromJSONString: top
           )
-          let inspection = try c[16].decode(String?.self)
           $0.inspectionLevel = FacilityStanding.Level.message(sql: inspection)
-          $0.selfAssessedSafeInspectedUnsafe = try c[17].decode(Bool.self)
+          $0.selfAssessedSafeInspectedUnsafe = mismatch
         }
       )
     }
-    return rows
+    return statuses
   }
+
+  /// The types of the page statement's columns, in its order.
+  typealias Columns = (
+    UUID, String, String, String, String, String, String, String, String, String, Date, Date?,
+    String, Double?, String?, String, String?, Bool
+  )
 }
