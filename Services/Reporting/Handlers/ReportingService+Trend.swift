@@ -175,10 +175,11 @@ extension ReportingService {
     )
     let levels: [MapLevel] = [.safe, .atRisk, .unsafe]
     let rows = try await connection.query(sql.query, logger: connection.logger)
-    for try await row in rows {
-      let c = row.makeRandomAccess()
+    // The columns of the statement above, in order.
+    let columns = (Bool, Int64, Int64, ByteBuffer?, ByteBuffer?).self
+    for try await (hasDormitory, issued, graceDays, events, changes) in rows.decode(columns) {
       var assessments: [FacilityTimeline.Assessment] = []
-      if var events = try c[3].decode(ByteBuffer?.self) {
+      if var events {
         while let (submitted, code, due) = events.readMultipleIntegers(
           endianness: .big,
           as: (Int64, Int64, Int64).self
@@ -195,7 +196,7 @@ extension ReportingService {
         }
       }
       var statusChanges: [FacilityTimeline.StatusChange] = []
-      if var changes = try c[4].decode(ByteBuffer?.self) {
+      if var changes {
         while let (recorded, effective, active) = changes.readMultipleIntegers(
           endianness: .big,
           as: (Int64, Int64, Int64).self
@@ -211,9 +212,9 @@ extension ReportingService {
       }
       counts.add(
         FacilityTimeline(
-          issued: try c[1].decode(Int64.self),
-          hasDormitory: try c[0].decode(Bool.self),
-          graceDays: Int(try c[2].decode(Int64.self)),
+          issued: issued,
+          hasDormitory: hasDormitory,
+          graceDays: Int(graceDays),
           assessments: assessments,
           statusChanges: statusChanges
         )
