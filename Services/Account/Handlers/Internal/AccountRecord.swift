@@ -35,11 +35,16 @@ struct AccountRecord: Sendable {
 
 extension AccountRecord {
   init(row: PostgresRow) throws {
-    let (province, id, username, role, district, zone, facility, displayName) = try row.decode(
-      (String, UUID, String, String, String?, UUID?, UUID?, String).self,
+    let (
+      province, id, username, role, district, zone, facility, displayName, email, phone,
+      passwordHash, oneTimeUntil, disabled, created, updated, lastLogin
+    ) = try row.decode(
+      (
+        String, UUID, String, String, String?, UUID?, UUID?, String, String, String, String,
+        Date?, Bool, Date, Date, Date?
+      ).self,
       context: .default
     )
-    let columns = row.makeRandomAccess()
     self.provinceCode = province
     self.accountID = id
     self.username = username
@@ -48,14 +53,14 @@ extension AccountRecord {
     self.zoneID = zone
     self.facilityID = facility
     self.displayName = displayName
-    self.email = try columns[8].decode(String.self)
-    self.phone = try columns[9].decode(String.self)
-    self.passwordHash = try columns[10].decode(String.self)
-    self.oneTimePasswordExpiresAt = try columns[11].decode(Date?.self)
-    self.disabled = try columns[12].decode(Bool.self)
-    self.createdAt = try columns[13].decode(Date.self)
-    self.updatedAt = try columns[14].decode(Date.self)
-    self.lastLoginAt = try columns[15].decode(Date?.self)
+    self.email = email
+    self.phone = phone
+    self.passwordHash = passwordHash
+    self.oneTimePasswordExpiresAt = oneTimeUntil
+    self.disabled = disabled
+    self.createdAt = created
+    self.updatedAt = updated
+    self.lastLoginAt = lastLogin
   }
 
   /// Whether the account still holds a one-time password.
