@@ -105,7 +105,7 @@ struct ConfigurationTests {
   @Test("the anonymous rate: on by default, set or turned off by variables")
   func anonymousRate() throws {
     let defaults = try ServiceConfiguration.fromEnvironment(service: .account, environment: [:])
-    #expect(defaults.anonymousRateLimit == ServiceConfiguration.defaultAnonymousRateLimit)
+    #expect(defaults.anonymousRateLimit == ClientRateLimiter.Rule.anonymous)
     let set = try ServiceConfiguration.fromEnvironment(
       service: .account,
       environment: ["SAFEMAP_ANONYMOUS_RATE": "2", "SAFEMAP_ANONYMOUS_BURST": "10"]

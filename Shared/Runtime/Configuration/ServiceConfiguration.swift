@@ -89,8 +89,6 @@ public struct ServiceConfiguration: Sendable {
     grpcHost.contains(":") ? .ipv6(host: grpcHost, port: port) : .ipv4(host: grpcHost, port: port)
   }
 
-  public typealias LogFormat = SafeMapClient.LogFormat
-
   public typealias Invalid = EnvironmentReader.Invalid
 
   public init(service: SafeMapService, database: DatabaseConfiguration) {
@@ -118,12 +116,8 @@ public struct ServiceConfiguration: Sendable {
     self.trustedProxies = .none
     self.trustedProxyNames = ["web-service"]
     self.allowPlaintext = false
-    self.anonymousRateLimit = ServiceConfiguration.defaultAnonymousRateLimit
+    self.anonymousRateLimit = ClientRateLimiter.Rule.anonymous
   }
-
-  /// 60 calls at once, then 5 a second, per client (IPv6: per /64): a person at a browser
-  /// never meets it, a script hammering the login or the public map does at once.
-  public static let defaultAnonymousRateLimit = ClientRateLimiter.Rule.anonymous
 
   /// Reads the `SAFEMAP_*` variables; anything unset keeps its local default.
   public static func fromEnvironment(

@@ -11,7 +11,6 @@ public import SafeMapCore
 /// `context.clientAddress`.
 public struct ForwardedClientInterceptor: ServerInterceptor {
   /// The metadata key web-service sends.
-  public static let metadataKey = ForwardedClient.metadataKey
 
   @TaskLocal static var client: String?
 
@@ -28,7 +27,9 @@ public struct ForwardedClientInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws
       -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let forwarded = request.metadata[stringValues: Self.metadataKey].first(where: { _ in true })
+    let forwarded = request.metadata[stringValues: ForwardedClient.metadataKey].first(where: { _ in
+      true
+    })
     guard let forwarded, let client = Self.client(forwarded, policy: policy, context: context)
     else {
       return try await next(request, context)
