@@ -103,6 +103,11 @@ export SAFEMAP_LOG_FORMAT=${SAFEMAP_LOG_FORMAT:-text}
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 # Tools here may list and describe the services (off by default elsewhere).
 export SAFEMAP_GRPC_REFLECTION=${SAFEMAP_GRPC_REFLECTION:-true}
+# The demo loader calls the tokenless reference RPCs (ListDistricts, …) from this machine for
+# every province at once: past the 60-at-once limit a real client gets, the load failed. The
+# local services let this one address through faster; a deployment keeps the defaults.
+export SAFEMAP_ANONYMOUS_BURST=${SAFEMAP_ANONYMOUS_BURST:-2000}
+export SAFEMAP_ANONYMOUS_RATE=${SAFEMAP_ANONYMOUS_RATE:-200}
 # Plaintext stays on this machine: listen on loopback unless told otherwise (README: TLS).
 export SAFEMAP_GRPC_HOST=${SAFEMAP_GRPC_HOST:-127.0.0.1}
 # web-service runs beside them: account-service believes the browser address it forwards.
