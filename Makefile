@@ -1,5 +1,5 @@
 # SafeMap: the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build setup generate check-generated lint fuzz-web bench-account bench-assessment bench-reporting clean
+.PHONY: run test build setup generate check-generated lint fuzz-web bench-account bench-assessment bench-reporting bench-public-flood clean
 
 setup:
 	@scripts/setup.sh
@@ -61,6 +61,16 @@ bench-reporting: setup
 	swift build -c release --product reporting-service
 	swift build -c release --product web-service
 	$$(swift build -c release --show-bin-path)/reporting-benchmark
+
+# 60 s of one anonymous client cycling every province × level of the public map, at the default
+# per-client limit and with limits lifted: web-service's peak RSS and an official's R1 p99 beside
+# idle (release build, the same data set as bench-reporting).
+bench-public-flood: setup
+	swift build -c release --product reporting-benchmark
+	swift build -c release --product account-service
+	swift build -c release --product reporting-service
+	swift build -c release --product web-service
+	BENCH_ONLY=flood $$(swift build -c release --show-bin-path)/reporting-benchmark
 
 clean:
 	rm -rf .build .build-protoc

@@ -31,6 +31,8 @@ enum ReportingBenchmark {
   /// The migrations ship the 705 districts of the 2021 list; a newer official list can be
   /// loaded over them before the data set is generated.
   static let districtsCSV = environment["SAFEMAP_DISTRICTS_CSV"]
+  /// `BENCH_ONLY=flood` (`make bench-public-flood`) runs only the public-map flood.
+  static let floodOnly = environment["BENCH_ONLY"] == "flood"
 
   /// Sized for reads of a national data set on this machine (24 GiB); fsync off because the
   /// data set is regenerated rather than recovered.
@@ -164,12 +166,16 @@ enum ReportingBenchmark {
     var port: Int
   }
 
-  static func spawn(_ name: String, cluster: PostgresCluster, accountPort: Int?) async throws
-    -> Service
-  {
+  static func spawn(
+    _ name: String,
+    cluster: PostgresCluster,
+    accountPort: Int?,
+    extra: [String: String] = [:]
+  ) async throws -> Service {
     let port = try FreePort.find()
     var environment = Executables.environment(cluster: cluster, database: "bench", grpcPort: port)
     if let accountPort { environment["SAFEMAP_ACCOUNT_SERVICE"] = "127.0.0.1:\(accountPort)" }
+    environment.merge(extra) { $1 }
     environment["SAFEMAP_DATABASE_MAX_CONNECTIONS"] = "8"
     let pid = try Shell.spawn(
       try Executables.path(name),
@@ -188,10 +194,14 @@ enum ReportingBenchmark {
 
   static func measure(_ cluster: PostgresCluster) async throws {
     let account = try await spawn("account-service", cluster: cluster, accountPort: nil)
+    // The flood lifts reporting's own per-client limit too, so that only the cache stands
+    // between the flood and the database in its second half.
     let reporting = try await spawn(
       "reporting-service",
       cluster: cluster,
-      accountPort: account.port
+      accountPort: account.port,
+      extra: floodOnly
+        ? ["SAFEMAP_ANONYMOUS_BURST": "1000000", "SAFEMAP_ANONYMOUS_RATE": "1000000"] : [:]
     )
     defer {
       kill(reporting.pid, SIGTERM)
@@ -199,6 +209,10 @@ enum ReportingBenchmark {
     }
     let largest = NationalDataSet.largest
     let officerPrincipal = TestPrincipals.provinceOfficer(largest)
+    if floodOnly {
+      try await flood(reporting: reporting, account: account, officer: officerPrincipal)
+      return
+    }
     let baselines = try await Baselines(cluster: cluster, province: largest)
     let campaign = try await baselines.campaignID()
     let district = try await baselines.largestDistrict()

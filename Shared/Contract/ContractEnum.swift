@@ -108,3 +108,49 @@ extension ZoneType: ContractEnum {
     }
   }
 }
+
+extension UnitReport.UnitKind: ContractEnum {
+  public var message: Safemap_Reporting_V1_ReportingUnit.Kind {
+    switch self {
+    case .district: .district
+    case .zone: .zone
+    }
+  }
+}
+
+extension UnitReport.State: ContractEnum {
+  public var message: Safemap_Reporting_V1_UnitReportState {
+    switch self {
+    case .submitted: .submitted
+    case .returned: .returned
+    case .accepted: .accepted
+    case .reopened: .reopened
+    }
+  }
+
+  /// A unit with no report at all is NOT_SUBMITTED.
+  public static func message(_ state: Self?) -> Safemap_Reporting_V1_UnitReportState {
+    state?.message ?? .notSubmitted
+  }
+}
+
+extension UnitReport.ReviewAction: ContractEnum {
+  public var message: Safemap_Reporting_V1_ReviewAction {
+    switch self {
+    case .accept: .accept
+    case .return: .return
+    case .reopen: .reopen
+    }
+  }
+}
+
+extension UnitReport.Timeliness: ContractEnum {
+  public var message: Safemap_Reporting_V1_Timeliness {
+    switch self {
+    case .onTime: .onTime
+    case .late: .late
+    case .missing: .missing
+    case .notExpected: .notExpected
+    }
+  }
+}

@@ -98,6 +98,23 @@ public enum AccessPolicy {
   /// Campaigns are the province department's deadlines (docs/domain.md: workflow step 5).
   public static func mayCreateCampaign(_ p: Principal) -> Bool { p.role == .provinceOfficer }
 
+  /// A unit's report is submitted by that unit's own officer: a district officer for its
+  /// district, a zone officer for its zone (compared lower-case).
+  public static func maySubmitUnitReport(
+    _ p: Principal,
+    kind: UnitReport.UnitKind,
+    code: String
+  ) -> Bool {
+    switch (p.role, kind) {
+    case (.districtOfficer, .district): p.districtCode == code
+    case (.zoneOfficer, .zone): p.zoneID.lowercased() == code.lowercased()
+    default: false
+    }
+  }
+
+  /// Accepting, returning and reopening units' reports: the province department.
+  public static func mayReviewUnitReports(_ p: Principal) -> Bool { p.role == .provinceOfficer }
+
   /// Creating, resetting or disabling an account of `role` in `province`: the ministry every
   /// account; a province officer the district, zone, inspector and facility accounts of its
   /// own province; nobody else.

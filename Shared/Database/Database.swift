@@ -51,6 +51,22 @@ public struct Database: Sendable {
     }
   }
 
+  /// A read-only tenant transaction in which every statement sees the same instant
+  /// (`REPEATABLE READ`): for what must agree with itself across several statements, such as
+  /// a unit's frozen snapshot (its figures and its lists). Bounded like
+  /// ``withTenantTransaction(_:cancellation:_:)``.
+  public func withConsistentRead<Result: Sendable>(
+    _ tenant: Tenant,
+    cancellation: ServerContext.RPCCancellationHandle,
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+  ) async throws -> Result {
+    let backend = BackendInFlight()
+    return try await bounded(cancellation, backend: backend) {
+      try await self.provinces.require(tenant, client: self.client, logger: self.logger)
+      return try await self.transaction(tenant, consistent: true, backend: backend, body)
+    }
+  }
+
   /// Runs an RPC's work on a pooled connection outside any tenant: only the global tables
   /// (account directory, signing keys, throttling, reference data) are visible there. Bounded
   /// like ``withTenantTransaction(_:cancellation:_:)``.
@@ -133,6 +149,7 @@ public struct Database: Sendable {
 
   private func transaction<Result: Sendable>(
     _ tenant: Tenant,
+    consistent: Bool = false,
     backend: BackendInFlight,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
   ) async throws -> Result {
@@ -141,6 +158,13 @@ public struct Database: Sendable {
     return try await leased { connection in
       backend.attach(connection)
       return try await connection.withTransaction(logger: logger) { connection in
+        // Before the first statement, which fixes a repeatable-read snapshot.
+        if consistent {
+          try await connection.query(
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            logger: logger
+          )
+        }
         let rows = try await connection.execute(
           TenantSetting(province: tenant.code, statementTimeout: timeout),
           logger: logger

@@ -218,9 +218,6 @@ extension ReportingService {
   ) async throws -> Safemap_Reporting_V1_GetCampaignProgressResponse {
     let principal = try RequestPrincipal.require()
     let scope = try Self.scope(principal, province: request.provinceCode)
-    guard let province = scope.province else {
-      throw RPCError(code: .invalidArgument, message: "province_code: required")
-    }
     guard UUID(uuidString: request.campaignID) != nil else {
       throw RPCError(code: .invalidArgument, message: "campaign_id: not a valid id")
     }
@@ -228,17 +225,7 @@ extension ReportingService {
       try Self.tenant(scope),
       cancellation: context.cancellation
     ) { connection in
-      let campaign = try await CampaignRecord.require(
-        request.campaignID,
-        province: province,
-        field: "campaign_id",
-        on: connection
-      )
-      if let district = campaign.district,
-        let own = try await Self.campaignDistrict(scope, on: connection), own != district
-      {
-        throw RPCError(code: .notFound, message: "campaign_id: no such campaign")
-      }
+      let campaign = try await Self.visibleCampaign(request.campaignID, scope, on: connection)
       var narrowed = scope
       if let district = campaign.district { narrowed.district = district }
       // One instant for the whole answer: the counts and the district and zone rows.

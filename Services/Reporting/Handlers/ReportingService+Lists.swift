@@ -127,9 +127,7 @@ extension ReportingService {
     )
   }
 
-  /// Records who read a list of personal data, with its filter and how many rows went out,
-  /// in the caller's province (the ministry's in the province it read). Best effort: a read
-  /// is not refused because its audit row could not be written, but it is logged.
+  /// Records who read a list of personal data, with its filter and how many rows went out.
   private func auditRead(
     _ principal: Principal,
     _ list: StatusList,
@@ -138,14 +136,33 @@ extension ReportingService {
     context: ServerContext,
     interrupted: Bool = false
   ) async {
-    let tenant = Audit.refusalTenant(actor: principal, requestedProvince: list.scope.province)
     let described = (try? filter.jsonString()) ?? ""
+    await auditRead(
+      principal,
+      province: list.scope.province,
+      target: ("facility_status_list", list.scope.province ?? "national"),
+      detail: "\(rows) rows\(interrupted ? " (interrupted)" : ""); filter \(described.prefix(300))",
+      context: context
+    )
+  }
+
+  /// Records a read of personal data in the caller's province (the ministry's in the province
+  /// it read). Best effort: a read is not refused because its audit row could not be written,
+  /// but it is logged.
+  func auditRead(
+    _ principal: Principal,
+    province: String?,
+    target: (type: String, id: String),
+    detail: String,
+    context: ServerContext
+  ) async {
+    let tenant = Audit.refusalTenant(actor: principal, requestedProvince: province)
     let action = context.descriptor.method
     let entry = AuditEntry(
       action: action,
-      targetType: "facility_status_list",
-      targetID: list.scope.province ?? "national",
-      detail: "\(rows) rows\(interrupted ? " (interrupted)" : ""); filter \(described.prefix(300))"
+      targetType: target.type,
+      targetID: target.id,
+      detail: detail
     )
     let address = context.clientAddress
     do {
@@ -161,7 +178,7 @@ extension ReportingService {
       }
     } catch {
       database.logger.warning(
-        "list read not audited",
+        "read not audited",
         metadata: ["action": "\(action)", "error": "\(error)"]
       )
     }

@@ -153,6 +153,71 @@ public enum Safemap_Reporting_V1_ReportingService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SubmitUnitReport" metadata.
+        public enum SubmitUnitReport: Sendable {
+            /// Request type for "SubmitUnitReport".
+            public typealias Input = Safemap_Reporting_V1_SubmitUnitReportRequest
+            /// Response type for "SubmitUnitReport".
+            public typealias Output = Safemap_Reporting_V1_SubmitUnitReportResponse
+            /// Descriptor for "SubmitUnitReport".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "SubmitUnitReport",
+                type: .unary
+            )
+        }
+        /// Namespace for "ReviewUnitReports" metadata.
+        public enum ReviewUnitReports: Sendable {
+            /// Request type for "ReviewUnitReports".
+            public typealias Input = Safemap_Reporting_V1_ReviewUnitReportsRequest
+            /// Response type for "ReviewUnitReports".
+            public typealias Output = Safemap_Reporting_V1_ReviewUnitReportsResponse
+            /// Descriptor for "ReviewUnitReports".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "ReviewUnitReports",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetReportingRate" metadata.
+        public enum GetReportingRate: Sendable {
+            /// Request type for "GetReportingRate".
+            public typealias Input = Safemap_Reporting_V1_GetReportingRateRequest
+            /// Response type for "GetReportingRate".
+            public typealias Output = Safemap_Reporting_V1_GetReportingRateResponse
+            /// Descriptor for "GetReportingRate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "GetReportingRate",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetUnitReport" metadata.
+        public enum GetUnitReport: Sendable {
+            /// Request type for "GetUnitReport".
+            public typealias Input = Safemap_Reporting_V1_GetUnitReportRequest
+            /// Response type for "GetUnitReport".
+            public typealias Output = Safemap_Reporting_V1_GetUnitReportResponse
+            /// Descriptor for "GetUnitReport".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "GetUnitReport",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListUnitReportFacilities" metadata.
+        public enum ListUnitReportFacilities: Sendable {
+            /// Request type for "ListUnitReportFacilities".
+            public typealias Input = Safemap_Reporting_V1_ListUnitReportFacilitiesRequest
+            /// Response type for "ListUnitReportFacilities".
+            public typealias Output = Safemap_Reporting_V1_ListUnitReportFacilitiesResponse
+            /// Descriptor for "ListUnitReportFacilities".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "ListUnitReportFacilities",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "safemap.reporting.v1.ReportingService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetProvinceSummary.descriptor,
@@ -164,7 +229,12 @@ public enum Safemap_Reporting_V1_ReportingService: Sendable {
             CreateCampaign.descriptor,
             ListCampaigns.descriptor,
             GetCampaignProgress.descriptor,
-            GetTrend.descriptor
+            GetTrend.descriptor,
+            SubmitUnitReport.descriptor,
+            ReviewUnitReports.descriptor,
+            GetReportingRate.descriptor,
+            GetUnitReport.descriptor,
+            ListUnitReportFacilities.descriptor
         ]
     }
 }
@@ -372,6 +442,101 @@ extension Safemap_Reporting_V1_ReportingService {
             request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetTrendRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetTrendResponse>
+
+        /// Handle the "SubmitUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+        /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+        /// > that does not allow it (an accepted report is reopened by the province first).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_SubmitUnitReportRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_SubmitUnitReportResponse` messages.
+        func submitUnitReport(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>
+
+        /// Handle the "ReviewUnitReports" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+        /// > units' reports in one action; all or none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_ReviewUnitReportsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_ReviewUnitReportsResponse` messages.
+        func reviewUnitReports(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>
+
+        /// Handle the "GetReportingRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+        /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_GetReportingRateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_GetReportingRateResponse` messages.
+        func getReportingRate(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetReportingRateResponse>
+
+        /// Handle the "GetUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+        /// > facilities changed level since, and the transitions of its report.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_GetUnitReportRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_GetUnitReportResponse` messages.
+        func getUnitReport(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetUnitReportResponse>
+
+        /// Handle the "ListUnitReportFacilities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The R4 or R5 list frozen in a snapshot, paged.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_ListUnitReportFacilitiesResponse` messages.
+        func listUnitReportFacilities(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>
     }
 
     /// Service protocol for the "safemap.reporting.v1.ReportingService" service.
@@ -563,6 +728,101 @@ extension Safemap_Reporting_V1_ReportingService {
             request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetTrendRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetTrendResponse>
+
+        /// Handle the "SubmitUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+        /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+        /// > that does not allow it (an accepted report is reopened by the province first).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_SubmitUnitReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_SubmitUnitReportResponse` message.
+        func submitUnitReport(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>
+
+        /// Handle the "ReviewUnitReports" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+        /// > units' reports in one action; all or none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_ReviewUnitReportsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_ReviewUnitReportsResponse` message.
+        func reviewUnitReports(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>
+
+        /// Handle the "GetReportingRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+        /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetReportingRateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_GetReportingRateResponse` message.
+        func getReportingRate(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetReportingRateResponse>
+
+        /// Handle the "GetUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+        /// > facilities changed level since, and the transitions of its report.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetUnitReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_GetUnitReportResponse` message.
+        func getUnitReport(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetUnitReportResponse>
+
+        /// Handle the "ListUnitReportFacilities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The R4 or R5 list frozen in a snapshot, paged.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_ListUnitReportFacilitiesResponse` message.
+        func listUnitReportFacilities(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>
     }
 
     /// Simple service protocol for the "safemap.reporting.v1.ReportingService" service.
@@ -753,6 +1013,101 @@ extension Safemap_Reporting_V1_ReportingService {
             request: Safemap_Reporting_V1_GetTrendRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Safemap_Reporting_V1_GetTrendResponse
+
+        /// Handle the "SubmitUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+        /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+        /// > that does not allow it (an accepted report is reopened by the province first).
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_SubmitUnitReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_SubmitUnitReportResponse` to respond with.
+        func submitUnitReport(
+            request: Safemap_Reporting_V1_SubmitUnitReportRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_SubmitUnitReportResponse
+
+        /// Handle the "ReviewUnitReports" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+        /// > units' reports in one action; all or none.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_ReviewUnitReportsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_ReviewUnitReportsResponse` to respond with.
+        func reviewUnitReports(
+            request: Safemap_Reporting_V1_ReviewUnitReportsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_ReviewUnitReportsResponse
+
+        /// Handle the "GetReportingRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+        /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_GetReportingRateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_GetReportingRateResponse` to respond with.
+        func getReportingRate(
+            request: Safemap_Reporting_V1_GetReportingRateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_GetReportingRateResponse
+
+        /// Handle the "GetUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+        /// > facilities changed level since, and the transitions of its report.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_GetUnitReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_GetUnitReportResponse` to respond with.
+        func getUnitReport(
+            request: Safemap_Reporting_V1_GetUnitReportRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_GetUnitReportResponse
+
+        /// Handle the "ListUnitReportFacilities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The R4 or R5 list frozen in a snapshot, paged.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_ListUnitReportFacilitiesResponse` to respond with.
+        func listUnitReportFacilities(
+            request: Safemap_Reporting_V1_ListUnitReportFacilitiesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_ListUnitReportFacilitiesResponse
     }
 }
 
@@ -870,6 +1225,61 @@ extension Safemap_Reporting_V1_ReportingService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.SubmitUnitReport.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_SubmitUnitReportRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_SubmitUnitReportResponse>(),
+            handler: { request, context in
+                try await self.submitUnitReport(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.ReviewUnitReports.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_ReviewUnitReportsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_ReviewUnitReportsResponse>(),
+            handler: { request, context in
+                try await self.reviewUnitReports(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.GetReportingRate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetReportingRateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetReportingRateResponse>(),
+            handler: { request, context in
+                try await self.getReportingRate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.GetUnitReport.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetUnitReportRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetUnitReportResponse>(),
+            handler: { request, context in
+                try await self.getUnitReport(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.ListUnitReportFacilities.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>(),
+            handler: { request, context in
+                try await self.listUnitReportFacilities(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -980,6 +1390,61 @@ extension Safemap_Reporting_V1_ReportingService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetTrendResponse> {
         let response = try await self.getTrend(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func submitUnitReport(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_SubmitUnitReportResponse> {
+        let response = try await self.submitUnitReport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func reviewUnitReports(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse> {
+        let response = try await self.reviewUnitReports(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getReportingRate(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetReportingRateResponse> {
+        let response = try await self.getReportingRate(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getUnitReport(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetUnitReportResponse> {
+        let response = try await self.getUnitReport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listUnitReportFacilities(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse> {
+        let response = try await self.listUnitReportFacilities(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1117,6 +1582,71 @@ extension Safemap_Reporting_V1_ReportingService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetTrendResponse> {
         return GRPCCore.ServerResponse<Safemap_Reporting_V1_GetTrendResponse>(
             message: try await self.getTrend(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func submitUnitReport(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_SubmitUnitReportResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>(
+            message: try await self.submitUnitReport(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func reviewUnitReports(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>(
+            message: try await self.reviewUnitReports(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getReportingRate(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetReportingRateResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_GetReportingRateResponse>(
+            message: try await self.getReportingRate(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getUnitReport(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetUnitReportResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_GetUnitReportResponse>(
+            message: try await self.getUnitReport(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listUnitReportFacilities(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>(
+            message: try await self.listUnitReportFacilities(
                 request: request.message,
                 context: context
             ),
@@ -1364,6 +1894,126 @@ extension Safemap_Reporting_V1_ReportingService {
             deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetTrendResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetTrendResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SubmitUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+        /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+        /// > that does not allow it (an accepted report is reopened by the province first).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_SubmitUnitReportRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_SubmitUnitReportRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_SubmitUnitReportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func submitUnitReport<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_SubmitUnitReportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ReviewUnitReports" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+        /// > units' reports in one action; all or none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_ReviewUnitReportsRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_ReviewUnitReportsRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_ReviewUnitReportsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func reviewUnitReports<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_ReviewUnitReportsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetReportingRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+        /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetReportingRateRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetReportingRateRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetReportingRateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getReportingRate<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetReportingRateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetReportingRateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetReportingRateResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+        /// > facilities changed level since, and the transitions of its report.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetUnitReportRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetUnitReportRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetUnitReportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getUnitReport<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetUnitReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetUnitReportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetUnitReportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListUnitReportFacilities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The R4 or R5 list frozen in a snapshot, paged.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_ListUnitReportFacilitiesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listUnitReportFacilities<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1722,6 +2372,181 @@ extension Safemap_Reporting_V1_ReportingService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SubmitUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+        /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+        /// > that does not allow it (an accepted report is reopened by the province first).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_SubmitUnitReportRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_SubmitUnitReportRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_SubmitUnitReportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func submitUnitReport<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_SubmitUnitReportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.SubmitUnitReport.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ReviewUnitReports" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+        /// > units' reports in one action; all or none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_ReviewUnitReportsRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_ReviewUnitReportsRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_ReviewUnitReportsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func reviewUnitReports<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_ReviewUnitReportsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.ReviewUnitReports.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetReportingRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+        /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetReportingRateRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetReportingRateRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetReportingRateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getReportingRate<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetReportingRateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetReportingRateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetReportingRateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.GetReportingRate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetUnitReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+        /// > facilities changed level since, and the transitions of its report.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetUnitReportRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetUnitReportRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetUnitReportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getUnitReport<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetUnitReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetUnitReportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetUnitReportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.GetUnitReport.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListUnitReportFacilities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The R4 or R5 list frozen in a snapshot, paged.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_ListUnitReportFacilitiesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listUnitReportFacilities<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.ListUnitReportFacilities.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2008,6 +2833,156 @@ extension Safemap_Reporting_V1_ReportingService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetTrendRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetTrendResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubmitUnitReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+    /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+    /// > that does not allow it (an accepted report is reopened by the province first).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_SubmitUnitReportRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func submitUnitReport<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.submitUnitReport(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_SubmitUnitReportRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_SubmitUnitReportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReviewUnitReports" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+    /// > units' reports in one action; all or none.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_ReviewUnitReportsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reviewUnitReports<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.reviewUnitReports(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_ReviewUnitReportsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_ReviewUnitReportsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetReportingRate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+    /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_GetReportingRateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getReportingRate<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetReportingRateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetReportingRateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getReportingRate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetReportingRateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetReportingRateResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetUnitReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+    /// > facilities changed level since, and the transitions of its report.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_GetUnitReportRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getUnitReport<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetUnitReportRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetUnitReportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getUnitReport(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetUnitReportRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetUnitReportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListUnitReportFacilities" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The R4 or R5 list frozen in a snapshot, paged.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_ListUnitReportFacilitiesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listUnitReportFacilities<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listUnitReportFacilities(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2336,6 +3311,176 @@ extension Safemap_Reporting_V1_ReportingService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getTrend(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubmitUnitReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sign-off (docs/domain.md, "Districts report back"). A reporting unit's officer submits
+    /// > the unit's figures for a campaign: a frozen snapshot. FAILED_PRECONDITION from a state
+    /// > that does not allow it (an accepted report is reopened by the province first).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func submitUnitReport<Result>(
+        _ message: Safemap_Reporting_V1_SubmitUnitReportRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_SubmitUnitReportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_SubmitUnitReportRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.submitUnitReport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReviewUnitReports" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Province officer: accept, return (with a reason) or reopen (with a reason) one or several
+    /// > units' reports in one action; all or none.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reviewUnitReports<Result>(
+        _ message: Safemap_Reporting_V1_ReviewUnitReportsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ReviewUnitReportsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_ReviewUnitReportsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.reviewUnitReports(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetReportingRate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Who has reported: every unit of the campaign with its state and timeliness, the rate
+    /// > (submitted ÷ expected) and the units still missing; live or as of an instant.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getReportingRate<Result>(
+        _ message: Safemap_Reporting_V1_GetReportingRateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetReportingRateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_GetReportingRateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getReportingRate(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetUnitReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A unit's frozen snapshot (its latest submission, or a named one) with how many of its
+    /// > facilities changed level since, and the transitions of its report.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getUnitReport<Result>(
+        _ message: Safemap_Reporting_V1_GetUnitReportRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetUnitReportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_GetUnitReportRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getUnitReport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListUnitReportFacilities" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The R4 or R5 list frozen in a snapshot, paged.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listUnitReportFacilities<Result>(
+        _ message: Safemap_Reporting_V1_ListUnitReportFacilitiesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listUnitReportFacilities(
             request: request,
             options: options,
             onResponse: handleResponse

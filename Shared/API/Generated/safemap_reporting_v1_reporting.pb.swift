@@ -117,6 +117,208 @@ public nonisolated enum Safemap_Reporting_V1_TrendInterval: SwiftProtobuf.Enum, 
 
 }
 
+public nonisolated enum Safemap_Reporting_V1_UnitReportState: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Nothing submitted yet.
+  case notSubmitted // = 1
+  case submitted // = 2
+
+  /// Sent back by the province with a reason; the unit submits again.
+  case returned // = 3
+
+  /// Locked: only the province reopens it, with a reason.
+  case accepted // = 4
+
+  /// Reopened by the province with a reason; the unit submits again.
+  case reopened // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .notSubmitted
+    case 2: self = .submitted
+    case 3: self = .returned
+    case 4: self = .accepted
+    case 5: self = .reopened
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .notSubmitted: return 1
+    case .submitted: return 2
+    case .returned: return 3
+    case .accepted: return 4
+    case .reopened: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Safemap_Reporting_V1_UnitReportState] = [
+    .unspecified,
+    .notSubmitted,
+    .submitted,
+    .returned,
+    .accepted,
+    .reopened,
+  ]
+
+}
+
+public nonisolated enum Safemap_Reporting_V1_Timeliness: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Submitted (or accepted) with the counting submission made by the deadline.
+  case onTime // = 1
+
+  /// Submitted (or accepted) after the deadline.
+  case late // = 2
+
+  /// Expected and not submitted (never, or returned or reopened and not yet submitted again).
+  case missing // = 3
+
+  /// No active facility: not expected, left out of the rate.
+  case notExpected // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .onTime
+    case 2: self = .late
+    case 3: self = .missing
+    case 4: self = .notExpected
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .onTime: return 1
+    case .late: return 2
+    case .missing: return 3
+    case .notExpected: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Safemap_Reporting_V1_Timeliness] = [
+    .unspecified,
+    .onTime,
+    .late,
+    .missing,
+    .notExpected,
+  ]
+
+}
+
+public nonisolated enum Safemap_Reporting_V1_ReviewAction: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// SUBMITTED → ACCEPTED.
+  case accept // = 1
+
+  /// SUBMITTED → RETURNED; a reason is required.
+  case `return` // = 2
+
+  /// ACCEPTED → REOPENED; a reason is required.
+  case reopen // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .accept
+    case 2: self = .return
+    case 3: self = .reopen
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .accept: return 1
+    case .return: return 2
+    case .reopen: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Safemap_Reporting_V1_ReviewAction] = [
+    .unspecified,
+    .accept,
+    .return,
+    .reopen,
+  ]
+
+}
+
+public nonisolated enum Safemap_Reporting_V1_FrozenList: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// R4: never assessed or overdue.
+  case notAssessed // = 1
+
+  /// R5: at risk or unsafe.
+  case atRisk // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .notAssessed
+    case 2: self = .atRisk
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .notAssessed: return 1
+    case .atRisk: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Safemap_Reporting_V1_FrozenList] = [
+    .unspecified,
+    .notAssessed,
+    .atRisk,
+  ]
+
+}
+
 /// One row of a summary. Invariants: active = issued − stopped;
 /// assessed + overdue + never_assessed = active; safe + at_risk + unsafe = assessed.
 public nonisolated struct Safemap_Reporting_V1_SummaryRow: Sendable {
@@ -1047,6 +1249,531 @@ public nonisolated struct Safemap_Reporting_V1_GetTrendResponse: Sendable {
   public init() {}
 }
 
+/// A reporting unit of a campaign: a district of its area, or a zone (whose board reports for
+/// the facilities inside it; they are also counted in their district, never twice in a total).
+public nonisolated struct Safemap_Reporting_V1_ReportingUnit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Safemap_Reporting_V1_ReportingUnit.Kind = .unspecified
+
+  /// District code or zone id.
+  public var code: String = String()
+
+  /// Filled in answers.
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+    case district // = 1
+    case zone // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .district
+      case 2: self = .zone
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .district: return 1
+      case .zone: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Safemap_Reporting_V1_ReportingUnit.Kind] = [
+      .unspecified,
+      .district,
+      .zone,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Safemap_Reporting_V1_SubmitUnitReportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provinceCode: String = String()
+
+  public var campaignID: String = String()
+
+  /// District and zone officers may leave it unset: their own unit.
+  public var unit: Safemap_Reporting_V1_ReportingUnit {
+    get {_unit ?? Safemap_Reporting_V1_ReportingUnit()}
+    set {_unit = newValue}
+  }
+  /// Returns true if `unit` has been explicitly set.
+  public var hasUnit: Bool {self._unit != nil}
+  /// Clears the value of `unit`. Subsequent reads from it will return its default value.
+  public mutating func clearUnit() {self._unit = nil}
+
+  /// At most 1,000 characters.
+  public var comment: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _unit: Safemap_Reporting_V1_ReportingUnit? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_SubmitUnitReportResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var status: Safemap_Reporting_V1_UnitReportStatus {
+    get {_status ?? Safemap_Reporting_V1_UnitReportStatus()}
+    set {_status = newValue}
+  }
+  /// Returns true if `status` has been explicitly set.
+  public var hasStatus: Bool {self._status != nil}
+  /// Clears the value of `status`. Subsequent reads from it will return its default value.
+  public mutating func clearStatus() {self._status = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _status: Safemap_Reporting_V1_UnitReportStatus? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_ReviewUnitReportsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provinceCode: String = String()
+
+  public var campaignID: String = String()
+
+  /// 1 to 500 units, each once.
+  public var units: [Safemap_Reporting_V1_ReportingUnit] = []
+
+  public var action: Safemap_Reporting_V1_ReviewAction = .unspecified
+
+  /// Required to return or reopen; at most 1,000 characters.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Safemap_Reporting_V1_ReviewUnitReportsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var statuses: [Safemap_Reporting_V1_UnitReportStatus] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A unit's report as it stands (or stood, as of an instant).
+public nonisolated struct Safemap_Reporting_V1_UnitReportStatus: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unit: Safemap_Reporting_V1_ReportingUnit {
+    get {_storage._unit ?? Safemap_Reporting_V1_ReportingUnit()}
+    set {_uniqueStorage()._unit = newValue}
+  }
+  /// Returns true if `unit` has been explicitly set.
+  public var hasUnit: Bool {_storage._unit != nil}
+  /// Clears the value of `unit`. Subsequent reads from it will return its default value.
+  public mutating func clearUnit() {_uniqueStorage()._unit = nil}
+
+  public var state: Safemap_Reporting_V1_UnitReportState {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
+
+  public var timeliness: Safemap_Reporting_V1_Timeliness {
+    get {_storage._timeliness}
+    set {_uniqueStorage()._timeliness = newValue}
+  }
+
+  /// Active facilities of the unit (at the instant).
+  public var activeFacilities: Int32 {
+    get {_storage._activeFacilities}
+    set {_uniqueStorage()._activeFacilities = newValue}
+  }
+
+  /// The submission that counts now (empty when none).
+  public var submissionID: String {
+    get {_storage._submissionID}
+    set {_uniqueStorage()._submissionID = newValue}
+  }
+
+  public var submitTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._submitTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._submitTime = newValue}
+  }
+  /// Returns true if `submitTime` has been explicitly set.
+  public var hasSubmitTime: Bool {_storage._submitTime != nil}
+  /// Clears the value of `submitTime`. Subsequent reads from it will return its default value.
+  public mutating func clearSubmitTime() {_uniqueStorage()._submitTime = nil}
+
+  public var submittedByAccountID: String {
+    get {_storage._submittedByAccountID}
+    set {_uniqueStorage()._submittedByAccountID = newValue}
+  }
+
+  public var comment: String {
+    get {_storage._comment}
+    set {_uniqueStorage()._comment = newValue}
+  }
+
+  /// The latest transition, its author and reason (why it was returned, accepted, reopened).
+  public var updateTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._updateTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._updateTime = newValue}
+  }
+  /// Returns true if `updateTime` has been explicitly set.
+  public var hasUpdateTime: Bool {_storage._updateTime != nil}
+  /// Clears the value of `updateTime`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdateTime() {_uniqueStorage()._updateTime = nil}
+
+  public var updatedByAccountID: String {
+    get {_storage._updatedByAccountID}
+    set {_uniqueStorage()._updatedByAccountID = newValue}
+  }
+
+  public var reason: String {
+    get {_storage._reason}
+    set {_uniqueStorage()._reason = newValue}
+  }
+
+  /// SHA-256 of the snapshot, hexadecimal.
+  public var contentHash: String {
+    get {_storage._contentHash}
+    set {_uniqueStorage()._contentHash = newValue}
+  }
+
+  /// Live answers only: facilities of the unit whose level is not what the snapshot froze
+  /// (changed level, stopped, or new to the unit); -1 when not computed.
+  public var changedSince: Int32 {
+    get {_storage._changedSince}
+    set {_uniqueStorage()._changedSince = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetReportingRateRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provinceCode: String = String()
+
+  public var campaignID: String = String()
+
+  /// Unset: now.
+  public var asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOfTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOfTime = newValue}
+  }
+  /// Returns true if `asOfTime` has been explicitly set.
+  public var hasAsOfTime: Bool {self._asOfTime != nil}
+  /// Clears the value of `asOfTime`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOfTime() {self._asOfTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetReportingRateResponse: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var campaign: Safemap_Reporting_V1_Campaign {
+    get {_storage._campaign ?? Safemap_Reporting_V1_Campaign()}
+    set {_uniqueStorage()._campaign = newValue}
+  }
+  /// Returns true if `campaign` has been explicitly set.
+  public var hasCampaign: Bool {_storage._campaign != nil}
+  /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
+  public mutating func clearCampaign() {_uniqueStorage()._campaign = nil}
+
+  public var asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._asOfTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._asOfTime = newValue}
+  }
+  /// Returns true if `asOfTime` has been explicitly set.
+  public var hasAsOfTime: Bool {_storage._asOfTime != nil}
+  /// Clears the value of `asOfTime`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOfTime() {_uniqueStorage()._asOfTime = nil}
+
+  /// Units with at least one active facility.
+  public var expected: Int32 {
+    get {_storage._expected}
+    set {_uniqueStorage()._expected = newValue}
+  }
+
+  /// Expected units whose report is submitted or accepted.
+  public var submitted: Int32 {
+    get {_storage._submitted}
+    set {_uniqueStorage()._submitted = newValue}
+  }
+
+  public var accepted: Int32 {
+    get {_storage._accepted}
+    set {_uniqueStorage()._accepted = newValue}
+  }
+
+  public var onTime: Int32 {
+    get {_storage._onTime}
+    set {_uniqueStorage()._onTime = newValue}
+  }
+
+  public var late: Int32 {
+    get {_storage._late}
+    set {_uniqueStorage()._late = newValue}
+  }
+
+  public var missing: Int32 {
+    get {_storage._missing}
+    set {_uniqueStorage()._missing = newValue}
+  }
+
+  /// submitted ÷ expected × 100; 0 when nothing is expected.
+  public var ratePercent: Double {
+    get {_storage._ratePercent}
+    set {_uniqueStorage()._ratePercent = newValue}
+  }
+
+  /// Every unit: districts first (by code), then zones (by name).
+  public var units: [Safemap_Reporting_V1_UnitReportStatus] {
+    get {_storage._units}
+    set {_uniqueStorage()._units = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetUnitReportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provinceCode: String = String()
+
+  public var campaignID: String = String()
+
+  public var unit: Safemap_Reporting_V1_ReportingUnit {
+    get {_unit ?? Safemap_Reporting_V1_ReportingUnit()}
+    set {_unit = newValue}
+  }
+  /// Returns true if `unit` has been explicitly set.
+  public var hasUnit: Bool {self._unit != nil}
+  /// Clears the value of `unit`. Subsequent reads from it will return its default value.
+  public mutating func clearUnit() {self._unit = nil}
+
+  /// Empty: the latest submission.
+  public var submissionID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _unit: Safemap_Reporting_V1_ReportingUnit? = nil
+}
+
+/// What a unit froze when it submitted.
+public nonisolated struct Safemap_Reporting_V1_UnitReportSnapshot: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unit: Safemap_Reporting_V1_ReportingUnit {
+    get {_storage._unit ?? Safemap_Reporting_V1_ReportingUnit()}
+    set {_uniqueStorage()._unit = newValue}
+  }
+  /// Returns true if `unit` has been explicitly set.
+  public var hasUnit: Bool {_storage._unit != nil}
+  /// Clears the value of `unit`. Subsequent reads from it will return its default value.
+  public mutating func clearUnit() {_uniqueStorage()._unit = nil}
+
+  public var snapshotTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._snapshotTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._snapshotTime = newValue}
+  }
+  /// Returns true if `snapshotTime` has been explicitly set.
+  public var hasSnapshotTime: Bool {_storage._snapshotTime != nil}
+  /// Clears the value of `snapshotTime`. Subsequent reads from it will return its default value.
+  public mutating func clearSnapshotTime() {_uniqueStorage()._snapshotTime = nil}
+
+  /// R1 for the unit: inside industrial zones, outside.
+  public var locationRows: [Safemap_Reporting_V1_SummaryRow] {
+    get {_storage._locationRows}
+    set {_uniqueStorage()._locationRows = newValue}
+  }
+
+  /// The unit's own row (R2 for a district, R3 for a zone).
+  public var unitRow: Safemap_Reporting_V1_SummaryRow {
+    get {_storage._unitRow ?? Safemap_Reporting_V1_SummaryRow()}
+    set {_uniqueStorage()._unitRow = newValue}
+  }
+  /// Returns true if `unitRow` has been explicitly set.
+  public var hasUnitRow: Bool {_storage._unitRow != nil}
+  /// Clears the value of `unitRow`. Subsequent reads from it will return its default value.
+  public mutating func clearUnitRow() {_uniqueStorage()._unitRow = nil}
+
+  /// Lengths of the frozen R4 and R5 lists (ListUnitReportFacilities).
+  public var notAssessedListed: Int32 {
+    get {_storage._notAssessedListed}
+    set {_uniqueStorage()._notAssessedListed = newValue}
+  }
+
+  public var atRiskListed: Int32 {
+    get {_storage._atRiskListed}
+    set {_uniqueStorage()._atRiskListed = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A transition of a unit's report.
+public nonisolated struct Safemap_Reporting_V1_UnitReportEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var state: Safemap_Reporting_V1_UnitReportState = .unspecified
+
+  public var time: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_time ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_time = newValue}
+  }
+  /// Returns true if `time` has been explicitly set.
+  public var hasTime: Bool {self._time != nil}
+  /// Clears the value of `time`. Subsequent reads from it will return its default value.
+  public mutating func clearTime() {self._time = nil}
+
+  public var accountID: String = String()
+
+  /// The comment of a submission, the reason of a return or reopening.
+  public var text: String = String()
+
+  public var submissionID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _time: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetUnitReportResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var status: Safemap_Reporting_V1_UnitReportStatus {
+    get {_status ?? Safemap_Reporting_V1_UnitReportStatus()}
+    set {_status = newValue}
+  }
+  /// Returns true if `status` has been explicitly set.
+  public var hasStatus: Bool {self._status != nil}
+  /// Clears the value of `status`. Subsequent reads from it will return its default value.
+  public mutating func clearStatus() {self._status = nil}
+
+  public var snapshot: Safemap_Reporting_V1_UnitReportSnapshot {
+    get {_snapshot ?? Safemap_Reporting_V1_UnitReportSnapshot()}
+    set {_snapshot = newValue}
+  }
+  /// Returns true if `snapshot` has been explicitly set.
+  public var hasSnapshot: Bool {self._snapshot != nil}
+  /// Clears the value of `snapshot`. Subsequent reads from it will return its default value.
+  public mutating func clearSnapshot() {self._snapshot = nil}
+
+  /// Oldest first; at most the latest 200.
+  public var events: [Safemap_Reporting_V1_UnitReportEvent] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _status: Safemap_Reporting_V1_UnitReportStatus? = nil
+  fileprivate var _snapshot: Safemap_Reporting_V1_UnitReportSnapshot? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_ListUnitReportFacilitiesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provinceCode: String = String()
+
+  public var campaignID: String = String()
+
+  public var submissionID: String = String()
+
+  public var list: Safemap_Reporting_V1_FrozenList = .unspecified
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Safemap_Reporting_V1_ListUnitReportFacilitiesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rows: [Safemap_Reporting_V1_FacilityStatusRow] = []
+
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "safemap.reporting.v1"
@@ -1057,6 +1784,22 @@ nonisolated extension Safemap_Reporting_V1_SummaryGrouping: SwiftProtobuf._Proto
 
 nonisolated extension Safemap_Reporting_V1_TrendInterval: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TREND_INTERVAL_UNSPECIFIED\0\u{1}TREND_INTERVAL_DAY\0\u{1}TREND_INTERVAL_WEEK\0")
+}
+
+nonisolated extension Safemap_Reporting_V1_UnitReportState: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNIT_REPORT_STATE_UNSPECIFIED\0\u{1}UNIT_REPORT_STATE_NOT_SUBMITTED\0\u{1}UNIT_REPORT_STATE_SUBMITTED\0\u{1}UNIT_REPORT_STATE_RETURNED\0\u{1}UNIT_REPORT_STATE_ACCEPTED\0\u{1}UNIT_REPORT_STATE_REOPENED\0")
+}
+
+nonisolated extension Safemap_Reporting_V1_Timeliness: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TIMELINESS_UNSPECIFIED\0\u{1}TIMELINESS_ON_TIME\0\u{1}TIMELINESS_LATE\0\u{1}TIMELINESS_MISSING\0\u{1}TIMELINESS_NOT_EXPECTED\0")
+}
+
+nonisolated extension Safemap_Reporting_V1_ReviewAction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVIEW_ACTION_UNSPECIFIED\0\u{1}REVIEW_ACTION_ACCEPT\0\u{1}REVIEW_ACTION_RETURN\0\u{1}REVIEW_ACTION_REOPEN\0")
+}
+
+nonisolated extension Safemap_Reporting_V1_FrozenList: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FROZEN_LIST_UNSPECIFIED\0\u{1}FROZEN_LIST_NOT_ASSESSED\0\u{1}FROZEN_LIST_AT_RISK\0")
 }
 
 nonisolated extension Safemap_Reporting_V1_SummaryRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2764,6 +3507,886 @@ nonisolated extension Safemap_Reporting_V1_GetTrendResponse: SwiftProtobuf.Messa
 
   public static func ==(lhs: Safemap_Reporting_V1_GetTrendResponse, rhs: Safemap_Reporting_V1_GetTrendResponse) -> Bool {
     if lhs.points != rhs.points {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_ReportingUnit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportingUnit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}code\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_ReportingUnit, rhs: Safemap_Reporting_V1_ReportingUnit) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_ReportingUnit.Kind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_DISTRICT\0\u{1}KIND_ZONE\0")
+}
+
+nonisolated extension Safemap_Reporting_V1_SubmitUnitReportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitUnitReportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}campaign_id\0\u{1}unit\0\u{1}comment\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._unit) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 2)
+    }
+    try { if let v = self._unit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_SubmitUnitReportRequest, rhs: Safemap_Reporting_V1_SubmitUnitReportRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
+    if lhs._unit != rhs._unit {return false}
+    if lhs.comment != rhs.comment {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_SubmitUnitReportResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitUnitReportResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._status {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_SubmitUnitReportResponse, rhs: Safemap_Reporting_V1_SubmitUnitReportResponse) -> Bool {
+    if lhs._status != rhs._status {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_ReviewUnitReportsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReviewUnitReportsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}campaign_id\0\u{1}units\0\u{1}action\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.units) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.action) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 2)
+    }
+    if !self.units.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.units, fieldNumber: 3)
+    }
+    if self.action != .unspecified {
+      try visitor.visitSingularEnumField(value: self.action, fieldNumber: 4)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_ReviewUnitReportsRequest, rhs: Safemap_Reporting_V1_ReviewUnitReportsRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
+    if lhs.units != rhs.units {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_ReviewUnitReportsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReviewUnitReportsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}statuses\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.statuses) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.statuses.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.statuses, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_ReviewUnitReportsResponse, rhs: Safemap_Reporting_V1_ReviewUnitReportsResponse) -> Bool {
+    if lhs.statuses != rhs.statuses {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_UnitReportStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnitReportStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{1}state\0\u{1}timeliness\0\u{3}active_facilities\0\u{3}submission_id\0\u{3}submit_time\0\u{3}submitted_by_account_id\0\u{1}comment\0\u{3}update_time\0\u{3}updated_by_account_id\0\u{1}reason\0\u{3}content_hash\0\u{3}changed_since\0")
+
+  fileprivate class _StorageClass {
+    var _unit: Safemap_Reporting_V1_ReportingUnit? = nil
+    var _state: Safemap_Reporting_V1_UnitReportState = .unspecified
+    var _timeliness: Safemap_Reporting_V1_Timeliness = .unspecified
+    var _activeFacilities: Int32 = 0
+    var _submissionID: String = String()
+    var _submitTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _submittedByAccountID: String = String()
+    var _comment: String = String()
+    var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _updatedByAccountID: String = String()
+    var _reason: String = String()
+    var _contentHash: String = String()
+    var _changedSince: Int32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _unit = source._unit
+      _state = source._state
+      _timeliness = source._timeliness
+      _activeFacilities = source._activeFacilities
+      _submissionID = source._submissionID
+      _submitTime = source._submitTime
+      _submittedByAccountID = source._submittedByAccountID
+      _comment = source._comment
+      _updateTime = source._updateTime
+      _updatedByAccountID = source._updatedByAccountID
+      _reason = source._reason
+      _contentHash = source._contentHash
+      _changedSince = source._changedSince
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._unit) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._timeliness) }()
+        case 4: try { try decoder.decodeSingularInt32Field(value: &_storage._activeFacilities) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._submissionID) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._submitTime) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._submittedByAccountID) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._comment) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._updateTime) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._updatedByAccountID) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._reason) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._contentHash) }()
+        case 13: try { try decoder.decodeSingularInt32Field(value: &_storage._changedSince) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._unit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._state != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 2)
+      }
+      if _storage._timeliness != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._timeliness, fieldNumber: 3)
+      }
+      if _storage._activeFacilities != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._activeFacilities, fieldNumber: 4)
+      }
+      if !_storage._submissionID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._submissionID, fieldNumber: 5)
+      }
+      try { if let v = _storage._submitTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._submittedByAccountID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._submittedByAccountID, fieldNumber: 7)
+      }
+      if !_storage._comment.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._comment, fieldNumber: 8)
+      }
+      try { if let v = _storage._updateTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._updatedByAccountID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedByAccountID, fieldNumber: 10)
+      }
+      if !_storage._reason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._reason, fieldNumber: 11)
+      }
+      if !_storage._contentHash.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._contentHash, fieldNumber: 12)
+      }
+      if _storage._changedSince != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._changedSince, fieldNumber: 13)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_UnitReportStatus, rhs: Safemap_Reporting_V1_UnitReportStatus) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._unit != rhs_storage._unit {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._timeliness != rhs_storage._timeliness {return false}
+        if _storage._activeFacilities != rhs_storage._activeFacilities {return false}
+        if _storage._submissionID != rhs_storage._submissionID {return false}
+        if _storage._submitTime != rhs_storage._submitTime {return false}
+        if _storage._submittedByAccountID != rhs_storage._submittedByAccountID {return false}
+        if _storage._comment != rhs_storage._comment {return false}
+        if _storage._updateTime != rhs_storage._updateTime {return false}
+        if _storage._updatedByAccountID != rhs_storage._updatedByAccountID {return false}
+        if _storage._reason != rhs_storage._reason {return false}
+        if _storage._contentHash != rhs_storage._contentHash {return false}
+        if _storage._changedSince != rhs_storage._changedSince {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetReportingRateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetReportingRateRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}campaign_id\0\u{3}as_of_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._asOfTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 2)
+    }
+    try { if let v = self._asOfTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetReportingRateRequest, rhs: Safemap_Reporting_V1_GetReportingRateRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
+    if lhs._asOfTime != rhs._asOfTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetReportingRateResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetReportingRateResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}as_of_time\0\u{1}expected\0\u{1}submitted\0\u{1}accepted\0\u{3}on_time\0\u{1}late\0\u{1}missing\0\u{3}rate_percent\0\u{1}units\0")
+
+  fileprivate class _StorageClass {
+    var _campaign: Safemap_Reporting_V1_Campaign? = nil
+    var _asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _expected: Int32 = 0
+    var _submitted: Int32 = 0
+    var _accepted: Int32 = 0
+    var _onTime: Int32 = 0
+    var _late: Int32 = 0
+    var _missing: Int32 = 0
+    var _ratePercent: Double = 0
+    var _units: [Safemap_Reporting_V1_UnitReportStatus] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _campaign = source._campaign
+      _asOfTime = source._asOfTime
+      _expected = source._expected
+      _submitted = source._submitted
+      _accepted = source._accepted
+      _onTime = source._onTime
+      _late = source._late
+      _missing = source._missing
+      _ratePercent = source._ratePercent
+      _units = source._units
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._campaign) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._asOfTime) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._expected) }()
+        case 4: try { try decoder.decodeSingularInt32Field(value: &_storage._submitted) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._accepted) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._onTime) }()
+        case 7: try { try decoder.decodeSingularInt32Field(value: &_storage._late) }()
+        case 8: try { try decoder.decodeSingularInt32Field(value: &_storage._missing) }()
+        case 9: try { try decoder.decodeSingularDoubleField(value: &_storage._ratePercent) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._units) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._campaign {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._asOfTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if _storage._expected != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._expected, fieldNumber: 3)
+      }
+      if _storage._submitted != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._submitted, fieldNumber: 4)
+      }
+      if _storage._accepted != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._accepted, fieldNumber: 5)
+      }
+      if _storage._onTime != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._onTime, fieldNumber: 6)
+      }
+      if _storage._late != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._late, fieldNumber: 7)
+      }
+      if _storage._missing != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._missing, fieldNumber: 8)
+      }
+      if _storage._ratePercent.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._ratePercent, fieldNumber: 9)
+      }
+      if !_storage._units.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._units, fieldNumber: 10)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetReportingRateResponse, rhs: Safemap_Reporting_V1_GetReportingRateResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._campaign != rhs_storage._campaign {return false}
+        if _storage._asOfTime != rhs_storage._asOfTime {return false}
+        if _storage._expected != rhs_storage._expected {return false}
+        if _storage._submitted != rhs_storage._submitted {return false}
+        if _storage._accepted != rhs_storage._accepted {return false}
+        if _storage._onTime != rhs_storage._onTime {return false}
+        if _storage._late != rhs_storage._late {return false}
+        if _storage._missing != rhs_storage._missing {return false}
+        if _storage._ratePercent != rhs_storage._ratePercent {return false}
+        if _storage._units != rhs_storage._units {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetUnitReportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetUnitReportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}campaign_id\0\u{1}unit\0\u{3}submission_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._unit) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.submissionID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 2)
+    }
+    try { if let v = self._unit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.submissionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.submissionID, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetUnitReportRequest, rhs: Safemap_Reporting_V1_GetUnitReportRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
+    if lhs._unit != rhs._unit {return false}
+    if lhs.submissionID != rhs.submissionID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_UnitReportSnapshot: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnitReportSnapshot"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{3}snapshot_time\0\u{3}location_rows\0\u{3}unit_row\0\u{3}not_assessed_listed\0\u{3}at_risk_listed\0")
+
+  fileprivate class _StorageClass {
+    var _unit: Safemap_Reporting_V1_ReportingUnit? = nil
+    var _snapshotTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _locationRows: [Safemap_Reporting_V1_SummaryRow] = []
+    var _unitRow: Safemap_Reporting_V1_SummaryRow? = nil
+    var _notAssessedListed: Int32 = 0
+    var _atRiskListed: Int32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _unit = source._unit
+      _snapshotTime = source._snapshotTime
+      _locationRows = source._locationRows
+      _unitRow = source._unitRow
+      _notAssessedListed = source._notAssessedListed
+      _atRiskListed = source._atRiskListed
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._unit) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._snapshotTime) }()
+        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._locationRows) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._unitRow) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._notAssessedListed) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._atRiskListed) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._unit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._snapshotTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._locationRows.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._locationRows, fieldNumber: 3)
+      }
+      try { if let v = _storage._unitRow {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._notAssessedListed != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._notAssessedListed, fieldNumber: 5)
+      }
+      if _storage._atRiskListed != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._atRiskListed, fieldNumber: 6)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_UnitReportSnapshot, rhs: Safemap_Reporting_V1_UnitReportSnapshot) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._unit != rhs_storage._unit {return false}
+        if _storage._snapshotTime != rhs_storage._snapshotTime {return false}
+        if _storage._locationRows != rhs_storage._locationRows {return false}
+        if _storage._unitRow != rhs_storage._unitRow {return false}
+        if _storage._notAssessedListed != rhs_storage._notAssessedListed {return false}
+        if _storage._atRiskListed != rhs_storage._atRiskListed {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_UnitReportEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnitReportEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}time\0\u{3}account_id\0\u{1}text\0\u{3}submission_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._time) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.accountID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.submissionID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 1)
+    }
+    try { if let v = self._time {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.accountID.isEmpty {
+      try visitor.visitSingularStringField(value: self.accountID, fieldNumber: 3)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 4)
+    }
+    if !self.submissionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.submissionID, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_UnitReportEvent, rhs: Safemap_Reporting_V1_UnitReportEvent) -> Bool {
+    if lhs.state != rhs.state {return false}
+    if lhs._time != rhs._time {return false}
+    if lhs.accountID != rhs.accountID {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.submissionID != rhs.submissionID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetUnitReportResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetUnitReportResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}snapshot\0\u{1}events\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._status) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._snapshot) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._status {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._snapshot {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetUnitReportResponse, rhs: Safemap_Reporting_V1_GetUnitReportResponse) -> Bool {
+    if lhs._status != rhs._status {return false}
+    if lhs._snapshot != rhs._snapshot {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_ListUnitReportFacilitiesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListUnitReportFacilitiesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}campaign_id\0\u{3}submission_id\0\u{1}list\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.submissionID) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.list) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 2)
+    }
+    if !self.submissionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.submissionID, fieldNumber: 3)
+    }
+    if self.list != .unspecified {
+      try visitor.visitSingularEnumField(value: self.list, fieldNumber: 4)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 5)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_ListUnitReportFacilitiesRequest, rhs: Safemap_Reporting_V1_ListUnitReportFacilitiesRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
+    if lhs.submissionID != rhs.submissionID {return false}
+    if lhs.list != rhs.list {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_ListUnitReportFacilitiesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListUnitReportFacilitiesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_ListUnitReportFacilitiesResponse, rhs: Safemap_Reporting_V1_ListUnitReportFacilitiesResponse) -> Bool {
+    if lhs.rows != rhs.rows {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

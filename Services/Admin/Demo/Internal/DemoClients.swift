@@ -38,30 +38,48 @@ struct DemoClients: Sendable {
   static func bearer(_ token: String) -> Metadata { ["authorization": "Bearer \(token)"] }
 
   /// Runs `call` again when the service answers ABORTED (a transaction rolled back by a
-  /// conflict, nothing written), as the API asks clients to.
+  /// conflict, nothing written), as the API asks clients to, or RESOURCE_EXHAUSTED with a
+  /// `retry-after` (a per-client rate limit: the demo calls from one address for every
+  /// province at once), after waiting as long as it says.
   static func retrying<Result: Sendable>(
     _ call: @Sendable () async throws -> Result
   ) async throws -> Result {
+    var waited = Duration.zero
     for attempt in 1... {
       do {
         return try await call()
       } catch let error as RPCError where error.code == .aborted && attempt < 5 {
         try await Task.sleep(for: .milliseconds(20 * attempt))
+      } catch let error as RPCError where error.code == .resourceExhausted {
+        // At most two minutes in all: a limit that long is a configuration to fix, not wait out.
+        guard let wait = retryAfter(error), waited < .seconds(120) else { throw error }
+        waited += wait
+        try await Task.sleep(for: wait)
       }
     }
     fatalError("unreachable")
+  }
+
+  /// The wait a rate limit asks for (whole seconds, at most 30), if it asks for one.
+  static func retryAfter(_ error: RPCError) -> Duration? {
+    guard let text = error.metadata[stringValues: "retry-after"].first(where: { _ in true }),
+      let seconds = Int(text), seconds >= 0
+    else { return nil }
+    return .seconds(min(seconds, 30))
   }
 
   /// Signs in; a one-time password is replaced by `newPassword` first.
   func signIn(_ username: String, _ password: String, newPassword: String? = nil) async throws
     -> Metadata
   {
-    let login = try await account.login(
-      .with {
-        $0.username = username
-        $0.password = password
-      }
-    )
+    let login = try await Self.retrying {
+      try await account.login(
+        .with {
+          $0.username = username
+          $0.password = password
+        }
+      )
+    }
     guard login.passwordChangeRequired else { return Self.bearer(login.tokens.accessToken) }
     guard let newPassword else {
       throw DemoError("\(username) still has a one-time password")
@@ -80,14 +98,17 @@ struct DemoClients: Sendable {
     var codes: [String] = []
     var token = ""
     repeat {
-      let page = try await facilities.listDistricts(
-        .with {
-          $0.provinceCode = province
-          $0.pageSize = 1000
-          $0.pageToken = token
-        },
-        metadata: caller
-      )
+      let after = token
+      let page = try await Self.retrying {
+        try await facilities.listDistricts(
+          .with {
+            $0.provinceCode = province
+            $0.pageSize = 1000
+            $0.pageToken = after
+          },
+          metadata: caller
+        )
+      }
       codes += page.districts.map(\.code)
       token = page.nextPageToken
     } while !token.isEmpty

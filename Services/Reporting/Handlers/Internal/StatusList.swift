@@ -61,6 +61,16 @@ struct StatusList: Sendable {
       .map { String(format: "%02x", $0) }.joined()
   }
 
+  /// Every active facility of `scope`, unfiltered: what a unit's snapshot reads.
+  init(everyFacilityOf scope: ReportScope) {
+    self.scope = scope
+    levels = []
+    location = nil
+    onlyMismatch = false
+    campaignID = ""
+    fingerprint = ""
+  }
+
   /// The campaign the filter names, if any.
   private func campaign(on connection: PostgresConnection) async throws -> CampaignRecord? {
     guard !campaignID.isEmpty else { return nil }
