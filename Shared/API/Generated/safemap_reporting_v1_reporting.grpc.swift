@@ -218,6 +218,19 @@ public enum Safemap_Reporting_V1_ReportingService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetCampaignLetter" metadata.
+        public enum GetCampaignLetter: Sendable {
+            /// Request type for "GetCampaignLetter".
+            public typealias Input = Safemap_Reporting_V1_GetCampaignLetterRequest
+            /// Response type for "GetCampaignLetter".
+            public typealias Output = Safemap_Reporting_V1_GetCampaignLetterResponse
+            /// Descriptor for "GetCampaignLetter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "safemap.reporting.v1.ReportingService"),
+                method: "GetCampaignLetter",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "safemap.reporting.v1.ReportingService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetProvinceSummary.descriptor,
@@ -234,7 +247,8 @@ public enum Safemap_Reporting_V1_ReportingService: Sendable {
             ReviewUnitReports.descriptor,
             GetReportingRate.descriptor,
             GetUnitReport.descriptor,
-            ListUnitReportFacilities.descriptor
+            ListUnitReportFacilities.descriptor,
+            GetCampaignLetter.descriptor
         ]
     }
 }
@@ -537,6 +551,26 @@ extension Safemap_Reporting_V1_ReportingService {
             request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>
+
+        /// Handle the "GetCampaignLetter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The department's draft report to the province's People's Committee for a campaign: the
+        /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+        /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Safemap_Reporting_V1_GetCampaignLetterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Safemap_Reporting_V1_GetCampaignLetterResponse` messages.
+        func getCampaignLetter(
+            request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>
     }
 
     /// Service protocol for the "safemap.reporting.v1.ReportingService" service.
@@ -823,6 +857,26 @@ extension Safemap_Reporting_V1_ReportingService {
             request: GRPCCore.ServerRequest<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>
+
+        /// Handle the "GetCampaignLetter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The department's draft report to the province's People's Committee for a campaign: the
+        /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+        /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetCampaignLetterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Safemap_Reporting_V1_GetCampaignLetterResponse` message.
+        func getCampaignLetter(
+            request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>
     }
 
     /// Simple service protocol for the "safemap.reporting.v1.ReportingService" service.
@@ -1108,6 +1162,26 @@ extension Safemap_Reporting_V1_ReportingService {
             request: Safemap_Reporting_V1_ListUnitReportFacilitiesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Safemap_Reporting_V1_ListUnitReportFacilitiesResponse
+
+        /// Handle the "GetCampaignLetter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The department's draft report to the province's People's Committee for a campaign: the
+        /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+        /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+        ///
+        /// - Parameters:
+        ///   - request: A `Safemap_Reporting_V1_GetCampaignLetterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Safemap_Reporting_V1_GetCampaignLetterResponse` to respond with.
+        func getCampaignLetter(
+            request: Safemap_Reporting_V1_GetCampaignLetterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Safemap_Reporting_V1_GetCampaignLetterResponse
     }
 }
 
@@ -1280,6 +1354,17 @@ extension Safemap_Reporting_V1_ReportingService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Safemap_Reporting_V1_ReportingService.Method.GetCampaignLetter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetCampaignLetterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetCampaignLetterResponse>(),
+            handler: { request, context in
+                try await self.getCampaignLetter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1445,6 +1530,17 @@ extension Safemap_Reporting_V1_ReportingService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse> {
         let response = try await self.listUnitReportFacilities(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getCampaignLetter(
+        request: GRPCCore.StreamingServerRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Safemap_Reporting_V1_GetCampaignLetterResponse> {
+        let response = try await self.getCampaignLetter(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1647,6 +1743,19 @@ extension Safemap_Reporting_V1_ReportingService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse> {
         return GRPCCore.ServerResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>(
             message: try await self.listUnitReportFacilities(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getCampaignLetter(
+        request: GRPCCore.ServerRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Safemap_Reporting_V1_GetCampaignLetterResponse> {
+        return GRPCCore.ServerResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>(
+            message: try await self.getCampaignLetter(
                 request: request.message,
                 context: context
             ),
@@ -2014,6 +2123,31 @@ extension Safemap_Reporting_V1_ReportingService {
             deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetCampaignLetter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The department's draft report to the province's People's Committee for a campaign: the
+        /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+        /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetCampaignLetterRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetCampaignLetterRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetCampaignLetterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getCampaignLetter<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetCampaignLetterResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2547,6 +2681,42 @@ extension Safemap_Reporting_V1_ReportingService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetCampaignLetter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The department's draft report to the province's People's Committee for a campaign: the
+        /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+        /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Safemap_Reporting_V1_GetCampaignLetterRequest` message.
+        ///   - serializer: A serializer for `Safemap_Reporting_V1_GetCampaignLetterRequest` messages.
+        ///   - deserializer: A deserializer for `Safemap_Reporting_V1_GetCampaignLetterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getCampaignLetter<Result>(
+            request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Safemap_Reporting_V1_GetCampaignLetterResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Safemap_Reporting_V1_ReportingService.Method.GetCampaignLetter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2983,6 +3153,37 @@ extension Safemap_Reporting_V1_ReportingService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_ListUnitReportFacilitiesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_ListUnitReportFacilitiesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetCampaignLetter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The department's draft report to the province's People's Committee for a campaign: the
+    /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+    /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Safemap_Reporting_V1_GetCampaignLetterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getCampaignLetter<Result>(
+        request: GRPCCore.ClientRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getCampaignLetter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Safemap_Reporting_V1_GetCampaignLetterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Safemap_Reporting_V1_GetCampaignLetterResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3481,6 +3682,41 @@ extension Safemap_Reporting_V1_ReportingService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listUnitReportFacilities(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetCampaignLetter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The department's draft report to the province's People's Committee for a campaign: the
+    /// > figures from the districts' accepted snapshots (live for a district without one, marked),
+    /// > which units reported and which did not, and the draft's paragraphs in Vietnamese.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getCampaignLetter<Result>(
+        _ message: Safemap_Reporting_V1_GetCampaignLetterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Safemap_Reporting_V1_GetCampaignLetterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Safemap_Reporting_V1_GetCampaignLetterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getCampaignLetter(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1774,6 +1774,132 @@ public nonisolated struct Safemap_Reporting_V1_ListUnitReportFacilitiesResponse:
   public init() {}
 }
 
+public nonisolated struct Safemap_Reporting_V1_GetCampaignLetterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var provinceCode: String = String()
+
+  public var campaignID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Where a district's figures in the letter come from.
+public nonisolated struct Safemap_Reporting_V1_LetterSource: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unit: Safemap_Reporting_V1_ReportingUnit {
+    get {_unit ?? Safemap_Reporting_V1_ReportingUnit()}
+    set {_unit = newValue}
+  }
+  /// Returns true if `unit` has been explicitly set.
+  public var hasUnit: Bool {self._unit != nil}
+  /// Clears the value of `unit`. Subsequent reads from it will return its default value.
+  public mutating func clearUnit() {self._unit = nil}
+
+  /// The district's accepted snapshot; false: live figures at draft_time.
+  public var fromSnapshot: Bool = false
+
+  public var submissionID: String = String()
+
+  public var snapshotTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_snapshotTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_snapshotTime = newValue}
+  }
+  /// Returns true if `snapshotTime` has been explicitly set.
+  public var hasSnapshotTime: Bool {self._snapshotTime != nil}
+  /// Clears the value of `snapshotTime`. Subsequent reads from it will return its default value.
+  public mutating func clearSnapshotTime() {self._snapshotTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _unit: Safemap_Reporting_V1_ReportingUnit? = nil
+  fileprivate var _snapshotTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Safemap_Reporting_V1_GetCampaignLetterResponse: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var campaign: Safemap_Reporting_V1_Campaign {
+    get {_storage._campaign ?? Safemap_Reporting_V1_Campaign()}
+    set {_uniqueStorage()._campaign = newValue}
+  }
+  /// Returns true if `campaign` has been explicitly set.
+  public var hasCampaign: Bool {_storage._campaign != nil}
+  /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
+  public mutating func clearCampaign() {_uniqueStorage()._campaign = nil}
+
+  public var provinceName: String {
+    get {_storage._provinceName}
+    set {_uniqueStorage()._provinceName = newValue}
+  }
+
+  public var draftTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._draftTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._draftTime = newValue}
+  }
+  /// Returns true if `draftTime` has been explicitly set.
+  public var hasDraftTime: Bool {_storage._draftTime != nil}
+  /// Clears the value of `draftTime`. Subsequent reads from it will return its default value.
+  public mutating func clearDraftTime() {_uniqueStorage()._draftTime = nil}
+
+  /// The province: the sum of its districts' rows, each from its source. Zone boards' reports
+  /// are listed, never added (their facilities are in their districts).
+  public var total: Safemap_Reporting_V1_SummaryRow {
+    get {_storage._total ?? Safemap_Reporting_V1_SummaryRow()}
+    set {_uniqueStorage()._total = newValue}
+  }
+  /// Returns true if `total` has been explicitly set.
+  public var hasTotal: Bool {_storage._total != nil}
+  /// Clears the value of `total`. Subsequent reads from it will return its default value.
+  public mutating func clearTotal() {_uniqueStorage()._total = nil}
+
+  /// Inside industrial and economic zones, outside; summed the same way.
+  public var locationRows: [Safemap_Reporting_V1_SummaryRow] {
+    get {_storage._locationRows}
+    set {_uniqueStorage()._locationRows = newValue}
+  }
+
+  public var sources: [Safemap_Reporting_V1_LetterSource] {
+    get {_storage._sources}
+    set {_uniqueStorage()._sources = newValue}
+  }
+
+  /// Units whose report is submitted or accepted.
+  public var reported: [Safemap_Reporting_V1_UnitReportStatus] {
+    get {_storage._reported}
+    set {_uniqueStorage()._reported = newValue}
+  }
+
+  /// Expected units whose report is missing.
+  public var notReported: [Safemap_Reporting_V1_UnitReportStatus] {
+    get {_storage._notReported}
+    set {_uniqueStorage()._notReported = newValue}
+  }
+
+  /// The draft, paragraph by paragraph.
+  public var paragraphs: [String] {
+    get {_storage._paragraphs}
+    set {_uniqueStorage()._paragraphs = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "safemap.reporting.v1"
@@ -4387,6 +4513,216 @@ nonisolated extension Safemap_Reporting_V1_ListUnitReportFacilitiesResponse: Swi
   public static func ==(lhs: Safemap_Reporting_V1_ListUnitReportFacilitiesResponse, rhs: Safemap_Reporting_V1_ListUnitReportFacilitiesResponse) -> Bool {
     if lhs.rows != rhs.rows {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetCampaignLetterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetCampaignLetterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}campaign_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.provinceCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.provinceCode, fieldNumber: 1)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetCampaignLetterRequest, rhs: Safemap_Reporting_V1_GetCampaignLetterRequest) -> Bool {
+    if lhs.provinceCode != rhs.provinceCode {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_LetterSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LetterSource"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{3}from_snapshot\0\u{3}submission_id\0\u{3}snapshot_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._unit) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.fromSnapshot) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.submissionID) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._snapshotTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._unit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.fromSnapshot != false {
+      try visitor.visitSingularBoolField(value: self.fromSnapshot, fieldNumber: 2)
+    }
+    if !self.submissionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.submissionID, fieldNumber: 3)
+    }
+    try { if let v = self._snapshotTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_LetterSource, rhs: Safemap_Reporting_V1_LetterSource) -> Bool {
+    if lhs._unit != rhs._unit {return false}
+    if lhs.fromSnapshot != rhs.fromSnapshot {return false}
+    if lhs.submissionID != rhs.submissionID {return false}
+    if lhs._snapshotTime != rhs._snapshotTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Safemap_Reporting_V1_GetCampaignLetterResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetCampaignLetterResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}province_name\0\u{3}draft_time\0\u{1}total\0\u{3}location_rows\0\u{1}sources\0\u{1}reported\0\u{3}not_reported\0\u{1}paragraphs\0")
+
+  fileprivate class _StorageClass {
+    var _campaign: Safemap_Reporting_V1_Campaign? = nil
+    var _provinceName: String = String()
+    var _draftTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _total: Safemap_Reporting_V1_SummaryRow? = nil
+    var _locationRows: [Safemap_Reporting_V1_SummaryRow] = []
+    var _sources: [Safemap_Reporting_V1_LetterSource] = []
+    var _reported: [Safemap_Reporting_V1_UnitReportStatus] = []
+    var _notReported: [Safemap_Reporting_V1_UnitReportStatus] = []
+    var _paragraphs: [String] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _campaign = source._campaign
+      _provinceName = source._provinceName
+      _draftTime = source._draftTime
+      _total = source._total
+      _locationRows = source._locationRows
+      _sources = source._sources
+      _reported = source._reported
+      _notReported = source._notReported
+      _paragraphs = source._paragraphs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._campaign) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._provinceName) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._draftTime) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._total) }()
+        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._locationRows) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._sources) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._reported) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._notReported) }()
+        case 9: try { try decoder.decodeRepeatedStringField(value: &_storage._paragraphs) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._campaign {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._provinceName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._provinceName, fieldNumber: 2)
+      }
+      try { if let v = _storage._draftTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._total {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if !_storage._locationRows.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._locationRows, fieldNumber: 5)
+      }
+      if !_storage._sources.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._sources, fieldNumber: 6)
+      }
+      if !_storage._reported.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._reported, fieldNumber: 7)
+      }
+      if !_storage._notReported.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._notReported, fieldNumber: 8)
+      }
+      if !_storage._paragraphs.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._paragraphs, fieldNumber: 9)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Safemap_Reporting_V1_GetCampaignLetterResponse, rhs: Safemap_Reporting_V1_GetCampaignLetterResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._campaign != rhs_storage._campaign {return false}
+        if _storage._provinceName != rhs_storage._provinceName {return false}
+        if _storage._draftTime != rhs_storage._draftTime {return false}
+        if _storage._total != rhs_storage._total {return false}
+        if _storage._locationRows != rhs_storage._locationRows {return false}
+        if _storage._sources != rhs_storage._sources {return false}
+        if _storage._reported != rhs_storage._reported {return false}
+        if _storage._notReported != rhs_storage._notReported {return false}
+        if _storage._paragraphs != rhs_storage._paragraphs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -25,10 +25,17 @@ struct AnonymousRateLimitMiddleware: RouterMiddleware {
       return try await next(request, context)
     }
     if case .limited(let wait) = limiter.admit(context.clientAddress) {
-      throw WebError(
+      return Response(
         status: .tooManyRequests,
-        message: "Quá nhiều yêu cầu từ địa chỉ này. Hãy thử lại sau \(wait) giây.",
-        retryAfter: wait
+        headers: [
+          .contentType: "text/plain; charset=utf-8", .retryAfter: String(wait),
+          .cacheControl: "no-store",
+        ],
+        body: .init(
+          byteBuffer: ByteBuffer(
+            string: "Quá nhiều yêu cầu từ địa chỉ này. Hãy thử lại sau \(wait) giây.\n"
+          )
+        )
       )
     }
     return try await next(request, context)
