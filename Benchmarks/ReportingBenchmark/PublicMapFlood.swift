@@ -99,7 +99,7 @@ extension ReportingBenchmark {
           idle.percentile(0.99),
           figures.summaries.percentile(0.99),
           figures.summaries.percentile(0.99) / idle.percentile(0.99)
-        )
+        ) + " " + figures.cpu
       )
       guard figures.peakRSS <= webMemoryBudgetMB else {
         throw GeneratorError("web-service went past its memory budget during the flood")
@@ -113,6 +113,8 @@ extension ReportingBenchmark {
     var bytes: Int
     var peakRSS: Int
     var webMicrosPerRequest: Int
+    /// CPU per flood request of the other processes (the official's R1 calls included).
+    var cpu: String
     var summaries: Samples
   }
 
@@ -128,6 +130,8 @@ extension ReportingBenchmark {
     let deadline = ContinuousClock.now + .seconds(floodSeconds)
     let counts = FloodCounts()
     let webStart = ProcessCPU.seconds(webPID)
+    let reportingStart = ProcessCPU.seconds(reporting.pid)
+    let start = CPUSample.now()
     async let summaries = summaryLatencies(reporting: reporting, officer: officer) { _ in
       ContinuousClock.now >= deadline
     }
@@ -158,13 +162,19 @@ extension ReportingBenchmark {
     }
     let latencies = try await summaries
     let web = ProcessCPU.seconds(webPID) - webStart
+    let service = ProcessCPU.seconds(reporting.pid) - reportingStart
+    let end = CPUSample.now()
+    let client = end.process - start.process
     let (requests, bytes, statuses) = counts.totals
+    let perRequest = { (seconds: Double) in Int(seconds / Double(max(requests, 1)) * 1e6) }
     return FloodFigures(
       requests: requests,
       statuses: statuses,
       bytes: bytes,
       peakRSS: peak,
-      webMicrosPerRequest: Int(web / Double(max(requests, 1)) * 1e6),
+      webMicrosPerRequest: perRequest(web),
+      cpu: "reporting_us=\(perRequest(service)) client_us=\(perRequest(client)) "
+        + "postgres_and_rest_us=\(perRequest(end.machine - start.machine - client - service - web))",
       summaries: latencies
     )
   }

@@ -162,6 +162,16 @@ struct CLITests {
     let progress = try cli.ok(["report", "campaign", campaignID, "--format", "csv"])
     #expect(progress.contains("total,TOTAL,"), "\(progress)")
     #expect(progress.split(separator: "\n").last?.hasSuffix(",3,0,3,0.0") == true, "\(progress)")
+    // Who has reported, and the letter with its two attached lists.
+    let units = try cli.ok(["campaign", "units", campaignID, "--format", "csv"])
+    #expect(units.hasPrefix("unit,code,name,active,state,timeliness"), "\(units)")
+    #expect(units.contains("not submitted,missing"), "\(units)")
+    let letter = try cli.ok(["report", "letter", campaignID, "--attachments", cli.path("letter")])
+    #expect(letter.contains("Đơn vị đã gửi báo cáo: 0/"), "\(letter)")
+    let annex = try String(contentsOfFile: cli.path("letter/phu-luc-1.csv"), encoding: .utf8)
+    #expect(annex.hasPrefix("name,tax code,"))
+    #expect(letter.contains("3 facilities written to"), "\(letter)")
+    #expect(annex.contains("3800000011") && annex.contains("3800000029"), "\(annex)")
 
     // A facility signs in with its sheet's one-time password and assesses itself.
     let first = sheet[1].split(separator: ",").map(String.init)
@@ -272,6 +282,7 @@ struct CLITests {
       ["assess", "catalogue"], ["assess", "submit"], ["assess", "history"], ["assess", "status"],
       ["report", "summary"], ["report", "national"], ["report", "list"], ["report", "export"],
       ["report", "campaign"], ["report", "trend"], ["campaign", "create"], ["campaign", "list"],
+      ["campaign", "units"], ["campaign", "submit"], ["campaign", "review"], ["report", "letter"],
     ]
   )
   func helpHasExamples(command: [String]) async throws {

@@ -26,13 +26,16 @@ struct UnitReportTests {
     #expect(UnitReport.ReviewAction.return.next(from: .submitted) == .returned)
     #expect(UnitReport.ReviewAction.reopen.next(from: .accepted) == .reopened)
     #expect(!UnitReport.ReviewAction.accept.needsReason)
-    #expect(UnitReport.ReviewAction.return.needsReason && UnitReport.ReviewAction.reopen.needsReason)
+    #expect(
+      UnitReport.ReviewAction.return.needsReason && UnitReport.ReviewAction.reopen.needsReason
+    )
   }
 
   @Test("timeliness against the deadline; a unit with no active facility is not expected")
   func timeliness() {
     let deadline = Date(timeIntervalSince1970: 1_632_070_800)  // 20/9/2021, 00:00 in Vietnam
-    func judge(_ expected: Bool, _ state: State?, _ offset: TimeInterval?) -> UnitReport.Timeliness {
+    func judge(_ expected: Bool, _ state: State?, _ offset: TimeInterval?) -> UnitReport.Timeliness
+    {
       UnitReport.Timeliness(
         expected: expected,
         state: state,

@@ -31,7 +31,10 @@ struct CampaignLetterTests {
   static let facilities: [Facility] = {
     var list: [Facility] = []
     for (plan, count) in [(Plan.safe, 100), (.atRisk, 20), (.unsafe, 15), (.notAssessed, 17)] {
-      list += Array(repeating: Facility(district: chonThanh, inside: true, plan: plan), count: count)
+      list += Array(
+        repeating: Facility(district: chonThanh, inside: true, plan: plan),
+        count: count
+      )
     }
     var index = 0
     for (plan, count) in [
@@ -93,7 +96,11 @@ struct CampaignLetterTests {
             try await bed.submit(.workplace, AssessmentAnswers.workplace(), as: token)
             try await bed.submit(.dormitory, AssessmentAnswers.atRiskDormitory, as: token)
           case .unsafe:
-            try await bed.submit(.workplace, AssessmentAnswers.workplace(["CS3": "CS3.F0"]), as: token)
+            try await bed.submit(
+              .workplace,
+              AssessmentAnswers.workplace(["CS3": "CS3.F0"]),
+              as: token
+            )
           case .notAssessed:
             break
           case .stopped:
@@ -192,8 +199,10 @@ struct CampaignLetterTests {
     #expect(drafted.notReported.count == 10)
     #expect(drafted.notReported.contains { $0.unit.kind == .zone && $0.unit.code == zone })
     #expect(text.contains("chưa gửi báo cáo: 10 đơn vị"))
-    #expect(drafted.sources.filter(\.fromSnapshot).map(\.unit.code).sorted()
-      == [Self.honQuan, Self.phuRieng])
+    #expect(
+      drafted.sources.filter(\.fromSnapshot).map(\.unit.code).sorted()
+        == [Self.honQuan, Self.phuRieng]
+    )
 
     // A facility of Hớn Quản assesses after its report was accepted: the letter keeps the
     // accepted figures. One in a district with no accepted report counts at once.

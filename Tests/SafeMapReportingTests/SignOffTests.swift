@@ -54,7 +54,8 @@ struct SignOffTests {
       }
     }
 
-    func rate(at instant: Date? = nil) async throws -> Safemap_Reporting_V1_GetReportingRateResponse {
+    func rate(at instant: Date? = nil) async throws -> Safemap_Reporting_V1_GetReportingRateResponse
+    {
       let officer = officer
       let campaign = campaign
       return try await bed.reports {
@@ -282,7 +283,11 @@ struct SignOffTests {
     #expect(frozen.events.map(\.state) == [.submitted])
 
     // The facility assesses again, safe now: one change since; the snapshot stays as it was.
-    try await world.bed.submit(.workplace, AssessmentAnswers.workplace(), as: world.facilities["zone"]!)
+    try await world.bed.submit(
+      .workplace,
+      AssessmentAnswers.workplace(),
+      as: world.facilities["zone"]!
+    )
     let later = try await read()
     #expect(later.status.changedSince == 1)
     #expect(later.snapshot == frozen.snapshot)
@@ -351,7 +356,10 @@ struct SignOffTests {
     }
     await expectCode(.notFound, mentioning: "campaign_id") {
       try await world.bed.reports {
-        try await $0.submitUnitReport(.with { $0.campaignID = UUID().uuidString }, metadata: district)
+        try await $0.submitUnitReport(
+          .with { $0.campaignID = UUID().uuidString },
+          metadata: district
+        )
       }
     }
     await expectCode(.invalidArgument, mentioning: "units[1]: listed twice") {

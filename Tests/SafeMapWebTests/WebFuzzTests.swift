@@ -111,6 +111,8 @@ struct RequestFuzzer {
   static let paths = [
     "/", "/api/public-map", "/login", "/logout", "/password", "/dashboard", "/lists",
     "/lists/export.csv", "/campaigns", "/campaigns/\(UUID())", "/campaigns/x%zz", "/trend",
+    "/campaigns/\(UUID())/units", "/campaigns/\(UUID())/review", "/campaigns/\(UUID())/submit",
+    "/campaigns/\(UUID())/letter", "/campaigns/%/letter",
     "/facility", "/facilities/\(UUID())", "/facilities/%", "/assess", "/assessments/\(UUID())",
     "/issue", "/issue/sheets/abc", "/healthz", "/readyz", "/static/site.css",
     "/static/../Package.swift", "/vendor/leaflet/leaflet.js", "/vendor/leaflet/%2e%2e/x",

@@ -368,6 +368,36 @@ struct WebServiceTests {
     let notDone = try await client.get("/lists?kind=campaign&campaign=\(id)")
     #expect(notDone.text.contains("trong \(figures.total.notDone) cơ sở"))
 
+    // Who has reported, the province's review, the printable letter.
+    let units = try await client.get("/campaigns/\(id)/units")
+    #expect(units.status == 200)
+    let rate = try await withLocalClient(port: bed.reporting.port) { client in
+      try await Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
+        .getReportingRate(.with { $0.campaignID = id }, metadata: officer)
+    }
+    #expect(units.text.contains("Đã gửi 0/\(rate.expected) đơn vị phải báo cáo"))
+    #expect(units.text.contains("name=\"unit\" value=\"district:"))
+    let unit = try #require(rate.units.first { $0.timeliness == .missing })
+    let noUnit = try await client.post(
+      "/campaigns/\(id)/review",
+      form: [("csrf", units.csrf ?? ""), ("action", "ACCEPT")]
+    )
+    #expect(noUnit.status == 400 && noUnit.text.contains("ít nhất một đơn vị"))
+    let notSubmitted = try await client.post(
+      "/campaigns/\(id)/review",
+      form: [
+        ("csrf", units.csrf ?? ""), ("action", "RETURN"), ("reason", "Thiếu số liệu"),
+        ("unit", "district:\(unit.unit.code)"),
+      ]
+    )
+    #expect(notSubmitted.status == 400 || notSubmitted.status == 409)
+    #expect(notSubmitted.text.contains("NOT_SUBMITTED"))
+    let letter = try await client.get("/campaigns/\(id)/letter")
+    #expect(letter.status == 200)
+    #expect(letter.text.contains("Kính gửi: Ủy ban nhân dân tỉnh Bình Dương"))
+    #expect(letter.text.contains("Đơn vị đã gửi báo cáo: 0/\(rate.expected) đơn vị"))
+    #expect(try await client.get("/static/site.css").text.contains("size: A4"))
+
     let trend = try await client.get("/trend")
     #expect(trend.status == 200)
     #expect(trend.text.components(separatedBy: "<polyline class=\"line").count - 1 == 5)

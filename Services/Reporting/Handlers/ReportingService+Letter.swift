@@ -133,8 +133,11 @@ extension ReportingService {
       guard pieces.count == 2 else { continue }
       let district = String(pieces[0])
       var part = parts[district] ?? (SummaryCounts(), SummaryCounts())
-      if pieces[1] == "INSIDE" { part.inside = part.inside + counts }
-      else { part.outside = part.outside + counts }
+      if pieces[1] == "INSIDE" {
+        part.inside = part.inside + counts
+      } else {
+        part.outside = part.outside + counts
+      }
       parts[district] = part
     }
     return parts

@@ -109,7 +109,8 @@ extension ReportingService {
       let snapshot = try Safemap_Reporting_V1_UnitReportSnapshot(
         serializedBytes: Array(buffer: submission.snapshot)
       )
-      let active = try await ReportingUnit.all(of: campaign, at: .now(Date()), on: connection)
+      let active =
+        try await ReportingUnit.all(of: campaign, at: .now(Date()), on: connection)
         .first { $0.unit == unit }?.active ?? 0
       let record = try await UnitReportRecord.read(
         campaign: campaign.id,

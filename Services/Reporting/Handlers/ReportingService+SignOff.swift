@@ -56,7 +56,9 @@ extension ReportingService {
           on: connection
         )
         try Self.requireSubmittable(unit, states[unit]?.state)
-        return (campaign, named, try await UnitSnapshot.take(named, province: tenant.code, on: connection))
+        return (
+          campaign, named, try await UnitSnapshot.take(named, province: tenant.code, on: connection)
+        )
       }
       let hash = try snapshot.contentHash()
       try await mutation.commit(in: tenant) { connection -> Audited<Void> in

@@ -157,6 +157,7 @@ public final class WebServer: Sendable {
     AssessmentPages(site: site).register(routes)
     IssuancePages(site: site, sheets: CredentialSheets()).register(routes)
     CampaignPages(site: site).register(routes)
+    SignOffPages(site: site).register(routes)
     TrendPages(site: site).register(routes)
     return router
   }

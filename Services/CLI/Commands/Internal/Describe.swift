@@ -42,6 +42,27 @@ enum Describe {
     }
   }
 
+  static func timeliness(_ timeliness: Safemap_Reporting_V1_Timeliness) -> String {
+    switch timeliness {
+    case .onTime: "on time"
+    case .late: "late"
+    case .missing: "missing"
+    case .notExpected: "not expected"
+    default: ""
+    }
+  }
+
+  static func unitState(_ state: Safemap_Reporting_V1_UnitReportState) -> String {
+    switch state {
+    case .notSubmitted: "not submitted"
+    case .submitted: "submitted"
+    case .returned: "returned"
+    case .accepted: "accepted"
+    case .reopened: "reopened"
+    default: ""
+    }
+  }
+
   static func operatingStatus(_ status: Safemap_Common_V1_OperatingStatus) -> String {
     switch status {
     case .active: "active"

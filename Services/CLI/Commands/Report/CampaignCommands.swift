@@ -7,8 +7,12 @@ import SwiftProtobuf
 struct CampaignCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "campaign",
-    abstract: "Deadlines for a province's (or a district's) facilities to assess themselves.",
-    subcommands: [CampaignCreate.self, CampaignList.self]
+    abstract:
+      "Deadlines for a province's (or a district's) facilities; units report back on them.",
+    subcommands: [
+      CampaignCreate.self, CampaignList.self, CampaignUnits.self, CampaignSubmit.self,
+      CampaignReview.self,
+    ]
   )
 }
 

@@ -9,7 +9,7 @@ struct Report: AsyncParsableCommand {
     abstract: "Live reports: summaries (R1–R3, R6), lists (R4, R5), campaigns, trends.",
     subcommands: [
       ReportSummary.self, ReportNational.self, ReportList.self, ReportExport.self,
-      ReportCampaign.self, ReportTrend.self,
+      ReportCampaign.self, ReportTrend.self, ReportLetter.self,
     ]
   )
 }

@@ -100,7 +100,12 @@ extension ReportingUnit {
       districtActive[String(parts[0]), default: 0] += counts.active
       if !parts[1].isEmpty { zoneActive[String(parts[1]), default: 0] += counts.active }
     }
-    let districts = try await ReportingService.groups(area, at: instant, by: .district, on: connection)
+    let districts = try await ReportingService.groups(
+      area,
+      at: instant,
+      by: .district,
+      on: connection
+    )
     let zones = try await ReportingService.groups(area, at: instant, by: .zone, on: connection)
     var units = districts.map {
       (ReportingUnit(kind: .district, code: $0.key, name: $0.name), districtActive[$0.key] ?? 0)

@@ -172,8 +172,9 @@ struct UnitReportRecord: Sendable {
       logger: connection.logger
     )
     var states: [ReportingUnit: (UnitReport.State, UUID)] = [:]
-    for try await (kind, code, state, submission) in rows.decode((String, String, String, UUID).self)
-    {
+    for try await (kind, code, state, submission) in rows.decode(
+      (String, String, String, UUID).self
+    ) {
       guard let kind = UnitReport.UnitKind(sql: kind), let state = UnitReport.State(sql: state)
       else { continue }
       states[ReportingUnit(kind: kind, code: code)] = (state, submission)

@@ -47,7 +47,12 @@ struct UnitSnapshot: Sendable {
       on: connection
     )
     let counts = FacilityClasses.summaries(all, stopped: stopped)
-    let groups = try await ReportingService.groups(scope, at: instant, by: .location, on: connection)
+    let groups = try await ReportingService.groups(
+      scope,
+      at: instant,
+      by: .location,
+      on: connection
+    )
     let locationRows = ReportingService.rows(groups: groups, counts: counts)
     var unitRow = ReportingService.total(locationRows)
     unitRow.groupKey = unit.code

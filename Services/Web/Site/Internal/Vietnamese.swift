@@ -59,3 +59,25 @@ enum Vietnamese {
     levels.first { $0.key == key }?.mapLevel
   }
 }
+
+extension Vietnamese {
+  static func unitState(_ state: Safemap_Reporting_V1_UnitReportState) -> String {
+    switch state {
+    case .submitted: "Đã gửi, chờ Sở xem xét"
+    case .returned: "Sở trả lại"
+    case .accepted: "Sở đã chấp nhận"
+    case .reopened: "Sở mở lại"
+    default: "Chưa gửi"
+    }
+  }
+
+  static func timeliness(_ timeliness: Safemap_Reporting_V1_Timeliness) -> String {
+    switch timeliness {
+    case .onTime: "Đúng hạn"
+    case .late: "Muộn"
+    case .missing: "Chưa có"
+    case .notExpected: "Không phải báo cáo (không có cơ sở hoạt động)"
+    default: ""
+    }
+  }
+}
