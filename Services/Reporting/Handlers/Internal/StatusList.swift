@@ -61,10 +61,11 @@ struct StatusList: Sendable {
       .map { String(format: "%02x", $0) }.joined()
   }
 
-  /// Every active facility of `scope`, unfiltered: what a unit's snapshot reads.
-  init(everyFacilityOf scope: ReportScope) {
+  /// The active facilities of `scope` at `levels` (every level when empty), with no other
+  /// filter: what a unit's snapshot lists.
+  init(everyFacilityOf scope: ReportScope, levels: [FacilityStanding.Level] = []) {
     self.scope = scope
-    levels = []
+    self.levels = levels.map(\.sql)
     location = nil
     onlyMismatch = false
     campaignID = ""

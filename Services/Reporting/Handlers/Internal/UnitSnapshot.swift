@@ -27,7 +27,6 @@ struct UnitSnapshot: Sendable {
   /// The largest unit a snapshot takes (a district has a few thousand facilities; the largest
   /// province 60,000): past it the submission is refused rather than memory grown.
   static let maximumFacilities = 100_000
-  static let pageSize = 1_000
 
   /// The R4 levels; R5 is at risk and unsafe.
   static let notAssessedLevels: Set<FacilityStanding.Level> = [.notAssessed, .overdue]
@@ -58,25 +57,36 @@ struct UnitSnapshot: Sendable {
     unitRow.groupKey = unit.code
     unitRow.groupName = unit.name
 
-    let list = StatusList(everyFacilityOf: scope)
-    var entries: [Entry] = []
-    var after: String?
-    repeat {
-      let page = try await list.page(at: instant, after: after, limit: pageSize, on: connection)
-      for row in page {
-        guard let id = UUID(uuidString: row.facilityID),
-          let level = FacilityStanding.Level(row.mapLevel)
-        else { continue }
-        entries.append(Entry(facility: id, level: level, row: level == .safe ? nil : row))
-      }
-      guard entries.count <= maximumFacilities else {
-        throw RPCError(
-          code: .resourceExhausted,
-          message: "unit: more than \(maximumFacilities) facilities for one snapshot"
-        )
-      }
-      after = page.count == pageSize ? page.last?.facilityID : nil
-    } while after != nil
+    // Every active facility's level, then the R4 and R5 rows in one statement each (a safe
+    // facility is on neither list, and most facilities are safe).
+    var sql = ReportSQL()
+    let facts = FacilityFacts.subquery(scope, at: instant, sql: &sql)
+    sql.append(
+      """
+      SELECT facts.facility_id, facts.level FROM \(facts) facts WHERE facts.active
+      ORDER BY facts.facility_id LIMIT \(sql.bind(maximumFacilities + 1))
+      """
+    )
+    var levels: [(UUID, FacilityStanding.Level)] = []
+    for try await (id, level) in try await connection.query(sql.query, logger: connection.logger)
+      .decode((UUID, String).self)
+    {
+      levels.append((id, FacilityStanding.Level(sql: level) ?? .notAssessed))
+    }
+    guard levels.count <= maximumFacilities else {
+      throw RPCError(
+        code: .resourceExhausted,
+        message: "unit: more than \(maximumFacilities) facilities for one snapshot"
+      )
+    }
+    let listed = StatusList(everyFacilityOf: scope, levels: [.notAssessed, .overdue, .atRisk, .unsafe])
+    var rows: [UUID: Safemap_Reporting_V1_FacilityStatusRow] = [:]
+    for row in try await listed.page(at: instant, after: nil, limit: levels.count, on: connection) {
+      if let id = UUID(uuidString: row.facilityID) { rows[id] = row }
+    }
+    let entries = levels.map { id, level in
+      Entry(facility: id, level: level, row: level == .safe ? nil : rows[id])
+    }
 
     let notAssessed = entries.filter { notAssessedLevels.contains($0.level) }.count
     let atRisk = entries.filter { $0.row != nil }.count - notAssessed
