@@ -159,8 +159,9 @@ extension ReportingService {
     sql.append(
       """
       WITH frozen AS (
-        SELECT facility_id, map_level FROM unit_report_facilities
-        WHERE province_code = \(sql.bind(province)) AND submission_id = \(sql.bind(submission))
+        SELECT u.facility_id, u.map_level FROM unit_report_submissions s,
+          unnest(s.facility_ids, s.facility_levels) AS u(facility_id, map_level)
+        WHERE s.province_code = \(sql.bind(province)) AND s.submission_id = \(sql.bind(submission))
       ), current AS (
         SELECT facts.facility_id, facts.level FROM \(facts) facts WHERE facts.active
       )
@@ -221,11 +222,12 @@ extension ReportingService {
       var rows: [Safemap_Reporting_V1_FacilityStatusRow] = []
       for try await row in try await connection.query(
         """
-        SELECT list_row FROM unit_report_facilities
-        WHERE province_code = \(campaign.province) AND submission_id = \(submission)
-          AND list_row IS NOT NULL AND map_level = ANY(\(levels.map(\.sql))::text[])
-          AND (\(after)::uuid IS NULL OR facility_id > \(after))
-        ORDER BY facility_id LIMIT \(pageSize)
+        SELECT u.row FROM unit_report_submissions s,
+          unnest(s.listed_ids, s.listed_levels, s.listed_rows) AS u(facility_id, level, row)
+        WHERE s.province_code = \(campaign.province) AND s.submission_id = \(submission)
+          AND u.level = ANY(\(levels.map(\.sql))::text[])
+          AND (\(after)::uuid IS NULL OR u.facility_id > \(after))
+        ORDER BY u.facility_id LIMIT \(pageSize)
         """,
         logger: connection.logger
       ).decode(ByteBuffer.self) {

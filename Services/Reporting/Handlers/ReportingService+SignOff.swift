@@ -199,26 +199,17 @@ extension ReportingService {
     let province = campaign.province
     let submission = UUID()
     let bytes = ByteBuffer(bytes: try snapshot.message.serializedBytes() as [UInt8])
+    let listed = snapshot.entries.compactMap { entry in entry.row.map { (entry, $0) } }
+    let rows = try listed.map { ByteBuffer(bytes: try $0.1.serializedBytes() as [UInt8]) }
     try await connection.query(
       """
       INSERT INTO unit_report_submissions (province_code, submission_id, campaign_id, unit_kind,
-        unit_code, submitted_by, submitted_at, comment, snapshot, content_hash)
+        unit_code, submitted_by, submitted_at, comment, snapshot, content_hash, facility_ids,
+        facility_levels, listed_ids, listed_levels, listed_rows)
       VALUES (\(province), \(submission), \(campaign.id), \(unit.kind.sql), \(unit.code),
-        \(actor), now(), \(comment), \(bytes), \(ByteBuffer(bytes: hash)))
-      """,
-      logger: connection.logger
-    )
-    // An empty row stands for "on neither list" (arrays of bytea cannot hold NULL here).
-    let rows = try snapshot.entries.map { entry in
-      ByteBuffer(bytes: try entry.row?.serializedBytes() ?? [UInt8]())
-    }
-    try await connection.query(
-      """
-      INSERT INTO unit_report_facilities (province_code, submission_id, facility_id, map_level,
-        list_row)
-      SELECT \(province), \(submission), f.id, f.level, NULLIF(f.row, ''::bytea)
-      FROM unnest(\(snapshot.entries.map(\.facility))::uuid[],
-        \(snapshot.entries.map(\.level.sql))::text[], \(rows)::bytea[]) AS f(id, level, row)
+        \(actor), now(), \(comment), \(bytes), \(ByteBuffer(bytes: hash)),
+        \(snapshot.entries.map(\.facility)), \(snapshot.entries.map(\.level.sql)),
+        \(listed.map(\.0.facility)), \(listed.map(\.0.level.sql)), \(rows))
       """,
       logger: connection.logger
     )
