@@ -61,7 +61,8 @@ extension ReportingService {
         )
       }
       let hash = try snapshot.contentHash()
-      try await mutation.commit(in: tenant) { connection -> Audited<Void> in
+      let record = try await mutation.commit(in: tenant) {
+        connection -> Audited<UnitReportRecord?> in
         try await UnitReportRecord.lock(campaign: campaign.id, unit, on: connection)
         let states = try await UnitReportRecord.currentStates(
           campaign: campaign.id,
@@ -79,15 +80,29 @@ extension ReportingService {
           actor: actor,
           on: connection
         )
+        let record = try await UnitReportRecord.read(
+          campaign: campaign.id,
+          province: tenant.code,
+          at: nil,
+          units: [unit],
+          on: connection
+        )[unit]
         return .changed(
-          (),
+          record,
           target: "unit_report",
           id: "\(campaign.id.uuidString.lowercased())/\(unit.label)",
           detail: "SUBMITTED " + hash.map { String(format: "%02x", $0) }.joined()
         )
       }
-      let statuses = try await unitStatuses(campaign, units: [named], context: context)
-      return .with { $0.status = statuses.first ?? .init() }
+      // The unit's active facilities are the snapshot's: no second count of the province.
+      return .with {
+        $0.status = UnitReportRecord.status(
+          named,
+          active: Int(snapshot.message.unitRow.active),
+          record: record,
+          deadline: campaign.deadline
+        )
+      }
     }
   }
 
