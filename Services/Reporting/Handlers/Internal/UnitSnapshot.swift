@@ -79,7 +79,10 @@ struct UnitSnapshot: Sendable {
         message: "unit: more than \(maximumFacilities) facilities for one snapshot"
       )
     }
-    let listed = StatusList(everyFacilityOf: scope, levels: [.notAssessed, .overdue, .atRisk, .unsafe])
+    let listed = StatusList(
+      everyFacilityOf: scope,
+      levels: [.notAssessed, .overdue, .atRisk, .unsafe]
+    )
     var rows: [UUID: Safemap_Reporting_V1_FacilityStatusRow] = [:]
     for row in try await listed.page(at: instant, after: nil, limit: levels.count, on: connection) {
       if let id = UUID(uuidString: row.facilityID) { rows[id] = row }
