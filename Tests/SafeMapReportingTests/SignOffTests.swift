@@ -384,6 +384,8 @@ struct SignOffTests {
       """
       SELECT count(*)::int8 FROM audit_events WHERE province_code = '70'
         AND action = 'SubmitUnitReport' AND outcome <> 'SUCCESS'
+        AND (detail LIKE 'unit: only the officer of DISTRICT/689%'
+          OR detail LIKE 'campaign_id: no such campaign%')
       """
     )
     #expect(refused == 2)

@@ -26,6 +26,7 @@ struct AuditCoverageTests {
     "ListInspections", "GetProvinceSettings",
     "GetProvinceSummary", "GetNationalSummary", "ListFacilityStatuses", "ExportFacilityStatuses",
     "GetMapLayer", "GetPublicMap", "ListCampaigns", "GetCampaignProgress", "GetTrend",
+    "GetReportingRate", "GetUnitReport", "ListUnitReportFacilities", "GetCampaignLetter",
   ]
   /// Methods whose request or response is a stream.
   static let streaming: Set<String> = ["IssueFacilityAccounts", "ExportFacilityStatuses"]

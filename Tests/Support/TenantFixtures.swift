@@ -9,7 +9,8 @@ public enum TenantFixtures {
   public static let tenantTables = [
     "accounts", "assessments", "audit_events", "campaigns", "facilities",
     "facility_class_counts", "facility_status", "inspections", "issuance_batches",
-    "operating_status_changes", "province_settings", "refresh_tokens", "web_sessions", "zones",
+    "operating_status_changes", "province_settings", "refresh_tokens", "unit_report_events",
+    "unit_report_submissions", "unit_reports", "web_sessions", "zones",
   ]
 
   /// A district of each province used by the fixtures.
@@ -21,6 +22,8 @@ public enum TenantFixtures {
     let zone = UUID()
     let facility = UUID()
     let account = UUID()
+    let campaign = UUID()
+    let submission = UUID()
     try await client.withTransaction(logger: logger) { tx in
       try await tx.query(
         """
@@ -115,7 +118,37 @@ public enum TenantFixtures {
       try await tx.query(
         """
         INSERT INTO campaigns (province_code, campaign_id, title, start_time, deadline, created_by)
-        VALUES (\(province), \(UUID()), 'Fixture', now(), now() + interval '7 days', \(account))
+        VALUES (\(province), \(campaign), 'Fixture', now(), now() + interval '7 days', \(account))
+        """,
+        logger: logger
+      )
+      try await tx.query(
+        """
+        INSERT INTO unit_report_submissions (province_code, submission_id, campaign_id,
+          unit_kind, unit_code, submitted_by, submitted_at, comment, snapshot, content_hash,
+          facility_ids, facility_levels, listed_ids, listed_levels, listed_rows)
+        VALUES (\(province), \(submission), \(campaign), 'DISTRICT', \(district), \(account),
+          now(), 'fixture', '\\x', sha256('fixture'), ARRAY[\(facility)]::uuid[],
+          ARRAY['NOT_ASSESSED'], ARRAY[\(facility)]::uuid[], ARRAY['NOT_ASSESSED'],
+          ARRAY['\\x'::bytea])
+        """,
+        logger: logger
+      )
+      try await tx.query(
+        """
+        INSERT INTO unit_reports (province_code, campaign_id, unit_kind, unit_code, state,
+          submission_id, updated_by, updated_at)
+        VALUES (\(province), \(campaign), 'DISTRICT', \(district), 'SUBMITTED', \(submission),
+          \(account), now())
+        """,
+        logger: logger
+      )
+      try await tx.query(
+        """
+        INSERT INTO unit_report_events (province_code, campaign_id, unit_kind, unit_code,
+          event_id, state, submission_id, actor, at, text)
+        VALUES (\(province), \(campaign), 'DISTRICT', \(district), \(UUID()), 'SUBMITTED',
+          \(submission), \(account), now(), 'fixture')
         """,
         logger: logger
       )

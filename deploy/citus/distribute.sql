@@ -36,3 +36,6 @@ SELECT create_distributed_table('facility_status', 'province_code', colocate_wit
 SELECT create_distributed_table('facility_class_counts', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('province_settings', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('campaigns', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('unit_report_submissions', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('unit_reports', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('unit_report_events', 'province_code', colocate_with => 'zones');
