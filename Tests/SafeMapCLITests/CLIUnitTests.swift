@@ -137,4 +137,25 @@ struct CLIUnitTests {
       )
     }
   }
+
+  @Test("a session file in a folder of one's own tightens it; a shared sticky folder is left open")
+  func sessionFolders() throws {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID())").path
+    let own = base + "/own"
+    let shared = base + "/shared"
+    for folder in [own, shared] {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+    chmod(own, 0o755)
+    chmod(shared, 0o1777)
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    func mode(_ path: String) throws -> Int {
+      try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int ?? -1
+    }
+    try SessionStore.writePrivately(Data("{}".utf8), to: own + "/session.json")
+    #expect(try mode(own) == 0o700)
+    try SessionStore.writePrivately(Data("{}".utf8), to: shared + "/session.json")
+    #expect(try mode(shared) & 0o777 == 0o777, "/tmp-like folders stay open to everyone")
+    #expect(try mode(shared + "/session.json") == 0o600)
+  }
 }

@@ -1,5 +1,10 @@
 import Foundation
 
+#if canImport(Glibc)
+  import CoreFoundation
+  import Glibc
+#endif
+
 /// The tokens of the signed-in user, in a file only that user can read (0600 in a 0700
 /// folder): `$SAFEMAP_SESSION_FILE`, or `~/.config/safemap/session.json`.
 struct Session: Codable, Sendable, Equatable {
@@ -79,8 +84,30 @@ struct SessionStore: Sendable {
     return try encoder.encode(value)
   }
 
+  /// A folder of the user's own is tightened to 0700. A shared folder with the sticky bit
+  /// (`/tmp`) is left as it is: tightening it would lock every other user and service out,
+  /// and the sticky bit already keeps others from replacing the file. A folder others may
+  /// write without the sticky bit is refused.
+  static func protect(_ folder: String) throws {
+    var info = Glibc.stat()
+    guard fstatat(AT_FDCWD, folder, &info, 0) == 0 else {
+      throw CLIFailure("cannot read \(folder): \(String(cString: strerror(errno)))")
+    }
+    let sticky = info.st_mode & S_ISVTX != 0
+    if info.st_uid == getuid() && !sticky {
+      guard chmod(folder, 0o700) == 0 else {
+        throw CLIFailure("cannot protect \(folder): \(String(cString: strerror(errno)))")
+      }
+    } else if !sticky && info.st_mode & 0o022 != 0 {
+      throw CLIFailure(
+        "\(folder) can be written by others: keep the session file in a folder of your own"
+      )
+    }
+  }
+
   /// Writes `data` to `path` readable by its owner only, never for a moment by anyone else:
-  /// the folder is created, or tightened, to 0700; the file is created 0600 under a temporary
+  /// the folder is created 0700, or tightened to it when it is the user's own
+  /// (``protect(_:)``); the file is created 0600 under a temporary
   /// name (open with O_EXCL and that mode) and renamed over the old one.
   static func writePrivately(_ data: Data, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
@@ -89,9 +116,7 @@ struct SessionStore: Sendable {
       withIntermediateDirectories: true,
       attributes: [.posixPermissions: 0o700]
     )
-    guard chmod(folder, 0o700) == 0 else {
-      throw CLIFailure("cannot protect \(folder): \(String(cString: strerror(errno)))")
-    }
+    try protect(folder)
     let temporary = path + ".tmp"
     unlink(temporary)
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
