@@ -150,6 +150,7 @@ let package = Package(
     .target(
       name: "SafeMapClient",
       dependencies: [
+        "SafeMapAPI",
         "SafeMapCore",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -397,6 +397,16 @@ struct WebServiceTests {
     #expect(letter.text.contains("Kính gửi: Ủy ban nhân dân tỉnh Bình Dương"))
     #expect(letter.text.contains("Đơn vị đã gửi báo cáo: 0/\(rate.expected) đơn vị"))
     #expect(try await client.get("/static/site.css").text.contains("size: A4"))
+    // The annex follows the letter's sources: every district live here, so it holds R4's rows
+    // (district by district rather than in R4's order).
+    let annex = try await client.get("/campaigns/\(id)/letter/phu-luc-1.csv")
+    #expect(annex.status == 200)
+    #expect(annex.header("Content-Type")?.hasPrefix("text/csv") == true)
+    let r4 = try await client.get("/lists/export.csv?kind=r4")
+    #expect(
+      annex.text.split(separator: "\r\n").sorted() == r4.text.split(separator: "\r\n").sorted()
+    )
+    #expect(try await client.get("/campaigns/\(id)/letter/phu-luc-3.csv").status == 404)
 
     let trend = try await client.get("/trend")
     #expect(trend.status == 200)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import SafeMapAPI
+import SafeMapClient
 import SwiftProtobuf
 
 /// `--unit 694` (a district) or `--unit zone:<id>`.
@@ -215,8 +216,7 @@ struct ReportLetter: AsyncParsableCommand {
   }
 }
 
-/// One list attached to a letter: district by district, the rows frozen in the district's
-/// accepted report, or the live rows where the letter's figures are live.
+/// One list attached to a letter, written as CSV (``LetterAnnex`` reads it).
 struct LetterAttachment {
   let letter: Safemap_Reporting_V1_GetCampaignLetterResponse
   let list: Safemap_Reporting_V1_FrozenList
@@ -228,56 +228,17 @@ struct LetterAttachment {
     let letter = letter
     let list = list
     let authorization = authorization
-    let levels: [Safemap_Common_V1_MapLevel] =
-      list == .notAssessed ? [.notAssessed, .overdue] : [.atRisk, .unsafe]
     let written = try await context.reporting.call { client in
-      let reporting = Safemap_Reporting_V1_ReportingService.Client(wrapping: client)
-      @Sendable func append(_ row: Safemap_Reporting_V1_FacilityStatusRow) throws {
+      try await LetterAnnex.rows(
+        of: letter,
+        list: list,
+        reporting: Safemap_Reporting_V1_ReportingService.Client(wrapping: client),
+        metadata: authorization
+      ) { row in
         var table = Table.facilityStatuses()
         table.append(row)
         try file.write(table.rows[0])
       }
-      var count = 0
-      for source in letter.sources {
-        if source.fromSnapshot {
-          var token = ""
-          repeat {
-            let page = try await reporting.listUnitReportFacilities(
-              .with {
-                $0.provinceCode = letter.campaign.provinceCode
-                $0.campaignID = letter.campaign.campaignID
-                $0.submissionID = source.submissionID
-                $0.list = list
-                $0.pageSize = 1_000
-                $0.pageToken = token
-              },
-              metadata: authorization
-            )
-            for row in page.rows { try append(row) }
-            count += page.rows.count
-            token = page.nextPageToken
-          } while !token.isEmpty
-        } else {
-          count += try await reporting.exportFacilityStatuses(
-            .with {
-              $0.provinceCode = letter.campaign.provinceCode
-              $0.filter = .with {
-                $0.districtCode = source.unit.code
-                $0.mapLevels = levels
-              }
-            },
-            metadata: authorization
-          ) { response in
-            var written = 0
-            for try await message in response.messages {
-              try append(message.row)
-              written += 1
-            }
-            return written
-          }
-        }
-      }
-      return count
     }
     try file.close()
     return written

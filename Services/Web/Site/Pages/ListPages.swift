@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import Foundation
 import GRPCCore
 import HTTPTypes
@@ -172,39 +171,16 @@ struct ListPages {
       $0.filter = filter
       if let asOf = query.timestamp { $0.asOfTime = asOf }
     }
-    // The call runs beside the response and hands it 64 KiB blocks through a channel that
-    // holds one at a time: a slow download slows the export instead of filling memory.
-    let blocks = AsyncThrowingChannel<ByteBuffer, any Error>()
-    let body = ResponseBody { writer in
-      let call = Task {
-        do {
-          try await reports.exportFacilityStatuses(exportRequest, metadata: metadata) {
-            response in
-            var block = ByteBuffer(bytes: CSVDownload.byteOrderMark)
-            block.writeBytes(try CSVDownload.record(ExportColumns.titles))
-            for try await message in response.messages {
-              block.writeBytes(
-                try CSVDownload.record(ExportColumns.fields(message.row))
-              )
-              if block.readableBytes >= 64 * 1024 {
-                await blocks.send(block)
-                block.clear()
-              }
-            }
-            await blocks.send(block)
-          }
-          blocks.finish()
-        } catch {
-          blocks.fail(error)
+    return CSVDownload.streamed(
+      named: "safemap-\(query.province)-\(kind.rawValue)",
+      titles: ExportColumns.titles
+    ) { record in
+      try await reports.exportFacilityStatuses(exportRequest, metadata: metadata) { response in
+        for try await message in response.messages {
+          try await record(ExportColumns.fields(message.row))
         }
       }
-      defer { call.cancel() }
-      for try await block in blocks {
-        try await writer.write(block)
-      }
-      try await writer.finish(nil)
     }
-    return CSVDownload.response(named: "safemap-\(query.province)-\(kind.rawValue)", body: body)
   }
 }
 

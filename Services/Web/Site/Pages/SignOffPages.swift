@@ -3,6 +3,7 @@ import GRPCCore
 import HTTPTypes
 import Hummingbird
 import SafeMapAPI
+import SafeMapClient
 import SafeMapCore
 import SwiftProtobuf
 
@@ -24,6 +25,9 @@ struct SignOffPages {
     }
     routes.officials.get("/campaigns/:id/letter") { request, context in
       try await letter(request, context)
+    }
+    routes.officials.get("/campaigns/:id/letter/:annex") { request, context in
+      try await annex(request, context)
     }
   }
 
@@ -232,5 +236,37 @@ struct SignOffPages {
         }
       )
     )
+  }
+
+  /// `phu-luc-1.csv` (not assessed or overdue) or `phu-luc-2.csv` (at risk or unsafe): each
+  /// district's rows from the same source as the letter's figures (``LetterAnnex``).
+  func annex(_ request: Request, _ context: WebContext) async throws -> Response {
+    let session = try context.signedIn
+    let id = try campaignID(context)
+    let list: Safemap_Reporting_V1_FrozenList
+    switch try context.parameters.require("annex") {
+    case "phu-luc-1.csv": list = .notAssessed
+    case "phu-luc-2.csv": list = .atRisk
+    default: throw WebError.notFound("Không có phụ lục này.")
+    }
+    let metadata = try await site.metadata(context)
+    let reports = site.backend.reports
+    let letter = try await reports.getCampaignLetter(
+      .with {
+        $0.provinceCode = try site.province(request, session)
+        $0.campaignID = id
+      },
+      metadata: metadata
+    )
+    return CSVDownload.streamed(
+      named:
+        "safemap-\(letter.campaign.provinceCode)-\(list == .notAssessed ? "phu-luc-1" : "phu-luc-2")",
+      titles: ExportColumns.titles
+    ) { record in
+      _ = try await LetterAnnex.rows(of: letter, list: list, reporting: reports, metadata: metadata)
+      {
+        row in try await record(ExportColumns.fields(row))
+      }
+    }
   }
 }
