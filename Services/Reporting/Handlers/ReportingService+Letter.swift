@@ -32,8 +32,24 @@ extension ReportingService {
     ) { connection in
       let campaign = try await Self.visibleCampaign(request.campaignID, scope, on: connection)
       let now = ReportInstant.now(Date())
-      let live = try await Self.liveDistrictParts(campaign, at: now, on: connection)
-      let units = try await ReportingUnit.all(of: campaign, at: now, on: connection)
+      // One count of the area serves the units and the districts' live figures.
+      let places = try await ReportingUnit.placeCounts(of: campaign, at: now, on: connection)
+      let units = try await ReportingUnit.all(
+        of: campaign,
+        at: now,
+        counts: places,
+        on: connection
+      )
+      var live: [String: (inside: SummaryCounts, outside: SummaryCounts)] = [:]
+      for (place, counts) in places {
+        var part = live[place.district] ?? (SummaryCounts(), SummaryCounts())
+        if place.inside {
+          part.inside = part.inside + counts
+        } else {
+          part.outside = part.outside + counts
+        }
+        live[place.district] = part
+      }
       let records = try await UnitReportRecord.read(
         campaign: campaign.id,
         province: campaign.province,
@@ -112,35 +128,6 @@ extension ReportingService {
         $0.paragraphs = draft.paragraphs
       }
     }
-  }
-
-  /// Each district of the campaign's area, inside and outside the zones, counted now.
-  private static func liveDistrictParts(
-    _ campaign: CampaignRecord,
-    at instant: ReportInstant,
-    on connection: PostgresConnection
-  ) async throws -> [String: (inside: SummaryCounts, outside: SummaryCounts)] {
-    let area = ReportScope(province: campaign.province, district: campaign.district ?? "")
-    let (all, stopped) = try await FacilityClasses.count(
-      area,
-      at: instant,
-      key: "b.district_code || CASE WHEN b.inside THEN '/INSIDE' ELSE '/OUTSIDE' END",
-      on: connection
-    )
-    var parts: [String: (inside: SummaryCounts, outside: SummaryCounts)] = [:]
-    for (key, counts) in FacilityClasses.summaries(all, stopped: stopped) {
-      let pieces = key.split(separator: "/")
-      guard pieces.count == 2 else { continue }
-      let district = String(pieces[0])
-      var part = parts[district] ?? (SummaryCounts(), SummaryCounts())
-      if pieces[1] == "INSIDE" {
-        part.inside = part.inside + counts
-      } else {
-        part.outside = part.outside + counts
-      }
-      parts[district] = part
-    }
-    return parts
   }
 
   /// The snapshots of `records`' submissions, by submission id.

@@ -76,29 +76,57 @@ struct ReportingUnit: Hashable, Sendable {
 }
 
 extension ReportingUnit {
-  /// The units of `campaign` at `instant`, with the facilities active in each: every district
-  /// of its area (expected when it has an active facility), and every zone with an issued
-  /// facility of the area. One count of the area's facilities by district and zone serves
-  /// both (``FacilityClasses``).
-  static func all(
+  /// Where a facility of a campaign's area sits, as its units and its letter group it.
+  struct Place: Hashable, Sendable {
+    var district: String
+    /// Empty outside any zone.
+    var zone: String
+    /// Inside an industrial or economic zone (R1's split).
+    var inside: Bool
+  }
+
+  /// The area's facilities counted once at `instant`, by place (``FacilityClasses``): what
+  /// both the units and the letter read.
+  static func placeCounts(
     of campaign: CampaignRecord,
     at instant: ReportInstant,
     on connection: PostgresConnection
-  ) async throws -> [(unit: ReportingUnit, active: Int)] {
+  ) async throws -> [Place: SummaryCounts] {
     let area = ReportScope(province: campaign.province, district: campaign.district ?? "")
     let (all, stopped) = try await FacilityClasses.count(
       area,
       at: instant,
-      key: "b.district_code || '/' || coalesce(b.zone_id::text, '')",
+      key: "b.district_code || '/' || coalesce(b.zone_id::text, '')"
+        + " || CASE WHEN b.inside THEN '/INSIDE' ELSE '/OUTSIDE' END",
       on: connection
     )
+    var places: [Place: SummaryCounts] = [:]
+    for (key, counts) in FacilityClasses.summaries(all, stopped: stopped) {
+      let parts = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+      guard parts.count == 3 else { continue }
+      let place = Place(district: parts[0], zone: parts[1], inside: parts[2] == "INSIDE")
+      places[place] = (places[place] ?? SummaryCounts()) + counts
+    }
+    return places
+  }
+
+  /// The units of `campaign` at `instant`, with the facilities active in each: every district
+  /// of its area (expected when it has an active facility), and every zone with an issued
+  /// facility of the area. `counts` are ``placeCounts(of:at:on:)``, read once by the caller.
+  static func all(
+    of campaign: CampaignRecord,
+    at instant: ReportInstant,
+    counts: [Place: SummaryCounts]? = nil,
+    on connection: PostgresConnection
+  ) async throws -> [(unit: ReportingUnit, active: Int)] {
+    let area = ReportScope(province: campaign.province, district: campaign.district ?? "")
+    var places = counts ?? [:]
+    if counts == nil { places = try await placeCounts(of: campaign, at: instant, on: connection) }
     var districtActive: [String: Int] = [:]
     var zoneActive: [String: Int] = [:]
-    for (key, counts) in FacilityClasses.summaries(all, stopped: stopped) {
-      let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-      guard parts.count == 2 else { continue }
-      districtActive[String(parts[0]), default: 0] += counts.active
-      if !parts[1].isEmpty { zoneActive[String(parts[1]), default: 0] += counts.active }
+    for (place, counts) in places {
+      districtActive[place.district, default: 0] += counts.active
+      if !place.zone.isEmpty { zoneActive[place.zone, default: 0] += counts.active }
     }
     let districts = try await ReportingService.groups(
       area,
