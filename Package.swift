@@ -177,8 +177,8 @@ let package = Package(
     .target(
       name: "SafeMapRuntime",
       dependencies: [
-        "SafeMapCore", "SafeMapAPI", "SafeMapDatabase", "SafeMapAuth", "SafeMapReflection",
-        "SafeMapClient", "SafeMapMetrics",
+        "SafeMapCore", "SafeMapAPI", "SafeMapContract", "SafeMapDatabase", "SafeMapAuth",
+        "SafeMapReflection", "SafeMapClient", "SafeMapMetrics",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "X509", package: "swift-certificates"),

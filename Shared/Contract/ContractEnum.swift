@@ -154,3 +154,46 @@ extension UnitReport.Timeliness: ContractEnum {
     }
   }
 }
+
+extension Nomination.State: ContractEnum {
+  public var message: Safemap_Account_V1_NominationState {
+    switch self {
+    case .submitted: .submitted
+    case .needsInformation: .needsInformation
+    case .approved: .approved
+    case .rejected: .rejected
+    case .issued: .issued
+    }
+  }
+}
+
+extension Nomination.ReviewAction: ContractEnum {
+  public var message: Safemap_Account_V1_NominationReviewAction {
+    switch self {
+    case .approve: .approve
+    case .reject: .reject
+    case .askForInformation: .askForInformation
+    }
+  }
+}
+
+extension CredentialStatus: ContractEnum {
+  public var message: Safemap_Account_V1_CredentialStatus {
+    switch self {
+    case .awaitingHandOut: .awaitingHandOut
+    case .handedOut: .handedOut
+    case .activated: .activated
+    case .expired: .expired
+    }
+  }
+}
+
+extension HandOutMethod: ContractEnum {
+  public var message: Safemap_Account_V1_HandOutMethod {
+    switch self {
+    case .issuerSheet: .issuerSheet
+    case .sheet: .sheet
+    case .letter: .letter
+    }
+  }
+}

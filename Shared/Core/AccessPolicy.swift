@@ -115,6 +115,37 @@ public enum AccessPolicy {
   /// Accepting, returning and reopening units' reports: the province department.
   public static func mayReviewUnitReports(_ p: Principal) -> Bool { p.role == .provinceOfficer }
 
+  /// The reporting unit a principal acts for: a district officer's district, a zone officer's
+  /// zone; nil for everyone else.
+  public static func unit(of p: Principal) -> (kind: UnitReport.UnitKind, code: String)? {
+    switch p.role {
+    case .districtOfficer: (.district, p.districtCode)
+    case .zoneOfficer: (.zone, p.zoneID.lowercased())
+    default: nil
+    }
+  }
+
+  /// Nominating facilities without an account: a unit's officer, for its own unit.
+  public static func mayNominate(_ p: Principal) -> Bool { unit(of: p) != nil }
+
+  /// Nomination drives and the review of nominations: the province department.
+  public static func mayReviewNominations(_ p: Principal) -> Bool { p.role == .provinceOfficer }
+
+  /// Reading nominations and credential status: the province and the ministry for the whole
+  /// province, a unit's officer for its unit.
+  public static func mayReadNominations(_ p: Principal) -> Bool {
+    [.ministryAdmin, .provinceOfficer, .districtOfficer, .zoneOfficer].contains(p.role)
+  }
+
+  /// Handing out a facility's one-time password: its district's officer, its zone's officer, or
+  /// the province department; never the ministry (it reads, it does not hand out).
+  public static func mayHandOutCredential(_ p: Principal, _ place: FacilityPlace) -> Bool {
+    switch p.role {
+    case .provinceOfficer, .districtOfficer, .zoneOfficer: canRead(p, place)
+    default: false
+    }
+  }
+
   /// Creating, resetting or disabling an account of `role` in `province`: the ministry every
   /// account; a province officer the district, zone, inspector and facility accounts of its
   /// own province; nobody else.

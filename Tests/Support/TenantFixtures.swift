@@ -9,7 +9,7 @@ public enum TenantFixtures {
   public static let tenantTables = [
     "accounts", "assessments", "audit_events", "campaigns", "facilities",
     "facility_class_counts", "facility_status", "inspections", "issuance_batches",
-    "operating_status_changes", "province_settings", "refresh_tokens", "unit_report_events",
+    "nomination_drive_responses", "nomination_drives", "nominations", "operating_status_changes", "province_settings", "refresh_tokens", "unit_report_events",
     "unit_report_submissions", "unit_reports", "web_sessions", "zones",
   ]
 
@@ -149,6 +149,31 @@ public enum TenantFixtures {
           event_id, state, submission_id, actor, at, text)
         VALUES (\(province), \(campaign), 'DISTRICT', \(district), \(UUID()), 'SUBMITTED',
           \(submission), \(account), now(), 'fixture')
+        """,
+        logger: logger
+      )
+      let drive = UUID()
+      try await tx.query(
+        """
+        INSERT INTO nomination_drives (province_code, drive_id, title, deadline, created_by)
+        VALUES (\(province), \(drive), 'fixture', now(), \(account))
+        """,
+        logger: logger
+      )
+      try await tx.query(
+        """
+        INSERT INTO nomination_drive_responses (province_code, drive_id, unit_kind, unit_code,
+          responded_at, responded_by)
+        VALUES (\(province), \(drive), 'DISTRICT', \(district), now(), \(account))
+        """,
+        logger: logger
+      )
+      try await tx.query(
+        """
+        INSERT INTO nominations (province_code, nomination_id, drive_id, unit_kind, unit_code,
+          facility, name, tax_code, district_code, state, nominated_by)
+        VALUES (\(province), \(UUID()), \(drive), 'DISTRICT', \(district), '\\x'::bytea,
+          'fixture', \("99" + province + "000001"), \(district), 'SUBMITTED', \(account))
         """,
         logger: logger
       )

@@ -39,3 +39,6 @@ SELECT create_distributed_table('campaigns', 'province_code', colocate_with => '
 SELECT create_distributed_table('unit_report_submissions', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('unit_reports', 'province_code', colocate_with => 'zones');
 SELECT create_distributed_table('unit_report_events', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('nomination_drives', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('nomination_drive_responses', 'province_code', colocate_with => 'zones');
+SELECT create_distributed_table('nominations', 'province_code', colocate_with => 'zones');

@@ -5,7 +5,7 @@ public import SafeMapAPI
 import SafeMapAuth
 public import SafeMapRuntime
 
-/// Assembles account-service on a ``ServiceHost``: its two RPC services, its signing keys and
+/// Assembles account-service on a ``ServiceHost``: its four RPC services, its signing keys and
 /// the first ministry admin. The executable and the tests both start it through here.
 public enum AccountServer {
   /// Callable without a token.
@@ -80,11 +80,18 @@ public enum AccountServer {
     {
       context.webSessionLifetime = lifetime
     }
+    // How long a handed-out one-time password works (docs/operations.md), 1 to 365 days.
+    if let days = environment["SAFEMAP_ONE_TIME_PASSWORD_DAYS"].flatMap({ Double($0) }) {
+      context.oneTimePasswordLifetime = min(365, max(1, days)) * 24 * 3600
+    }
     if let rows = environment["SAFEMAP_ISSUANCE_MAX_ROWS"].flatMap({ Int($0) }) {
       context.issuanceMaximumRows = max(1, rows)
     }
     try await host.run(
-      services: [AccountService(context: context), FacilityService(context: context)],
+      services: [
+        AccountService(context: context), FacilityService(context: context),
+        NominationService(context: context), CredentialService(context: context),
+      ],
       keySource: DatabaseKeySource(database: database),
       publicMethods: publicMethods,
       rateLimitedMethods: rateLimitedMethods,

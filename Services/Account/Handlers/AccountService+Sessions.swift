@@ -195,7 +195,7 @@ extension AccountService {
       connection in
       try await connection.query(
         """
-        UPDATE accounts SET last_login_at = now()
+        UPDATE accounts SET last_login_at = now(), activated_at = coalesce(activated_at, now())
         WHERE province_code = \(account.provinceCode) AND account_id = \(account.accountID)
         """,
         logger: connection.logger
@@ -206,12 +206,18 @@ extension AccountService {
 
   /// A one-time password past its expiry opens nothing: not a login, not a refresh of a
   /// session it opened, not the password change it was issued for.
+  /// A facility's one-time password is reissued by its district or zone board (the
+  /// hand-out); an official's by an administrator.
+  static func expiredMessage(_ account: AccountRecord) -> String {
+    "one-time password expired; ask "
+      + (account.role == .facility
+        ? "your district (or zone board) office for a new one"
+        : "your administrator for a new one")
+  }
+
   static func requireUnexpiredOneTimePassword(_ account: AccountRecord) throws {
     if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
-      throw RPCError(
-        code: .unauthenticated,
-        message: "one-time password expired; ask your administrator for a new one"
-      )
+      throw RPCError(code: .unauthenticated, message: expiredMessage(account))
     }
   }
 
@@ -298,7 +304,7 @@ extension AccountService {
         !account.disabled
       else { return .refused("account is disabled") }
       if let expiry = account.oneTimePasswordExpiresAt, expiry < Date() {
-        return .refused("one-time password expired; ask your administrator for a new one")
+        return .refused(Self.expiredMessage(account))
       }
       try await connection.query(
         """

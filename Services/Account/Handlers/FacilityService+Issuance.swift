@@ -96,6 +96,16 @@ extension FacilityService {
     let database = self.database
     let requestID = options.requestID.isEmpty ? nil : options.requestID
     let note = options.note
+    let handOut = options.credentialDelivery != .issuerSheet
+    let delivery = handOut ? "HAND_OUT" : HandOutMethod.issuerSheet.sql
+    let nominations = try await approvedNominations(
+      options,
+      tenant: tenant,
+      pending: pending,
+      buffer: buffer,
+      context: context
+    )
+    if let nominations { pending = nominations.rows }
     let maximumRows = self.context.issuanceMaximumRows
     let (batchID, initialReferences) = try await database.withTenantTransaction(
       tenant,
@@ -103,8 +113,9 @@ extension FacilityService {
     ) { connection -> (UUID, IssuanceChunk.References) in
       let rows = try await connection.query(
         """
-        INSERT INTO issuance_batches (province_code, batch_id, request_id, issued_by, note)
-        VALUES (\(tenant.code), \(UUID()), \(requestID), \(actorID), \(note))
+        INSERT INTO issuance_batches (province_code, batch_id, request_id, issued_by, note,
+          credential_delivery)
+        VALUES (\(tenant.code), \(UUID()), \(requestID), \(actorID), \(note), \(delivery))
         ON CONFLICT (province_code, request_id) DO UPDATE SET completed_at = NULL
         RETURNING batch_id
         """,
@@ -122,14 +133,15 @@ extension FacilityService {
       tenant: tenant,
       batchID: batchID,
       mutation: mutation,
-      actorID: actorID
+      actorID: actorID,
+      handOut: handOut
     )
 
     while true {
       var messages: [Safemap_Account_V1_IssueFacilityAccountsRequest]
       if !pending.isEmpty {
-        messages = pending
-        pending = []
+        messages = Array(pending.prefix(Self.chunkSize))
+        pending.removeFirst(messages.count)
       } else if let next = try await buffer.next(limit: Self.chunkSize) {
         messages = next
       } else {
@@ -169,6 +181,9 @@ extension FacilityService {
           context: context
         )
         counts.count(results)
+        if let nominations {
+          try await nominations.markIssued(results, batch: batchID, database: database, context: context)
+        }
         for result in results {
           try await response.write(
             .with {
@@ -287,6 +302,7 @@ extension FacilityService {
             province: tenant.code,
             actor: batch.actorID,
             oneTimePasswordLifetime: lifetime,
+            handOut: batch.handOut,
             on: connection
           )
         var counts = counted
@@ -448,6 +464,16 @@ extension FacilityService {
         lastLoginAt: nil
       )
       try await AccountRecord.insert(account, requestID: nil, createdBy: actorID, on: connection)
+      if !batch.handOut {
+        try await connection.query(
+          """
+          UPDATE accounts SET handed_out_at = now(), handed_out_by = \(actorID),
+            hand_out_method = \(HandOutMethod.issuerSheet.sql)
+          WHERE province_code = \(tenant.code) AND account_id = \(account.accountID)
+          """,
+          logger: connection.logger
+        )
+      }
       try await batch.record(
         BatchCounts(issued: 1),
         detail: "row \(row.rowNumber): issued",
@@ -460,8 +486,10 @@ extension FacilityService {
       result.outcome = .issued
       result.facilityID = facilityID.uuidString.lowercased()
       result.username = username
-      result.initialPassword = password
-      result.initialPasswordExpireTime = Google_Protobuf_Timestamp(date: expiresAt)
+      if !batch.handOut {
+        result.initialPassword = password
+        result.initialPasswordExpireTime = Google_Protobuf_Timestamp(date: expiresAt)
+      }
     case .already(let facilityID, let username):
       result.outcome = .alreadyIssued
       result.facilityID = facilityID.uuidString.lowercased()
@@ -488,6 +516,8 @@ struct IssuanceBatchContext: Sendable {
   let batchID: UUID
   let mutation: AuditedMutation
   let actorID: UUID
+  /// The units hand the passwords out (``CredentialService``); otherwise the issuer gets them.
+  let handOut: Bool
 
   /// Adds `counts` to the batch and writes an audit row, in the caller's transaction.
   func record(

@@ -6,6 +6,7 @@ import SafeMapAPI
 import SafeMapAuth
 import SafeMapContract
 import SafeMapCore
+import SafeMapRuntime
 import SafeMapDatabase
 import SwiftProtobuf
 

@@ -30,8 +30,8 @@ extension ReportingService {
           message: "unit: only the officer of \(unit.label) submits its report"
         )
       }
-      let comment = try Self.text(request.comment, field: "comment", required: false)
-      let actor = try Self.actor(principal)
+      let comment = try FreeText.check(request.comment, field: "comment")
+      let actor = try principal.actorID()
       // The snapshot first, in a transaction where every statement sees one instant; the
       // state is checked again under the unit's lock when it is written.
       let (campaign, named, snapshot) = try await database.withConsistentRead(
@@ -124,8 +124,12 @@ extension ReportingService {
         throw RPCError(code: .invalidArgument, message: "action: ACCEPT, RETURN or REOPEN")
       }
       let units = try Self.reviewedUnits(request.units, caller: principal)
-      let reason = try Self.text(request.reason, field: "reason", required: action.needsReason)
-      let actor = try Self.actor(principal)
+      let reason = try FreeText.check(
+        request.reason,
+        field: "reason",
+        required: action.needsReason ? "to return or reopen" : nil
+      )
+      let actor = try principal.actorID()
       let campaign = try await mutation.commit(in: tenant) {
         connection -> Audited<CampaignRecord> in
         let campaign = try await CampaignRecord.require(
@@ -329,27 +333,5 @@ extension ReportingService {
       units.append(unit)
     }
     return units
-  }
-
-  /// A comment or reason, trimmed: at most ``UnitReport/maximumTextLength`` characters.
-  private static func text(_ value: String, field: String, required: Bool) throws -> String {
-    let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !required || !text.isEmpty else {
-      throw RPCError(code: .invalidArgument, message: "\(field): required to return or reopen")
-    }
-    guard text.count <= UnitReport.maximumTextLength else {
-      throw RPCError(
-        code: .invalidArgument,
-        message: "\(field): at most \(UnitReport.maximumTextLength) characters"
-      )
-    }
-    return text
-  }
-
-  private static func actor(_ principal: Principal) throws -> UUID {
-    guard let id = UUID(uuidString: principal.accountID) else {
-      throw RPCError(code: .unauthenticated, message: "the token names no account")
-    }
-    return id
   }
 }

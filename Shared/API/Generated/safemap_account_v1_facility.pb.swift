@@ -23,12 +23,56 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated enum Safemap_Account_V1_CredentialDelivery: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Each district or zone board hands out its own facilities' credentials
+  /// (CredentialService); the issuance stream carries no password.
+  case handOut // = 1
+
+  /// The one-time passwords come back to the issuer in the stream, a province-wide sheet.
+  case issuerSheet // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .handOut
+    case 2: self = .issuerSheet
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .handOut: return 1
+    case .issuerSheet: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Safemap_Account_V1_CredentialDelivery] = [
+    .unspecified,
+    .handOut,
+    .issuerSheet,
+  ]
+
+}
+
 /// What happened to one row.
 public nonisolated enum Safemap_Account_V1_IssuanceOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
 
-  /// A new account; the one-time password is in this response and nowhere else.
+  /// A new account. With ISSUER_SHEET the one-time password is in this response and nowhere
+  /// else; with HAND_OUT its unit hands it out later.
   case issued // = 1
 
   /// The facility already has an account; no password is returned.
@@ -564,6 +608,16 @@ public nonisolated struct Safemap_Account_V1_IssuanceBatchOptions: Sendable {
   /// Free-text note kept with the batch ("supplementary list of 20/08/2021").
   public var note: String = String()
 
+  /// Who receives the one-time passwords. Unspecified is HAND_OUT: no one gets a
+  /// province-wide sheet unless the issuer asks for it here.
+  public var credentialDelivery: Safemap_Account_V1_CredentialDelivery = .unspecified
+
+  /// Issue the province's approved nominations instead of rows: no row message may follow.
+  public var approvedNominations: Bool = false
+
+  /// With approved_nominations: only those of this drive.
+  public var nominationDriveID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -642,7 +696,7 @@ public nonisolated struct Safemap_Account_V1_IssuanceResult: Sendable {
 
   public var username: String = String()
 
-  /// Only for ISSUED.
+  /// Only for ISSUED with ISSUER_SHEET.
   public var initialPassword: String = String()
 
   public var initialPasswordExpireTime: SwiftProtobuf.Google_Protobuf_Timestamp {
@@ -1027,6 +1081,10 @@ public nonisolated struct Safemap_Account_V1_ListAuditEventsResponse: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "safemap.account.v1"
+
+nonisolated extension Safemap_Account_V1_CredentialDelivery: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CREDENTIAL_DELIVERY_UNSPECIFIED\0\u{1}CREDENTIAL_DELIVERY_HAND_OUT\0\u{1}CREDENTIAL_DELIVERY_ISSUER_SHEET\0")
+}
 
 nonisolated extension Safemap_Account_V1_IssuanceOutcome: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ISSUANCE_OUTCOME_UNSPECIFIED\0\u{1}ISSUANCE_OUTCOME_ISSUED\0\u{1}ISSUANCE_OUTCOME_ALREADY_ISSUED\0\u{1}ISSUANCE_OUTCOME_REJECTED\0")
@@ -1720,7 +1778,7 @@ nonisolated extension Safemap_Account_V1_SetOperatingStatusResponse: SwiftProtob
 
 nonisolated extension Safemap_Account_V1_IssuanceBatchOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IssuanceBatchOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}request_id\0\u{1}note\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{3}request_id\0\u{1}note\0\u{3}credential_delivery\0\u{3}approved_nominations\0\u{3}nomination_drive_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1731,6 +1789,9 @@ nonisolated extension Safemap_Account_V1_IssuanceBatchOptions: SwiftProtobuf.Mes
       case 1: try { try decoder.decodeSingularStringField(value: &self.provinceCode) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.credentialDelivery) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.approvedNominations) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.nominationDriveID) }()
       default: break
       }
     }
@@ -1746,6 +1807,15 @@ nonisolated extension Safemap_Account_V1_IssuanceBatchOptions: SwiftProtobuf.Mes
     if !self.note.isEmpty {
       try visitor.visitSingularStringField(value: self.note, fieldNumber: 3)
     }
+    if self.credentialDelivery != .unspecified {
+      try visitor.visitSingularEnumField(value: self.credentialDelivery, fieldNumber: 4)
+    }
+    if self.approvedNominations != false {
+      try visitor.visitSingularBoolField(value: self.approvedNominations, fieldNumber: 5)
+    }
+    if !self.nominationDriveID.isEmpty {
+      try visitor.visitSingularStringField(value: self.nominationDriveID, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1753,6 +1823,9 @@ nonisolated extension Safemap_Account_V1_IssuanceBatchOptions: SwiftProtobuf.Mes
     if lhs.provinceCode != rhs.provinceCode {return false}
     if lhs.requestID != rhs.requestID {return false}
     if lhs.note != rhs.note {return false}
+    if lhs.credentialDelivery != rhs.credentialDelivery {return false}
+    if lhs.approvedNominations != rhs.approvedNominations {return false}
+    if lhs.nominationDriveID != rhs.nominationDriveID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -3,6 +3,7 @@ import GRPCCore
 import PostgresNIO
 import SafeMapAPI
 import SafeMapAuth
+import SafeMapContract
 import SafeMapCore
 import SwiftProtobuf
 
@@ -77,6 +78,7 @@ struct IssuanceChunk {
     province: String,
     actor: UUID?,
     oneTimePasswordLifetime: TimeInterval,
+    handOut: Bool,
     on connection: PostgresConnection
   ) async throws -> [Safemap_Account_V1_IssuanceResult] {
     let logger = connection.logger
@@ -172,12 +174,15 @@ struct IssuanceChunk {
       for try await _ in directory { count += 1 }
       guard count == needing.count else { throw conflict }
       let expiresAt = Date().addingTimeInterval(oneTimePasswordLifetime)
+      let handedOut = handOut ? nil : HandOutMethod.issuerSheet.sql
       try await connection.query(
         """
         INSERT INTO accounts (province_code, account_id, username, role, facility_id, display_name,
-          email, phone, password_hash, one_time_password_expires_at, created_by)
+          email, phone, password_hash, one_time_password_expires_at, created_by, handed_out_at,
+          handed_out_by, hand_out_method)
         SELECT \(province), id, name, 'FACILITY', facility, display, email, phone, hash,
-          \(expiresAt), \(actor)
+          \(expiresAt), \(actor), CASE WHEN \(handedOut)::text IS NULL THEN NULL ELSE now() END,
+          CASE WHEN \(handedOut)::text IS NULL THEN NULL ELSE \(actor) END, \(handedOut)
         FROM unnest(\(accountIDs), \(names), \(needing.map { existing[$0.taxCode]!.0 }),
           \(needing.map(\.name)), \(needing.map(\.contactEmail)), \(needing.map(\.contactPhone)),
           \(needing.map { Credentials.oneTimePasswordHash(passwords[$0.taxCode]!) }))
@@ -185,6 +190,9 @@ struct IssuanceChunk {
         """,
         logger: logger
       )
+      // For a hand-out the password just hashed is forgotten: nobody knows it until the unit
+      // hands out a new one.
+      if handOut { passwords = [:] }
       let expiry = Google_Protobuf_Timestamp(date: expiresAt)
       return rows.map { row in
         result(row, existing: existing, usernames: usernames, passwords: passwords, expiry: expiry)
@@ -206,11 +214,13 @@ struct IssuanceChunk {
     return .with {
       $0.rowNumber = row.rowNumber
       $0.facilityID = existing[tax]?.0.uuidString.lowercased() ?? ""
-      if let password = passwords[tax], let expiry {
+      if let username = usernames[tax] {
         $0.outcome = .issued
-        $0.username = usernames[tax] ?? ""
-        $0.initialPassword = password
-        $0.initialPasswordExpireTime = expiry
+        $0.username = username
+        if let password = passwords[tax], let expiry {
+          $0.initialPassword = password
+          $0.initialPasswordExpireTime = expiry
+        }
       } else {
         $0.outcome = .alreadyIssued
         $0.username = existing[tax]?.1 ?? ""

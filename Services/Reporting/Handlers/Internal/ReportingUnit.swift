@@ -4,75 +4,16 @@ import PostgresNIO
 import SafeMapAPI
 import SafeMapContract
 import SafeMapCore
+import SafeMapRuntime
 import SwiftProtobuf
 
-/// A reporting unit of a campaign as requests name it and SQL stores it: a district (its
-/// code) or a zone (its id, lower-case). Two values are the same unit whatever their names.
-struct ReportingUnit: Hashable, Sendable {
-  var kind: UnitReport.UnitKind
-  var code: String
-  var name = ""
-
-  static func == (a: ReportingUnit, b: ReportingUnit) -> Bool {
-    a.kind == b.kind && a.code == b.code
-  }
-
-  func hash(into hasher: inout Hasher) {
-    hasher.combine(kind)
-    hasher.combine(code)
-  }
-
-  init(kind: UnitReport.UnitKind, code: String, name: String = "") {
-    self.kind = kind
-    self.code = kind == .zone ? code.lowercased() : code
-    self.name = name
-  }
-
-  /// The unit a request names in `field`; a district or zone officer that names none means
-  /// its own.
-  init(_ message: Safemap_Reporting_V1_ReportingUnit, field: String, caller: Principal) throws {
-    let unset = message.kind == .unspecified && message.code.isEmpty
-    if unset, caller.role == .districtOfficer {
-      self.init(kind: .district, code: caller.districtCode)
-      return
-    }
-    if unset, caller.role == .zoneOfficer {
-      self.init(kind: .zone, code: caller.zoneID)
-      return
-    }
-    guard let kind = UnitReport.UnitKind(message.kind) else {
-      throw RPCError(code: .invalidArgument, message: "\(field).kind: DISTRICT or ZONE")
-    }
-    let wellFormed =
-      kind == .district
-      ? DistrictCode.isWellFormed(message.code) : UUID(uuidString: message.code) != nil
-    guard wellFormed else {
-      throw RPCError(
-        code: .invalidArgument,
-        message: "\(field).code: "
-          + (kind == .district ? "a district code of three digits" : "a zone id")
-      )
-    }
-    self.init(kind: kind, code: message.code)
-  }
-
-  var message: Safemap_Reporting_V1_ReportingUnit {
-    .with {
-      $0.kind = kind.message
-      $0.code = code
-      $0.name = name
-    }
-  }
-
+extension ReportingUnit {
   /// The facilities the unit reports for.
   func scope(province: String) -> ReportScope {
     kind == .district
       ? ReportScope(province: province, district: code)
       : ReportScope(province: province, zone: code)
   }
-
-  /// `DISTRICT/123` or `ZONE/<id>`: how the audit log and messages name the unit.
-  var label: String { "\(kind.sql)/\(code)" }
 }
 
 extension ReportingUnit {

@@ -4,6 +4,7 @@ import PostgresNIO
 import SafeMapAPI
 import SafeMapContract
 import SafeMapCore
+import SafeMapRuntime
 import SwiftProtobuf
 
 /// A unit's report at an instant: its latest transition (`unit_report_events`) and the

@@ -6,6 +6,7 @@ import PostgresNIO
 import SafeMapAPI
 import SafeMapContract
 import SafeMapCore
+import SafeMapRuntime
 import SwiftProtobuf
 
 /// What a unit freezes when it submits: its R1 rows and its own row, every active facility
