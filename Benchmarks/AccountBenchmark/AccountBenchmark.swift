@@ -74,6 +74,7 @@ enum AccountBenchmark {
             .with {
               $0.options = .with {
                 $0.provinceCode = "25"; $0.note = "benchmark"
+                $0.credentialDelivery = .issuerSheet
               }
             }
           )

@@ -36,6 +36,9 @@ public struct FacilityCSV: Sendable {
   public var rows: [Row] = []
   public var rejected: [Rejected] = []
 
+  /// No rows: what a batch sends when its rows come from elsewhere (approved nominations).
+  public init() {}
+
   public static let required = ["name", "tax_code", "district_code"]
   public static let optional = [
     "address", "zone_id", "sector", "worker_count", "workshop_area_m2", "has_dormitory",

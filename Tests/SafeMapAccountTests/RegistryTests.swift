@@ -385,6 +385,7 @@ struct RegistryTests {
               .with {
                 $0.options = .with {
                   $0.requestID = requestID; $0.note = "supplementary"
+                  $0.credentialDelivery = .issuerSheet
                 }
               }
             )
@@ -457,7 +458,7 @@ struct RegistryTests {
       try await client.issueFacilityAccounts(
         metadata: w.phuTho,
         requestProducer: { writer in
-          try await writer.write(.with { $0.options = .init() })
+          try await writer.write(.with { $0.options.credentialDelivery = .issuerSheet })
           try await writer.write(
             .with {
               $0.row = .with {

@@ -102,7 +102,7 @@ struct CLITests {
       """
     try Data(csv.utf8).write(to: URL(fileURLWithPath: cli.path("facilities.csv")))
     let issued = try cli.ok([
-      "facilities", "issue", cli.path("facilities.csv"), "--credentials", cli.path("sheet.csv"),
+      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials", cli.path("sheet.csv"),
     ])
     #expect(issued.contains(": 3 issued, 0 already had an account, 2 rejected."), "\(issued)")
     #expect(issued.contains("line 4: worker_count: \"abc\" is not a whole number"), "\(issued)")
@@ -115,11 +115,11 @@ struct CLITests {
     #expect(sheet.filter { $0.contains(",38000000") }.count == 3, "three credentials")
     // The same file again issues nothing twice, and never overwrites a sheet.
     let again = try cli.run([
-      "facilities", "issue", cli.path("facilities.csv"), "--credentials", cli.path("sheet.csv"),
+      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials", cli.path("sheet.csv"),
     ])
     #expect(again.error.contains("already exists"))
     let repeated = try cli.ok([
-      "facilities", "issue", cli.path("facilities.csv"), "--credentials", cli.path("sheet2.csv"),
+      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials", cli.path("sheet2.csv"),
     ])
     #expect(repeated.contains(": 0 issued, 3 already had an account, 2 rejected."), "\(repeated)")
     #expect(!FileManager.default.fileExists(atPath: cli.path("sheet2.csv")))

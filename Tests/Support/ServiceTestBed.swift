@@ -51,6 +51,30 @@ extension ServiceTestBed {
     }
   }
 
+  /// account-service's NominationService: drives, nominations and their review.
+  public func nominations<R: Sendable>(
+    _ body:
+      @escaping @Sendable (
+        Safemap_Account_V1_NominationService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
+  ) async throws -> R {
+    try await client(.account) {
+      try await body(Safemap_Account_V1_NominationService.Client(wrapping: $0))
+    }
+  }
+
+  /// account-service's CredentialService: the hand-out of one-time passwords.
+  public func credentials<R: Sendable>(
+    _ body:
+      @escaping @Sendable (
+        Safemap_Account_V1_CredentialService.Client<HTTP2ClientTransport.Posix>
+      ) async throws -> R
+  ) async throws -> R {
+    try await client(.account) {
+      try await body(Safemap_Account_V1_CredentialService.Client(wrapping: $0))
+    }
+  }
+
   public func assessments<R: Sendable>(
     _ body:
       @escaping @Sendable (

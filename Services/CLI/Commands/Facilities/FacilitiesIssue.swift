@@ -14,54 +14,68 @@ struct FacilitiesIssue: AsyncParsableCommand {
       zone_id, sector, worker_count, workshop_area_m2, has_dormitory (yes/no), \
       dormitory_residents, contact_phone, contact_email, latitude, longitude.
 
-      Each new account's one-time password is written to the credential sheet (--credentials), \
-      a CSV only you can read: hand it out, then delete it. Rejected rows are listed with their \
-      line numbers; the rest of the batch goes on. Running the same file again issues nothing \
-      twice.
+      By default nobody gets the one-time passwords here: each district (or zone board) hands \
+      out its own facilities' credentials (`safemap credentials`). With --issuer-sheet, each \
+      new account's one-time password is written to --credentials instead, a CSV only you can \
+      read (a province-wide sheet: hand it out, then delete it). Rejected rows are listed with \
+      their line numbers; the rest of the batch goes on. Running the same file again issues \
+      nothing twice. With --approved-nominations, the province's approved nominations are \
+      issued instead of a file.
 
-      Example:
-        safemap facilities issue binh-duong.csv --credentials credentials.csv
+      Examples:
+        safemap facilities issue binh-duong.csv
+        safemap facilities issue binh-duong.csv --issuer-sheet --credentials credentials.csv
+        safemap facilities issue --approved-nominations --note "bổ sung 20/8/2021"
       """
   )
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The CSV file of facilities.") var file: String
+  @Argument(help: "The CSV file of facilities.") var file: String?
+  @Flag(help: "Issue the province's approved nominations instead of a file.")
+  var approvedNominations = false
+  @Option(help: "With --approved-nominations: only those of this drive.") var drive: String?
+  @Flag(help: "Return the one-time passwords to you rather than to the districts.")
+  var issuerSheet = false
   @Option(
-    help: "Where to write the usernames and one-time passwords (created readable only by you)."
+    help: "With --issuer-sheet: where to write the one-time passwords (readable only by you)."
   )
-  var credentials: String
+  var credentials: String?
   @Option(help: "Province code (the ministry must name one).") var province: String?
   @Option(help: "A note kept with the batch.") var note = ""
   @Option(help: "Rows one batch may hold (the service's SAFEMAP_ISSUANCE_MAX_ROWS).")
   var maxRows = 50_000
 
+  func validate() throws {
+    guard (file == nil) == approvedNominations else {
+      throw ValidationError("give a CSV file or --approved-nominations, not both")
+    }
+    guard issuerSheet == (credentials != nil) else {
+      throw ValidationError("--issuer-sheet and --credentials go together")
+    }
+    guard drive == nil || approvedNominations else {
+      throw ValidationError("--drive needs --approved-nominations")
+    }
+  }
+
   func run() async throws {
     let context = try global.context()
-    guard let data = FileManager.default.contents(atPath: file) else {
-      throw CLIFailure("cannot read \(file)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw CLIFailure("\(file) is not UTF-8 text: save it as \"CSV UTF-8\"")
-    }
     let parsed: FacilityCSV
-    do {
-      parsed = try FacilityCSV.parse(text, limit: maxRows)
-    } catch {
-      throw CLIFailure(error.description)
+    let requestID: String
+    if let file {
+      (parsed, requestID) = try read(file)
+    } else {
+      parsed = FacilityCSV()
+      requestID = UUID().uuidString
     }
-    guard !parsed.rows.isEmpty else {
-      Self.report(rejected: parsed.rejected)
-      throw CLIFailure("\(file) holds no facility to issue")
-    }
-    // The same file for the same province is the same batch: sending it again (after a
-    // failure half-way) returns what was issued instead of issuing twice.
-    let requestID = FacilityCSV.batchRequestID(file: data, province: province ?? "")
-    let sheet = try CSVFile(path: credentials, private: true)
-    try sheet.write(["line", "facility", "tax code", "username", "one-time password", "expires"])
+    let sheet = try credentials.map { try CSVFile(path: $0, private: true) }
+    try sheet?.write(["line", "facility", "tax code", "username", "one-time password", "expires"])
     let options = Safemap_Account_V1_IssuanceBatchOptions.with {
       $0.provinceCode = province ?? ""
       $0.requestID = requestID
       $0.note = note
+      $0.credentialDelivery = issuerSheet ? .issuerSheet : .handOut
+      $0.approvedNominations = approvedNominations
+      $0.nominationDriveID = drive ?? ""
     }
     let rows = parsed.rows
     let names = parsed.facilitiesByLine
@@ -86,7 +100,7 @@ struct FacilitiesIssue: AsyncParsableCommand {
             case .issued:
               outcome.issued += 1
               let facility = names[line]
-              try sheet.write([
+              try sheet?.write([
                 String(line), facility?.name ?? "", facility?.taxCode ?? "", result.username,
                 result.initialPassword, Describe.instant(result.initialPasswordExpireTime),
               ])
@@ -102,7 +116,7 @@ struct FacilitiesIssue: AsyncParsableCommand {
         return outcome
       }
     }
-    try sheet.close()
+    try sheet?.close()
     progress.finish(outcome.answered)
     // This run's outcomes: the batch's own counts add up every run of the same file.
     print(
@@ -110,12 +124,40 @@ struct FacilitiesIssue: AsyncParsableCommand {
         + "\(outcome.alreadyIssued) already had an account, "
         + "\(outcome.rejected.count + parsed.rejected.count) rejected."
     )
-    if outcome.issued > 0 {
+    if let credentials, outcome.issued > 0 {
       print("One-time passwords: \(credentials) (readable only by you; delete it once handed out).")
-    } else {
+    } else if let credentials {
       try? FileManager.default.removeItem(atPath: credentials)
+    } else if outcome.issued > 0 {
+      print(
+        "The \(outcome.issued) new accounts await hand-out: each district or zone board gets its "
+          + "own (`safemap credentials list --status awaiting`)."
+      )
     }
     Self.report(rejected: (parsed.rejected + outcome.rejected).sorted { $0.line < $1.line })
+  }
+
+  /// The file's rows and its batch's idempotency key.
+  private func read(_ file: String) throws -> (FacilityCSV, String) {
+    guard let data = FileManager.default.contents(atPath: file) else {
+      throw CLIFailure("cannot read \(file)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw CLIFailure("\(file) is not UTF-8 text: save it as \"CSV UTF-8\"")
+    }
+    let parsed: FacilityCSV
+    do {
+      parsed = try FacilityCSV.parse(text, limit: maxRows)
+    } catch {
+      throw CLIFailure(error.description)
+    }
+    guard !parsed.rows.isEmpty else {
+      Self.report(rejected: parsed.rejected)
+      throw CLIFailure("\(file) holds no facility to issue")
+    }
+    // The same file for the same province is the same batch: sending it again (after a
+    // failure half-way) returns what was issued instead of issuing twice.
+    return (parsed, FacilityCSV.batchRequestID(file: data, province: province ?? ""))
   }
 
   /// What came back for the rows.
