@@ -31,7 +31,10 @@ public enum SafeMapService: String, Sendable, CaseIterable {
   public var grpcServiceNames: [String] {
     switch self {
     case .account:
-      return ["safemap.account.v1.AccountService", "safemap.account.v1.FacilityService"]
+      return [
+        "safemap.account.v1.AccountService", "safemap.account.v1.FacilityService",
+        "safemap.account.v1.NominationService", "safemap.account.v1.CredentialService",
+      ]
     case .assessment: return ["safemap.assessment.v1.AssessmentService"]
     case .reporting: return ["safemap.reporting.v1.ReportingService"]
     }

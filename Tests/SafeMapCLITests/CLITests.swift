@@ -102,7 +102,8 @@ struct CLITests {
       """
     try Data(csv.utf8).write(to: URL(fileURLWithPath: cli.path("facilities.csv")))
     let issued = try cli.ok([
-      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials", cli.path("sheet.csv"),
+      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials",
+      cli.path("sheet.csv"),
     ])
     #expect(issued.contains(": 3 issued, 0 already had an account, 2 rejected."), "\(issued)")
     #expect(issued.contains("line 4: worker_count: \"abc\" is not a whole number"), "\(issued)")
@@ -115,11 +116,13 @@ struct CLITests {
     #expect(sheet.filter { $0.contains(",38000000") }.count == 3, "three credentials")
     // The same file again issues nothing twice, and never overwrites a sheet.
     let again = try cli.run([
-      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials", cli.path("sheet.csv"),
+      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials",
+      cli.path("sheet.csv"),
     ])
     #expect(again.error.contains("already exists"))
     let repeated = try cli.ok([
-      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials", cli.path("sheet2.csv"),
+      "facilities", "issue", cli.path("facilities.csv"), "--issuer-sheet", "--credentials",
+      cli.path("sheet2.csv"),
     ])
     #expect(repeated.contains(": 0 issued, 3 already had an account, 2 rejected."), "\(repeated)")
     #expect(!FileManager.default.fileExists(atPath: cli.path("sheet2.csv")))
@@ -228,6 +231,84 @@ struct CLITests {
       "units": [["unitName": "Xưởng chính", "answers": answers]],
     ]
     return String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+  }
+
+  @Test("a district nominates, the province approves and issues, the district hands out once")
+  func nominateAndHandOut() async throws {
+    let bed = try await Self.bed.value
+    let admin = try bed.runner()
+    _ = try admin.ok(["login", "admin", "--password-stdin"], input: Self.adminPassword + "\n")
+    let province = try bed.runner()
+    try Self.firstLogin(
+      province,
+      "officer.70.loop",
+      try Self.oneTimePassword(
+        in: try admin.ok([
+          "accounts", "create", "officer.70.loop", "--role", "province", "--province", "70",
+        ])
+      ),
+      "Bình-Phước-vòng-2021!"
+    )
+    let district = try bed.runner()
+    try Self.firstLogin(
+      district,
+      "phurieng.70",
+      try Self.oneTimePassword(
+        in: try admin.ok([
+          "accounts", "create", "phurieng.70", "--role", "district", "--province", "70",
+          "--district", "698",
+        ])
+      ),
+      "Phú-Riềng-2021!"
+    )
+
+    let csv = """
+      name,tax_code,district_code,address,worker_count
+      Cơ sở điều Long Hà,3801700001,698,Long Hà,60
+      Xưởng gỗ Bù Nho,3801700002,698,Bù Nho,25
+      Ngoài huyện,3801700003,689,,10
+      """
+    try Data(csv.utf8).write(to: URL(fileURLWithPath: district.path("nominations.csv")))
+    let added = try district.ok(["nominations", "add", district.path("nominations.csv")])
+    #expect(added.contains("2 nominated, 0 already nominated, 1 rejected."), "\(added)")
+    #expect(added.contains("line 4: facility.district_code: outside your district 698"))
+
+    let listed = try province.ok(["nominations", "list", "--state", "submitted", "--format", "csv"])
+    let ids = listed.split(separator: "\n").dropFirst().map { String($0.prefix(36)) }
+    #expect(ids.count == 2, "\(listed)")
+    let reviewed = try province.ok(["nominations", "review", "--approve"] + ids)
+    #expect(reviewed.components(separatedBy: "approved").count == 3, "\(reviewed)")
+    let issued = try province.ok(["facilities", "issue", "--approved-nominations"])
+    #expect(issued.contains(": 2 issued"), "\(issued)")
+    #expect(issued.contains("await hand-out"))
+
+    let awaiting = try district.ok(["credentials", "list", "--status", "awaiting"])
+    #expect(awaiting.contains("3801700001") && awaiting.contains("3801700002"))
+    let handed = try district.ok([
+      "credentials", "hand-out", "--all-awaiting", "--output", district.path("tai-khoan.csv"),
+    ])
+    #expect(handed.contains("2 credentials written"), "\(handed)")
+    let attributes = try FileManager.default.attributesOfItem(
+      atPath: district.path("tai-khoan.csv")
+    )
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect(
+      try district.ok([
+        "credentials", "hand-out", "--all-awaiting", "--output", district.path("again.csv"),
+      ]).contains("No facility awaits hand-out.")
+    )
+    // The facility signs in with its line of the sheet.
+    let sheet = try String(contentsOfFile: district.path("tai-khoan.csv"), encoding: .utf8)
+    let line = try #require(sheet.split(separator: "\n").first { $0.contains("3801700001") })
+    let cells = line.split(separator: ",")
+    let facility = try bed.runner()
+    let login = try facility.ok(
+      ["login", String(cells[3]), "--password-stdin"],
+      input: cells[4] + "\n"
+    )
+    #expect(login.contains("one-time password"))
+    let summary = try province.ok(["credentials", "summary"])
+    #expect(summary.contains("Phú Riềng"), "\(summary)")
   }
 
   @Test("an expired access token is refreshed before the call, and the new pair kept")

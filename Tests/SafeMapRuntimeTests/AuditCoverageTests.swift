@@ -27,6 +27,8 @@ struct AuditCoverageTests {
     "GetProvinceSummary", "GetNationalSummary", "ListFacilityStatuses", "ExportFacilityStatuses",
     "GetMapLayer", "GetPublicMap", "ListCampaigns", "GetCampaignProgress", "GetTrend",
     "GetReportingRate", "GetUnitReport", "ListUnitReportFacilities", "GetCampaignLetter",
+    "ListNominationDrives", "GetNominationResponseRate", "ListNominations",
+    "ListFacilityCredentials", "SummarizeFacilityCredentials",
   ]
   /// Methods whose request or response is a stream.
   static let streaming: Set<String> = ["IssueFacilityAccounts", "ExportFacilityStatuses"]
@@ -35,6 +37,8 @@ struct AuditCoverageTests {
       .account,
       Safemap_Account_V1_AccountService.Method.descriptors
         + Safemap_Account_V1_FacilityService.Method.descriptors
+        + Safemap_Account_V1_NominationService.Method.descriptors
+        + Safemap_Account_V1_CredentialService.Method.descriptors
     ),
     (.assessment, Safemap_Assessment_V1_AssessmentService.Method.descriptors),
     (.reporting, Safemap_Reporting_V1_ReportingService.Method.descriptors),

@@ -33,7 +33,8 @@ struct ReflectionTests {
         == [
           "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
           "grpc.reflection.v1alpha.ServerReflection", "safemap.account.v1.AccountService",
-          "safemap.account.v1.FacilityService",
+          "safemap.account.v1.CredentialService", "safemap.account.v1.FacilityService",
+          "safemap.account.v1.NominationService",
         ]
     )
     let methods = try #require(described["methods"] as? [String: [String]])

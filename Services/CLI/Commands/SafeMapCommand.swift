@@ -14,12 +14,13 @@ public struct SafeMapCommand: AsyncParsableCommand {
       Examples:
         safemap login officer.74
         safemap report summary --by district
-        safemap facilities issue facilities.csv --credentials credentials.csv
+        safemap facilities issue facilities.csv
+        safemap credentials hand-out --all-awaiting --output tai-khoan.csv
       """,
     subcommands: [
       Login.self, Logout.self, WhoAmI.self, Passwd.self,
       Facilities.self, Zones.self, Accounts.self, Assess.self,
-      Report.self, CampaignCommand.self,
+      Report.self, CampaignCommand.self, NominationsCommand.self, CredentialsCommand.self,
     ]
   )
 

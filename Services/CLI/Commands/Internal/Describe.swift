@@ -63,6 +63,32 @@ enum Describe {
     }
   }
 
+  static func nominationState(_ state: Safemap_Account_V1_NominationState) -> String {
+    switch state {
+    case .submitted: "submitted"
+    case .needsInformation: "needs information"
+    case .approved: "approved"
+    case .rejected: "rejected"
+    case .issued: "issued"
+    default: ""
+    }
+  }
+
+  static func credentialStatus(_ status: Safemap_Account_V1_CredentialStatus) -> String {
+    switch status {
+    case .awaitingHandOut: "awaiting hand-out"
+    case .handedOut: "handed out"
+    case .activated: "activated"
+    case .expired: "expired"
+    default: ""
+    }
+  }
+
+  /// `694` for a district, `zone:<id>` for a zone: what `--unit` takes.
+  static func unit(_ unit: Safemap_Reporting_V1_ReportingUnit) -> String {
+    unit.kind == .zone ? "zone:\(unit.code)" : unit.code
+  }
+
   static func operatingStatus(_ status: Safemap_Common_V1_OperatingStatus) -> String {
     switch status {
     case .active: "active"
