@@ -250,7 +250,10 @@ struct NominationTests {
 
     // A unit sees its own row only; a facility or a health inspector cannot nominate.
     let own = try await world.bed.nominations {
-      try await $0.getNominationResponseRate(.with { $0.driveID = drive.driveID }, metadata: phuRieng)
+      try await $0.getNominationResponseRate(
+        .with { $0.driveID = drive.driveID },
+        metadata: phuRieng
+      )
     }
     #expect(own.units.map(\.unit.code) == ["698"] && own.expected == 12)
     let inspector = try await TestKeys.metadata(for: person(.healthInspector, "70"))
@@ -261,7 +264,10 @@ struct NominationTests {
     let phuTho = try await TestKeys.metadata(for: TestPrincipals.provinceOfficer("25"))
     await expectCode(.notFound, mentioning: "drive_id") {
       try await world.bed.nominations {
-        try await $0.getNominationResponseRate(.with { $0.driveID = drive.driveID }, metadata: phuTho)
+        try await $0.getNominationResponseRate(
+          .with { $0.driveID = drive.driveID },
+          metadata: phuTho
+        )
       }
     }
   }
@@ -368,7 +374,11 @@ struct NominationTests {
         )
       }
     }
-    let letter = try await world.handOut([lockNinhFacility.facilityID], method: .letter, as: locNinh)
+    let letter = try await world.handOut(
+      [lockNinhFacility.facilityID],
+      method: .letter,
+      as: locNinh
+    )
     #expect(letter.first?.credential.handOutMethod == .letter)
 
     // The first facility signs in with its password: activated.
@@ -408,7 +418,11 @@ struct NominationTests {
     await expectCode(.failedPrecondition, mentioning: "ACTIVATED") {
       try await world.handOut([first.credential.facilityID], reissue: true, as: buDang)
     }
-    let reissued = try await world.handOut([second.credential.facilityID], reissue: true, as: buDang)
+    let reissued = try await world.handOut(
+      [second.credential.facilityID],
+      reissue: true,
+      as: buDang
+    )
     #expect(reissued.first?.oneTimePassword != second.oneTimePassword)
     let relogin = try await world.bed.accounts {
       try await $0.login(
@@ -424,7 +438,9 @@ struct NominationTests {
     let summary = try await world.bed.credentials {
       try await $0.summarizeFacilityCredentials(.init(), metadata: world.officer)
     }.units
-    let buDangRow = try #require(summary.first { $0.unit.kind == .district && $0.unit.code == "696" })
+    let buDangRow = try #require(
+      summary.first { $0.unit.kind == .district && $0.unit.code == "696" }
+    )
     #expect(buDangRow.activated == 2 && buDangRow.awaitingHandOut == 1 && buDangRow.expired == 0)
     #expect(summary.contains { $0.unit.kind == .zone && $0.unit.code == world.zone })
     let ownSummary = try await world.bed.credentials {
@@ -485,7 +501,12 @@ struct NominationTests {
     #expect(batch.summary.issuedCount == 554 && batch.summary.rejectedCount == 0)
     #expect(batch.results.count == 554)
     let listed = try await world.bed.nominations {
-      try await $0.listNominations(.with { $0.state = .issued; $0.pageSize = 1000 }, metadata: officer)
+      try await $0.listNominations(
+        .with {
+          $0.state = .issued; $0.pageSize = 1000
+        },
+        metadata: officer
+      )
     }.nominations
     #expect(listed.count == 554 && Set(listed.map(\.batchID)) == [batch.summary.batchID])
     // Nothing approved is left: running it again is refused, not a second batch.

@@ -9,7 +9,8 @@ public enum TenantFixtures {
   public static let tenantTables = [
     "accounts", "assessments", "audit_events", "campaigns", "facilities",
     "facility_class_counts", "facility_status", "inspections", "issuance_batches",
-    "nomination_drive_responses", "nomination_drives", "nominations", "operating_status_changes", "province_settings", "refresh_tokens", "unit_report_events",
+    "nomination_drive_responses", "nomination_drives", "nominations", "operating_status_changes",
+    "province_settings", "refresh_tokens", "unit_report_events",
     "unit_report_submissions", "unit_reports", "web_sessions", "zones",
   ]
 

@@ -182,7 +182,12 @@ extension FacilityService {
         )
         counts.count(results)
         if let nominations {
-          try await nominations.markIssued(results, batch: batchID, database: database, context: context)
+          try await nominations.markIssued(
+            results,
+            batch: batchID,
+            database: database,
+            context: context
+          )
         }
         for result in results {
           try await response.write(

@@ -6,8 +6,8 @@ import SafeMapAPI
 import SafeMapAuth
 import SafeMapContract
 import SafeMapCore
-import SafeMapRuntime
 import SafeMapDatabase
+import SafeMapRuntime
 import SwiftProtobuf
 
 /// The department's letter for a campaign (docs/domain.md, workflow 9). Each district's figures

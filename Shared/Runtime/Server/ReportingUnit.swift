@@ -31,7 +31,9 @@ public struct ReportingUnit: Hashable, Sendable {
 
   /// The unit a request names in `field`; a district or zone officer that names none means
   /// its own.
-  public init(_ message: Safemap_Reporting_V1_ReportingUnit, field: String, caller: Principal) throws {
+  public init(_ message: Safemap_Reporting_V1_ReportingUnit, field: String, caller: Principal)
+    throws
+  {
     let unset = message.kind == .unspecified && message.code.isEmpty
     if unset, caller.role == .districtOfficer {
       self.init(kind: .district, code: caller.districtCode)
@@ -68,4 +70,3 @@ public struct ReportingUnit: Hashable, Sendable {
   /// `DISTRICT/123` or `ZONE/<id>`: how the audit log and messages name the unit.
   public var label: String { "\(kind.sql)/\(code)" }
 }
-

@@ -89,7 +89,9 @@ extension NominationService {
         violations = references.violations(row.facility, province: province)
       }
       violations.merge(Self.unitViolations(row.facility, unit: unit))
-      if violations.isEmpty { violations = check.violations(row.facility, by: unit, prefix: "facility.") }
+      if violations.isEmpty {
+        violations = check.violations(row.facility, by: unit, prefix: "facility.")
+      }
       if violations.isEmpty, let first = firstRow[row.facility.taxCode] {
         violations.add("facility.tax_code", "repeats row \(first)")
       }
@@ -186,12 +188,13 @@ extension NominationService {
       let replacement = amended
       return try await mutation.commit(in: tenant) {
         connection -> Audited<Safemap_Account_V1_UpdateNominationResponse> in
-        guard let record = try await NominationRecord.find(
-          [id],
-          province: tenant.code,
-          locking: true,
-          on: connection
-        )[id], record.unit == unit
+        guard
+          let record = try await NominationRecord.find(
+            [id],
+            province: tenant.code,
+            locking: true,
+            on: connection
+          )[id], record.unit == unit
         else {
           throw RPCError(code: .notFound, message: "nomination_id: no such nomination")
         }
