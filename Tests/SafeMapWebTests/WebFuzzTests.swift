@@ -114,7 +114,10 @@ struct RequestFuzzer {
     "/campaigns/\(UUID())/units", "/campaigns/\(UUID())/review", "/campaigns/\(UUID())/submit",
     "/campaigns/\(UUID())/letter", "/campaigns/%/letter",
     "/facility", "/facilities/\(UUID())", "/facilities/%", "/assess", "/assessments/\(UUID())",
-    "/issue", "/issue/sheets/abc", "/healthz", "/readyz", "/static/site.css",
+    "/issue", "/issue/sheets/abc", "/nominations", "/nominations/sheet", "/nominations/review",
+    "/nominations/issue", "/nominations/\(UUID())/answer", "/nominations/%/answer",
+    "/nominations/drives", "/nominations/drives/\(UUID())", "/nominations/drives/x/respond",
+    "/credentials", "/credentials/hand-out", "/healthz", "/readyz", "/static/site.css",
     "/static/../Package.swift", "/vendor/leaflet/leaflet.js", "/vendor/leaflet/%2e%2e/x",
     "/nope", "//evil.example", "/%", "/a b", "/\u{1}",
   ]
@@ -125,7 +128,9 @@ struct RequestFuzzer {
   static let keys = [
     "province", "level", "next", "kind", "district", "zone", "as_of", "page_token", "campaign",
     "by", "granularity", "csrf", "username", "password", "current_password", "new_password",
-    "confirm_password", "units", "unit0_name", "unit0_CS1", "title", "deadline", "file", "",
+    "confirm_password", "units", "unit0_name", "unit0_CS1", "title", "deadline", "file", "id",
+    "action", "reason", "csv", "tax_code", "district_code", "worker_count", "method", "status",
+    "reissue", "unit", "state", "drive", "comment", "",
   ]
   static let values = [
     "74", "25", "00", "99", "7", "SAFE", "UNSAFE", "NOPE", "r4", "r5", "campaign", "718", "%",

@@ -444,7 +444,7 @@ struct WebServiceTests {
     #expect(refused.status == 403, "no CSRF token")
     let issued = try await client.send(
       "POST",
-      "/issue?note=th%E1%BB%AD",
+      "/issue?note=th%E1%BB%AD&sheet=issuer",
       body: Data(csv.utf8),
       headers: ["Content-Type": "text/csv", "X-CSRF-Token": csrf]
     )

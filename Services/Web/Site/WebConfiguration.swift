@@ -52,6 +52,9 @@ public struct WebConfiguration: Sendable {
   public var idleTimeoutSeconds: Double
   /// Province shown first on the public map.
   public var defaultProvince: String
+  /// The address facilities sign in at, printed on their credential letters
+  /// (`SAFEMAP_WEB_PUBLIC_URL`); the login page's path is added to it.
+  public var publicURL: String
   public var logLevel: Logger.Level
   public var logFormat: LogFormat
 
@@ -77,6 +80,7 @@ public struct WebConfiguration: Sendable {
     anonymousRateLimit = ClientRateLimiter.Rule.anonymous
     idleTimeoutSeconds = 30
     defaultProvince = ProvinceGeography.largest
+    publicURL = "http://localhost:8080"
     logLevel = .info
     logFormat = .json
   }
@@ -127,6 +131,12 @@ public struct WebConfiguration: Sendable {
     if let problem = config.plaintextProblem { throw Invalid(description: problem) }
     config.tileURL = value("SAFEMAP_WEB_TILE_URL") ?? config.tileURL
     config.tileAttribution = value("SAFEMAP_WEB_TILE_ATTRIBUTION") ?? config.tileAttribution
+    if let url = value("SAFEMAP_WEB_PUBLIC_URL") {
+      guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.count <= 200 else {
+        throw Invalid(description: "SAFEMAP_WEB_PUBLIC_URL must be an http(s) address")
+      }
+      config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
     if !config.tileURL.isEmpty, TileOrigin(config.tileURL) == nil {
       throw Invalid(
         description:

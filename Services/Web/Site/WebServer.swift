@@ -158,6 +158,8 @@ public final class WebServer: Sendable {
     IssuancePages(site: site, sheets: CredentialSheets()).register(routes)
     CampaignPages(site: site).register(routes)
     SignOffPages(site: site).register(routes)
+    NominationPages(site: site).register(routes)
+    CredentialPages(site: site).register(routes)
     TrendPages(site: site).register(routes)
     return router
   }

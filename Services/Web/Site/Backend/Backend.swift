@@ -35,6 +35,12 @@ public struct Backend: Sendable {
   var facilities: Safemap_Account_V1_FacilityService.Client<HTTP2ClientTransport.Posix> {
     .init(wrapping: account)
   }
+  var nominations: Safemap_Account_V1_NominationService.Client<HTTP2ClientTransport.Posix> {
+    .init(wrapping: account)
+  }
+  var credentials: Safemap_Account_V1_CredentialService.Client<HTTP2ClientTransport.Posix> {
+    .init(wrapping: account)
+  }
   var assessments: Safemap_Assessment_V1_AssessmentService.Client<HTTP2ClientTransport.Posix> {
     .init(wrapping: assessment)
   }

@@ -81,3 +81,26 @@ extension Vietnamese {
     }
   }
 }
+
+extension Vietnamese {
+  static func nominationState(_ state: Safemap_Account_V1_NominationState) -> String {
+    switch state {
+    case .submitted: "Chờ Sở xem xét"
+    case .needsInformation: "Sở yêu cầu bổ sung thông tin"
+    case .approved: "Sở đã duyệt, chờ cấp tài khoản"
+    case .rejected: "Sở không duyệt"
+    case .issued: "Đã cấp tài khoản"
+    default: ""
+    }
+  }
+
+  static func credentialStatus(_ status: Safemap_Account_V1_CredentialStatus) -> String {
+    switch status {
+    case .awaitingHandOut: "Chờ giao cho cơ sở"
+    case .handedOut: "Đã giao, cơ sở chưa đăng nhập"
+    case .activated: "Cơ sở đã đăng nhập"
+    case .expired: "Mật khẩu một lần hết hạn, cần cấp lại"
+    default: ""
+    }
+  }
+}

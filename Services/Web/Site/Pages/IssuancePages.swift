@@ -52,6 +52,8 @@ struct IssuancePages {
     var total: Int?
     var summary: Summary?
     var sheet: String?
+    /// Where the units hand the new accounts out, when the issuer got no sheet.
+    var handOut: String?
     var problems: [Problem]?
     var error: String?
 
@@ -96,7 +98,11 @@ struct IssuancePages {
     }
     let province = session.account.provinceCode
     let officer = session.account.accountID
-    guard await sheets.hasRoom(for: officer) else {
+    // By default each district hands out its own facilities' passwords (`/credentials`); the
+    // province-wide sheet is only for an officer who asks for it.
+    let issuerSheet = request.uri.queryParameters["sheet"] == "issuer"
+    let room = issuerSheet ? await sheets.hasRoom(for: officer) : true
+    guard room else {
       throw WebError(
         status: .serviceUnavailable,
         message: "Đang có quá nhiều bảng mật khẩu chờ tải về. Hãy thử lại sau ít phút.",
@@ -123,6 +129,7 @@ struct IssuancePages {
                   $0.provinceCode = province
                   $0.requestID = requestID
                   $0.note = note
+                  $0.credentialDelivery = issuerSheet ? .issuerSheet : .handOut
                 }
               )
             )
@@ -166,12 +173,13 @@ struct IssuancePages {
             return (summary, sheet, problems)
           }
           let token =
-            summary.issued > 0 ? await sheets.keep(sheet, officer: officer) : nil
+            issuerSheet && summary.issued > 0 ? await sheets.keep(sheet, officer: officer) : nil
           let rejectedHere = parsed.rejected.map { Event.Problem(line: $0.line, reason: $0.reason) }
           var final = Event()
           final.summary = summary
           final.summary?.rejected += rejectedHere.count
           final.sheet = token.map { "/issue/sheets/\($0)" }
+          final.handOut = !issuerSheet && summary.issued > 0 ? "/credentials" : nil
           final.problems = (rejectedHere + problems).sorted { $0.line < $1.line }
           await events.send(final.line)
           events.finish()

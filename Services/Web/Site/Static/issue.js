@@ -1,5 +1,6 @@
 // Bulk issuance: sends the chosen CSV file as it is, reads the progress lines the server
-// streams back, then offers the credential sheet (one download only).
+// streams back, then points to the districts' hand-out, or offers the province-wide credential
+// sheet (one download only) when the officer asked for it.
 
 const form = document.getElementById("issue-form");
 const bar = document.getElementById("issue-bar");
@@ -28,6 +29,7 @@ function handle(event) {
       document.getElementById("issue-sheet-link").href = event.sheet;
       show("issue-sheet");
     }
+    if (event.handOut) show("issue-hand-out");
     const problems = event.problems || [];
     if (problems.length > 0) {
       const body = document.querySelector("#issue-problems tbody");
@@ -50,7 +52,8 @@ form.addEventListener("submit", async (submit) => {
   show("issue-progress");
   status.textContent = "Đang gửi tệp…";
   try {
-    const response = await fetch(`/issue?note=${note}`, {
+    const sheet = document.getElementById("issue-issuer-sheet").checked ? "&sheet=issuer" : "";
+    const response = await fetch(`/issue?note=${note}${sheet}`, {
       method: "POST",
       headers: { "Content-Type": "text/csv", "X-CSRF-Token": form.dataset.csrf },
       body: file,
