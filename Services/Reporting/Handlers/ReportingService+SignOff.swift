@@ -189,15 +189,16 @@ extension ReportingService {
           logger: connection.logger
         )
         // One audit row per unit: each is a transition of its own report.
-        for (unit, state, _) in transitions {
-          try await mutation.record(
-            target: "unit_report",
-            id: "\(campaign.id.uuidString.lowercased())/\(unit.label)",
-            detail: state + (reason.isEmpty ? "" : ": " + reason),
-            in: tenant,
-            on: connection
-          )
-        }
+        try await mutation.record(
+          targets: transitions.map { unit, state, _ in
+            (
+              "unit_report", "\(campaign.id.uuidString.lowercased())/\(unit.label)",
+              state + (reason.isEmpty ? "" : ": " + reason)
+            )
+          },
+          in: tenant,
+          on: connection
+        )
         return .unchanged(campaign)  // the rows above are this change's audit
       }
       let statuses = try await unitStatuses(campaign, units: units, context: context)

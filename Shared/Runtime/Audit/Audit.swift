@@ -46,8 +46,29 @@ public enum Audit {
     clientAddress: String,
     on connection: PostgresConnection
   ) async throws {
+    try await record(
+      [entry],
+      outcome: outcome,
+      actor: actor,
+      province: province,
+      clientAddress: clientAddress,
+      on: connection
+    )
+  }
+
+  /// Records several actions of one call (a review of 500 nominations, a hand-out of 1,000
+  /// credentials) in one statement: a row each, one round trip in all.
+  public static func record(
+    _ entries: [AuditEntry],
+    outcome: Outcome = .success,
+    actor: Principal,
+    province: String,
+    clientAddress: String,
+    on connection: PostgresConnection
+  ) async throws {
+    guard !entries.isEmpty else { return }
     try await insert(
-      entry,
+      entries,
       outcome: outcome,
       actorID: UUID(uuidString: actor.accountID),
       actorUsername: actor.username,
@@ -75,7 +96,7 @@ public enum Audit {
     _ = try? await database.withTenantTransaction(tenant, cancellation: cancellation) {
       connection in
       try await insert(
-        entry,
+        [entry],
         outcome: outcome,
         actorID: nil,
         actorUsername: clipped,
@@ -88,7 +109,7 @@ public enum Audit {
   }
 
   private static func insert(
-    _ entry: AuditEntry,
+    _ entries: [AuditEntry],
     outcome: Outcome,
     actorID: UUID?,
     actorUsername: String,
@@ -101,9 +122,13 @@ public enum Audit {
       """
       INSERT INTO audit_events (province_code, actor_account_id, actor_username, actor_role,
         action, target_type, target_id, outcome, detail, client_address)
-      VALUES (\(province), \(actorID), \(actorUsername), \(actorRole), \(entry.action),
-        \(entry.targetType), \(String(entry.targetID.prefix(200))), \(outcome.rawValue),
-        \(String(entry.detail.prefix(detailLimit))), \(String(clientAddress.prefix(100))))
+      SELECT \(province), \(actorID), \(actorUsername), \(actorRole), e.action, e.type, e.id,
+        \(outcome.rawValue), e.detail, \(String(clientAddress.prefix(100)))
+      FROM unnest(\(entries.map(\.action)), \(entries.map(\.targetType)),
+        \(entries.map { String($0.targetID.prefix(200)) }),
+        \(entries.map { String($0.detail.prefix(detailLimit)) }))
+        WITH ORDINALITY AS e(action, type, id, detail, n)
+      ORDER BY e.n
       """,
       logger: connection.logger
     )

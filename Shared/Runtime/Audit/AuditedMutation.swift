@@ -85,6 +85,24 @@ public struct AuditedMutation: Sendable {
     )
   }
 
+  /// Writes one success row per target, in one statement, inside the caller's transaction:
+  /// for a call that acts on many objects at once, each of which is a change of its own.
+  public func record(
+    targets: [(target: String, id: String, detail: String)],
+    in tenant: Tenant,
+    on connection: PostgresConnection
+  ) async throws {
+    try await Audit.record(
+      targets.map {
+        AuditEntry(action: action, targetType: $0.target, targetID: $0.id, detail: $0.detail)
+      },
+      actor: principal,
+      province: tenant.code,
+      clientAddress: clientAddress,
+      on: connection
+    )
+  }
+
   private func record(
     _ entry: AuditEntry,
     in tenant: Tenant,

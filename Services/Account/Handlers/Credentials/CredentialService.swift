@@ -148,15 +148,13 @@ public struct CredentialService: Safemap_Account_V1_CredentialService.SimpleServ
           logger: connection.logger
         )
         // One audit row per facility: who got which facility's password, how.
-        for id in ids {
-          try await mutation.record(
-            target: "facility",
-            id: id.uuidString.lowercased(),
-            detail: method.sql + (reissue ? " reissued" : ""),
-            in: tenant,
-            on: connection
-          )
-        }
+        try await mutation.record(
+          targets: ids.map {
+            ("facility", $0.uuidString.lowercased(), method.sql + (reissue ? " reissued" : ""))
+          },
+          in: tenant,
+          on: connection
+        )
         let updated = try await CredentialRecord.find(ids, province: tenant.code, on: connection)
         let handed = zip(ids, passwords).map { id, password in
           Safemap_Account_V1_HandedOutCredential.with {

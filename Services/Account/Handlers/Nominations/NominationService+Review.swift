@@ -87,15 +87,16 @@ extension NominationService {
           logger: connection.logger
         )
         // One audit row per nomination: each is a decision of its own.
-        for (id, state) in zip(ids, next) {
-          try await mutation.record(
-            target: "nomination",
-            id: id.uuidString.lowercased(),
-            detail: state + (reason.isEmpty ? "" : ": " + reason),
-            in: tenant,
-            on: connection
-          )
-        }
+        try await mutation.record(
+          targets: zip(ids, next).map { id, state in
+            (
+              "nomination", id.uuidString.lowercased(),
+              state + (reason.isEmpty ? "" : ": " + reason)
+            )
+          },
+          in: tenant,
+          on: connection
+        )
         let updated = try await NominationRecord.find(ids, province: tenant.code, on: connection)
         return .unchanged(ids.compactMap { updated[$0] })  // the rows above are its audit
       }
