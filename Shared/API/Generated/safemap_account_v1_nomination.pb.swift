@@ -843,7 +843,7 @@ public nonisolated struct Safemap_Account_V1_ListNominationsResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Oldest first.
+  /// Newest first.
   public var nominations: [Safemap_Account_V1_Nomination] = []
 
   public var nextPageToken: String = String()
