@@ -415,6 +415,22 @@ struct NominationTests {
     #expect(byTax["3809690001"]?.status == .activated)
     #expect(byTax["3809690002"]?.status == .expired)
     #expect(byTax["3809690001"]?.hasActivateTime == true)
+    // The list to chase: everything not yet signed in, whatever its hand-out.
+    let toChase = try await world.bed.credentials {
+      try await $0.listFacilityCredentials(.with { $0.notActivated = true }, metadata: buDang)
+    }.credentials
+    #expect(Set(toChase.map(\.taxCode)) == ["3806960000", "3809690002"])
+    await expectCode(.invalidArgument, mentioning: "not_activated") {
+      try await world.bed.credentials {
+        try await $0.listFacilityCredentials(
+          .with {
+            $0.notActivated = true
+            $0.status = .expired
+          },
+          metadata: buDang
+        )
+      }
+    }
     await expectCode(.failedPrecondition, mentioning: "ACTIVATED") {
       try await world.handOut([first.credential.facilityID], reissue: true, as: buDang)
     }

@@ -196,6 +196,10 @@ public nonisolated struct Safemap_Account_V1_ListFacilityCredentialsRequest: Sen
 
   public var pageToken: String = String()
 
+  /// Only the facilities that have not signed in yet (awaiting hand-out, handed out or
+  /// expired): the list to chase. Not with status.
+  public var notActivated: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -503,7 +507,7 @@ nonisolated extension Safemap_Account_V1_FacilityCredential: SwiftProtobuf.Messa
 
 nonisolated extension Safemap_Account_V1_ListFacilityCredentialsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListFacilityCredentialsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{1}unit\0\u{1}status\0\u{3}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}province_code\0\u{1}unit\0\u{1}status\0\u{3}page_size\0\u{3}page_token\0\u{3}not_activated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -516,6 +520,7 @@ nonisolated extension Safemap_Account_V1_ListFacilityCredentialsRequest: SwiftPr
       case 3: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.notActivated) }()
       default: break
       }
     }
@@ -541,6 +546,9 @@ nonisolated extension Safemap_Account_V1_ListFacilityCredentialsRequest: SwiftPr
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 5)
     }
+    if self.notActivated != false {
+      try visitor.visitSingularBoolField(value: self.notActivated, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -550,6 +558,7 @@ nonisolated extension Safemap_Account_V1_ListFacilityCredentialsRequest: SwiftPr
     if lhs.status != rhs.status {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.notActivated != rhs.notActivated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

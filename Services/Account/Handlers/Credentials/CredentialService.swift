@@ -35,6 +35,12 @@ public struct CredentialService: Safemap_Account_V1_CredentialService.SimpleServ
     guard request.status == .unspecified || status != nil else {
       throw RPCError(code: .invalidArgument, message: "status: not a credential status")
     }
+    guard !request.notActivated || status == nil else {
+      throw RPCError(code: .invalidArgument, message: "not_activated: not with status")
+    }
+    let statuses =
+      request.notActivated
+      ? CredentialStatus.allCases.filter { $0 != .activated }.map(\.sql) : status.map { [$0] }
     let page = try Paging.Page<String>(
       size: request.pageSize,
       token: request.pageToken,
@@ -47,7 +53,7 @@ public struct CredentialService: Safemap_Account_V1_CredentialService.SimpleServ
       try await CredentialRecord.list(
         province: tenant.code,
         unit: unit,
-        status: status,
+        statuses: statuses,
         after: page.after,
         limit: page.size,
         on: connection

@@ -16,13 +16,16 @@ struct CredentialsCommand: AsyncParsableCommand {
 
 enum CredentialStatusArgument: String, ExpressibleByArgument, CaseIterable {
   case awaiting, handedOut = "handed-out", activated, expired
+  /// Every facility that has not signed in yet: the list to chase.
+  case notActivated = "not-activated"
 
-  var proto: Safemap_Account_V1_CredentialStatus {
+  func narrow(_ request: inout Safemap_Account_V1_ListFacilityCredentialsRequest) {
     switch self {
-    case .awaiting: .awaitingHandOut
-    case .handedOut: .handedOut
-    case .activated: .activated
-    case .expired: .expired
+    case .awaiting: request.status = .awaitingHandOut
+    case .handedOut: request.status = .handedOut
+    case .activated: request.status = .activated
+    case .expired: request.status = .expired
+    case .notActivated: request.notActivated = true
     }
   }
 }
@@ -34,7 +37,7 @@ struct CredentialsList: AsyncParsableCommand {
     discussion: """
       Examples:
         safemap credentials list --status awaiting
-        safemap credentials list --status handed-out --format csv > chua-dang-nhap.csv
+        safemap credentials list --status not-activated --format csv > chua-dang-nhap.csv
       """
   )
 
@@ -48,7 +51,7 @@ struct CredentialsList: AsyncParsableCommand {
   func run() async throws {
     let context = try global.context()
     let credentials = try await Self.all(
-      status: status?.proto ?? .unspecified,
+      status: status,
       unit: unit,
       province: province,
       context: context
@@ -74,7 +77,7 @@ struct CredentialsList: AsyncParsableCommand {
 
   /// Every page of the list.
   static func all(
-    status: Safemap_Account_V1_CredentialStatus,
+    status: CredentialStatusArgument?,
     unit: UnitArgument?,
     province: String?,
     context: CLIContext
@@ -85,7 +88,7 @@ struct CredentialsList: AsyncParsableCommand {
     repeat {
       let request = Safemap_Account_V1_ListFacilityCredentialsRequest.with {
         $0.provinceCode = province ?? ""
-        $0.status = status
+        status?.narrow(&$0)
         if let unit { $0.unit = unit.unit }
         $0.pageSize = 1000
         $0.pageToken = token
@@ -175,7 +178,7 @@ struct CredentialsHandOut: AsyncParsableCommand {
     var ids = facilities
     if allAwaiting {
       ids = try await CredentialsList.all(
-        status: .awaitingHandOut,
+        status: .awaiting,
         unit: nil,
         province: province,
         context: context

@@ -56,9 +56,10 @@ struct CredentialPages {
     var activated: String
   }
 
+  /// `?status=` values and their API status; `not-activated` is every status but activated.
   static let statuses: [(String, Safemap_Account_V1_CredentialStatus)] = [
-    ("", .unspecified), ("awaiting", .awaitingHandOut), ("handed-out", .handedOut),
-    ("activated", .activated), ("expired", .expired),
+    ("", .unspecified), ("not-activated", .unspecified), ("awaiting", .awaitingHandOut),
+    ("handed-out", .handedOut), ("activated", .activated), ("expired", .expired),
   ]
 
   func list(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -83,6 +84,7 @@ struct CredentialPages {
           $0.provinceCode = province
           if let unit { $0.unit = unit }
           $0.status = chosen
+          $0.notActivated = status == "not-activated"
           $0.pageSize = 500
           $0.pageToken = request.uri.queryParameters["page"].map(String.init) ?? ""
         },
@@ -109,7 +111,9 @@ struct CredentialPages {
         statuses: Self.statuses.map { value, choice in
           NominationPages.Option(
             value: value,
-            label: choice == .unspecified ? "Tất cả" : Vietnamese.credentialStatus(choice),
+            label: value == "not-activated"
+              ? "Chưa đăng nhập (cần đôn đốc)"
+              : choice == .unspecified ? "Tất cả" : Vietnamese.credentialStatus(choice),
             selected: value == status
           )
         },

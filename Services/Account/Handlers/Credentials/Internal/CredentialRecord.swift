@@ -84,7 +84,7 @@ struct CredentialRecord: Sendable {
   static func list(
     province: String,
     unit: ReportingUnit?,
-    status: String?,
+    statuses: [String]?,
     after: String?,
     limit: Int,
     on connection: PostgresConnection
@@ -97,7 +97,8 @@ struct CredentialRecord: Sendable {
       WHERE a.province_code = \(province) AND a.role = 'FACILITY'
         AND (\(district)::text IS NULL OR f.district_code = \(district))
         AND (\(unit?.kind == .zone)::bool = false OR f.zone_id = \(zone))
-        AND (\(status)::text IS NULL OR \(unescaped: CredentialStatus.sql) = \(status))
+        AND (\(statuses)::text[] IS NULL
+          OR \(unescaped: CredentialStatus.sql) = ANY(\(statuses)::text[]))
         AND (\(after)::text IS NULL OR f.tax_code > \(after))
       ORDER BY f.tax_code LIMIT \(limit)
       """,

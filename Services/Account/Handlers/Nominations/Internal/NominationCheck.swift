@@ -44,10 +44,15 @@ struct NominationCheck {
       check.nominated[tax] = (id, ReportingUnit(kind: kind, code: code))
     }
     let districts = Array(Set(facilities.map(\.districtCode)))
+    // Only names sharing a word with a nominated one can be similar: the registry's folded
+    // search text narrows a district of thousands to those before any is compared.
+    let words = Array(Set(facilities.flatMap { NameSimilarity.words($0.name) }))
     for try await (district, name) in try await connection.query(
       """
       SELECT district_code, name FROM facilities
       WHERE province_code = \(province) AND district_code = ANY(\(districts))
+        AND EXISTS (SELECT 1 FROM unnest(\(words)::text[]) w
+          WHERE search_text LIKE '%' || w || '%')
       UNION
       SELECT district_code, name FROM nominations
       WHERE province_code = \(province) AND district_code = ANY(\(districts))
