@@ -365,6 +365,30 @@ enum ReportingBenchmark {
     } else {
       results["snapshot"] = 0
     }
+    // Issue 21's bulk writes in account-service: a district's sheet of nominations, and a
+    // hand-out of its credentials, 1,000 each (BENCH_ONLY=nominate; not in the default run,
+    // which it would lengthen by minutes).
+    if environment["BENCH_ONLY"].map({ $0.split(separator: ",").contains("nominate") }) ?? false {
+      let rounds = min(calls, 20)
+      let (nominate, handOut) = try await nominations(
+        account: account,
+        province: largest,
+        district: district.code,
+        rounds: rounds
+      )
+      for (name, figures) in [("nominate", nominate), ("hand-out", handOut)] {
+        say(
+          String(
+            format: "%@: calls=%d p50_ms=%.1f p99_ms=%.1f items=%d ",
+            name,
+            rounds,
+            figures.p50,
+            figures.p99,
+            figures.items
+          ) + figures.cpu
+        )
+      }
+    }
     // The public map of the largest province (issue 11: p99 ≤ 300 ms): the RPC alone, then
     // what a browser waits for from web-service (its cache off, so every call reads).
     try await run("public", baseline: { try await baselines.publicMap() }) {

@@ -81,11 +81,16 @@ public enum NameSimilarity {
   public static func isSimilar(_ a: String, _ b: String) -> Bool {
     let x = words(a)
     let y = words(b)
-    guard !x.isEmpty, !y.isEmpty else { return false }
-    if x == y { return true }
-    let shared = x.intersection(y).count
-    if shared >= 2, shared == min(x.count, y.count) { return true }
-    return Double(shared) / Double(x.union(y).count) >= 0.6
+    return isSimilar(shared: x.intersection(y).count, x.count, y.count)
+  }
+
+  /// The same rule from counts alone: `shared` distinctive words between names of `a` and `b`
+  /// words (what an index of names by word counts without comparing sets).
+  public static func isSimilar(shared: Int, _ a: Int, _ b: Int) -> Bool {
+    guard a > 0, b > 0, shared > 0 else { return false }
+    if shared == a && shared == b { return true }
+    if shared >= 2, shared == min(a, b) { return true }
+    return Double(shared) / Double(a + b - shared) >= 0.6
   }
 }
 

@@ -16,6 +16,8 @@ struct NominationCheck {
   var nominated: [String: (id: UUID, unit: ReportingUnit)] = [:]
   /// Names in each district, by distinctive word, for the similarity warnings.
   var names: [String: [String: Set<String>]] = [:]
+  /// How many distinctive words each of those names has (folded once, when loaded).
+  var wordCounts: [String: Int] = [:]
 
   static func load(
     _ facilities: [Safemap_Account_V1_Facility],
@@ -46,7 +48,10 @@ struct NominationCheck {
     let districts = Array(Set(facilities.map(\.districtCode)))
     // Only names sharing a word with a nominated one can be similar: the registry's folded
     // search text narrows a district of thousands to those before any is compared.
-    let words = Array(Set(facilities.flatMap { NameSimilarity.words($0.name) }))
+    // Words of digits alone would match every tax code in the search text: letters narrow.
+    let all = Set(facilities.flatMap { NameSimilarity.words($0.name) })
+    let lettered = all.filter { $0.contains(where: \.isLetter) }
+    let words = Array(lettered.isEmpty ? all : lettered)
     for try await (district, name) in try await connection.query(
       """
       SELECT district_code, name FROM facilities
@@ -61,9 +66,9 @@ struct NominationCheck {
       """,
       logger: connection.logger
     ).decode((String, String).self) {
-      for word in NameSimilarity.words(name) {
-        check.names[district, default: [:]][word, default: []].insert(name)
-      }
+      let words = NameSimilarity.words(name)
+      check.wordCounts[name] = words.count
+      for word in words { check.names[district, default: [:]][word, default: []].insert(name) }
     }
     return check
   }
@@ -102,12 +107,15 @@ struct NominationCheck {
   /// ``Nomination/maximumWarnings``: "similar name already in the district: …".
   func warnings(_ facility: Safemap_Account_V1_Facility) -> [String] {
     guard let byWord = names[facility.districtCode] else { return [] }
-    var candidates: Set<String> = []
-    for word in NameSimilarity.words(facility.name) {
-      candidates.formUnion(byWord[word] ?? [])
+    let own = NameSimilarity.words(facility.name)
+    // The index counts the words each name shares with this one; no set is compared.
+    var shared: [String: Int] = [:]
+    for word in own {
+      for name in byWord[word] ?? [] { shared[name, default: 0] += 1 }
     }
-    return candidates.filter { NameSimilarity.isSimilar($0, facility.name) }
-      .sorted().prefix(Nomination.maximumWarnings)
+    return shared.filter { name, count in
+      NameSimilarity.isSimilar(shared: count, own.count, wordCounts[name] ?? 0)
+    }.keys.sorted().prefix(Nomination.maximumWarnings)
       .map { "similar name already in the district: \($0)" }
   }
 }
