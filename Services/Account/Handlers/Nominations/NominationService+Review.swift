@@ -18,13 +18,11 @@ extension NominationService {
     let mutation = try AuditedMutation(context, database: database)
     let principal = mutation.principal
     return try await mutation.run(province: request.provinceCode) {
-      guard AccessPolicy.mayReviewNominations(principal) else {
-        throw RPCError(
-          code: .permissionDenied,
-          message: "only the province department approves, rejects or questions nominations"
-        )
-      }
-      let tenant = try principal.tenant(forRequested: request.provinceCode)
+      let tenant = try Self.departmentTenant(
+        principal,
+        requested: request.provinceCode,
+        doing: "approves, rejects or questions nominations"
+      )
       guard let action = Nomination.ReviewAction(request.action) else {
         throw RPCError(
           code: .invalidArgument,

@@ -29,13 +29,11 @@ public struct NominationService: Safemap_Account_V1_NominationService.SimpleServ
     let mutation = try AuditedMutation(context, database: database)
     let principal = mutation.principal
     return try await mutation.run(province: request.provinceCode) {
-      guard AccessPolicy.mayReviewNominations(principal) else {
-        throw RPCError(
-          code: .permissionDenied,
-          message: "only the province department runs nomination drives"
-        )
-      }
-      let tenant = try principal.tenant(forRequested: request.provinceCode)
+      let tenant = try Self.departmentTenant(
+        principal,
+        requested: request.provinceCode,
+        doing: "runs nomination drives"
+      )
       var violations = FieldViolations()
       let title = request.drive.title.trimmingCharacters(in: .whitespacesAndNewlines)
       violations.require(!title.isEmpty, "drive.title", "required")
@@ -143,6 +141,17 @@ public struct NominationService: Safemap_Account_V1_NominationService.SimpleServ
       response.units = units.filter { own == nil || $0.unit == own }.map(\.message)
       return response
     }
+  }
+
+  /// The province department's own tenant, for what only it does (`doing` ends the refusal:
+  /// "only the province department runs nomination drives").
+  static func departmentTenant(_ principal: Principal, requested: String, doing: String) throws
+    -> Tenant
+  {
+    guard AccessPolicy.mayReviewNominations(principal) else {
+      throw RPCError(code: .permissionDenied, message: "only the province department \(doing)")
+    }
+    return try principal.tenant(forRequested: requested)
   }
 
   /// Reading drives and nominations: the ministry (naming a province), the province, a unit.
